@@ -1,0 +1,36 @@
+import { Command, CommanderError } from 'commander';
+import { registerDemo } from './commands/demo.js';
+import { addGlobalOptions, describeFailure } from './context.js';
+
+/** Each module contributes its commands here; the functions only declare, they do no work. */
+const registrations: Array<(program: Command) => void> = [registerDemo];
+
+export function buildProgram(): Command {
+  const program = addGlobalOptions(
+    new Command('affinity-sync')
+      .description('Two-way sync and enrichment engine for Affinity CRM')
+      .version('0.1.0')
+      .showHelpAfterError()
+      .exitOverride(),
+  );
+  for (const register of registrations) register(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    const json = argv.includes('--json');
+    const reason = describeFailure(err);
+    if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: reason })}\n`);
+    process.stderr.write(`affinity-sync: ${reason}\n`);
+    if (process.env.DEBUG) console.error(err);
+    return typeof (err as { exitCode?: unknown }).exitCode === 'number'
+      ? (err as { exitCode: number }).exitCode
+      : 1;
+  }
+}
