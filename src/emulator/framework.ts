@@ -1,0 +1,113 @@
+/**
+ * The emulator's internal contract. Each resource module (`routes/*.ts`) exports a
+ * `ResourceModule`: it declares the tables it owns and its routes; the server (`server.ts`) mounts
+ * them behind auth, rate limits, faults and statistics. Handlers are plain functions over the
+ * in-memory state, so they are easy to read next to the reference they implement.
+ */
+
+/** An error answered with Affinity's own status and body shape (object, bare array or text). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(typeof body === 'string' ? body : JSON.stringify(body));
+    this.name = 'ApiError';
+  }
+}
+
+export const notFound = (what = 'Resource'): ApiError => new ApiError(404, { message: `${what} not found.` });
+export const forbidden = (message = 'Insufficient rights to this resource.'): ApiError =>
+  new ApiError(403, { message });
+/** 422 with `{message}`; pass an array to answer Affinity's bare-array body. */
+export const unprocessable = (message: string | string[]): ApiError =>
+  new ApiError(422, Array.isArray(message) ? message : { message });
+
+/** A table of rows keyed by id. Ids come from the emulator's one sequence, so they never collide. */
+export class Table<T extends { id: number }> {
+  readonly rows = new Map<number, T>();
+  get(id: number): T | undefined {
+    return this.rows.get(id);
+  }
+  /** The row, or a 404 naming `what`. */
+  require(id: number, what: string): T {
+    const row = this.rows.get(id);
+    if (!row) throw notFound(what);
+    return row;
+  }
+  insert(row: T): T {
+    this.rows.set(row.id, row);
+    return row;
+  }
+  delete(id: number): boolean {
+    return this.rows.delete(id);
+  }
+  values(): IterableIterator<T> {
+    return this.rows.values();
+  }
+  get size(): number {
+    return this.rows.size;
+  }
+}
+
+/** Webhook event types as the reference names them (e.g. `list_entry.created`). */
+export type WebhookEventType = string;
+
+/** What a request handler sees. */
+export interface RequestContext {
+  /** The internal person the API key belongs to. */
+  userId: number;
+  params: Record<string, string>;
+  /** Query string; repeated keys (`ids[]=1&ids[]=2`) become arrays, keys keep their `[]`. */
+  query: Record<string, string | string[]>;
+  /** Parsed JSON or form body (form values are strings); multipart parts arrive in `files`/`body`. */
+  body: Record<string, unknown>;
+  files: Array<{ filename: string; contentType: string; data: Buffer }>;
+  /** Absolute base URL of this emulator, for building download links. */
+  baseUrl: string;
+}
+
+/** A handler's answer: a JSON body (status 200), or a redirect/raw answer. */
+export type HandlerResult =
+  | unknown
+  | { __raw: true; status: number; headers?: Record<string, string>; body?: Buffer | string };
+
+export interface RouteDef {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Route template with `{param}` placeholders, as in the reference: `/notes/{note_id}`. */
+  path: string;
+  handler: (ctx: RequestContext) => HandlerResult | Promise<HandlerResult>;
+  /** Routes outside Affinity's API (file downloads) skip auth and rate limits. */
+  public?: boolean;
+}
+
+/** Services the core offers every module. */
+export interface EmulatorCore {
+  /** The table named `name`, created on first use; every table is saved and restored with the state. */
+  table<T extends { id: number }>(name: string): Table<T>;
+  /** Next id of the one sequence. */
+  nextId(): number;
+  now(): Date;
+  /** Timestamp in Affinity's usual form, e.g. `2021-09-12T16:29:15.962-07:00`. */
+  timestamp(d?: Date): string;
+  /** Queue a webhook event for delivery to subscribed URLs. */
+  emit(type: WebhookEventType, body: unknown): void;
+  /** Internal persons (users of the workspace). */
+  isInternalPerson(personId: number): boolean;
+  /**
+   * Paginates `items` for a query: validates `page_token` against the query it was issued for
+   * (422 "Invalid page_token variable" otherwise) and returns the slice and the next token or null.
+   */
+  paginate<T>(
+    items: readonly T[],
+    query: Record<string, string | string[]>,
+    opts: { defaultSize: number; maxSize: number },
+  ): { items: T[]; nextPageToken: string | null };
+}
+
+export interface ResourceModule {
+  name: string;
+  routes(core: EmulatorCore): RouteDef[];
+  /** Optional reset hook (called after tables are cleared). */
+  reset?(core: EmulatorCore): void;
+}
