@@ -110,4 +110,8 @@ export interface ResourceModule {
   routes(core: EmulatorCore): RouteDef[];
   /** Optional reset hook (called after tables are cleared). */
   reset?(core: EmulatorCore): void;
+  /** Called for every event passed to `core.emit` (the webhooks module delivers them). */
+  onEvent?(core: EmulatorCore, type: WebhookEventType, body: unknown): void;
+  /** Called when the emulator closes: stop timers, finish or drop pending work. */
+  close?(): Promise<void> | void;
 }
