@@ -26,6 +26,7 @@ export const unprocessable = (message: string | string[]): ApiError =>
 /** A table of rows keyed by id. Ids come from the emulator's one sequence, so they never collide. */
 export class Table<T extends { id: number }> {
   readonly rows = new Map<number, T>();
+  private snapshot: T[] | null = null;
   get(id: number): T | undefined {
     return this.rows.get(id);
   }
@@ -37,10 +38,25 @@ export class Table<T extends { id: number }> {
   }
   insert(row: T): T {
     this.rows.set(row.id, row);
+    this.snapshot = null;
     return row;
   }
   delete(id: number): boolean {
+    this.snapshot = null;
     return this.rows.delete(id);
+  }
+  clear(): void {
+    this.rows.clear();
+    this.snapshot = null;
+  }
+  /**
+   * All rows in insertion order (ids ascending when rows are inserted as created), as an array
+   * kept until the next insert or delete, so listing endpoints do not copy the table per request.
+   * Callers must not mutate the array.
+   */
+  all(): readonly T[] {
+    if (!this.snapshot) this.snapshot = Array.from(this.rows.values());
+    return this.snapshot;
   }
   values(): IterableIterator<T> {
     return this.rows.values();
@@ -103,6 +119,11 @@ export interface EmulatorCore {
     query: Record<string, string | string[]>,
     opts: { defaultSize: number; maxSize: number },
   ): { items: T[]; nextPageToken: string | null };
+  /**
+   * A value derived from the state (an index, a cache), built on first use and dropped whenever
+   * the state is replaced (reset, seed, load). Modules keep it current on their own writes.
+   */
+  memo<T>(key: string, build: (core: EmulatorCore) => T): T;
 }
 
 export interface ResourceModule {
