@@ -151,17 +151,48 @@ class Rng {
     return last[0];
   }
 
-  /** `n` distinct items (fewer if the list is shorter). */
+  /** `n` distinct items (fewer if the list is shorter); cheap when `n` is small against the list. */
   sample<T>(items: readonly T[], n: number): T[] {
-    const pool = [...items];
+    const want = Math.min(n, items.length);
+    const picked = new Set<number>();
     const out: T[] = [];
-    while (out.length < n && pool.length > 0) {
-      const i = Math.floor(this.float() * pool.length);
-      out.push(pool[i] as T);
-      pool[i] = pool[pool.length - 1] as T;
-      pool.pop();
+    while (out.length < want) {
+      const i = Math.floor(this.float() * items.length);
+      if (picked.has(i)) continue;
+      picked.add(i);
+      out.push(items[i] as T);
     }
     return out;
+  }
+}
+
+/** Weighted picks from a long list in O(log n): cumulative weights and a binary search. */
+class WeightedTable<T> {
+  private readonly cumulative: number[] = [];
+  private readonly total: number;
+
+  constructor(
+    private readonly items: readonly T[],
+    weight: (item: T) => number,
+  ) {
+    let sum = 0;
+    for (const item of items) {
+      sum += weight(item);
+      this.cumulative.push(sum);
+    }
+    this.total = sum;
+  }
+
+  pick(rng: Rng): T {
+    const r = rng.float() * this.total;
+    let lo = 0;
+    let hi = this.cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.cumulative[mid] as number) > r) hi = mid;
+      else lo = mid + 1;
+    }
+    return this.items[lo] as T;
   }
 }
 
@@ -704,8 +735,7 @@ function buildPeople(n: number, companies: readonly DemoCompany[]): DemoPerson[]
   const headcount = new Map<string, number>();
   const out: DemoPerson[] = [];
   // Later-stage companies employ more of the people; every company gets at least one (its founder).
-  const stageWeight = (c: DemoCompany): number => 1 + DEMO_STAGES.indexOf(c.stage as never);
-  const companyWeights = companies.map((c) => [c, stageWeight(c)] as const);
+  const companyTable = new WeightedTable(companies, (c) => 1 + DEMO_STAGES.indexOf(c.stage as never));
 
   const claimEmail = (local: string, domain: string): string | null => {
     const e = `${local}@${domain}`;
@@ -715,7 +745,7 @@ function buildPeople(n: number, companies: readonly DemoCompany[]): DemoPerson[]
   };
 
   for (let i = 0; i < n; i++) {
-    const company = i < companies.length ? (companies[i] as DemoCompany) : rng.weighted(companyWeights);
+    const company = i < companies.length ? (companies[i] as DemoCompany) : companyTable.pick(rng);
     const seat = headcount.get(company.domain) ?? 0;
     headcount.set(company.domain, seat + 1);
 
@@ -813,19 +843,31 @@ export function demoUniverse(sizes?: {
   const key = `${c}/${p}/${i}`;
   const cached = memo.get(key);
   if (cached !== undefined) return cached;
+  const universe = buildDemoUniverse({ companies: c, people: p, investors: i });
+  memo.set(key, universe);
+  return universe;
+}
 
+/**
+ * Builds a fresh universe without the memo (what `demoUniverse` caches). Exists so determinism can
+ * be checked on two independent builds; everything else should call `demoUniverse`.
+ */
+export function buildDemoUniverse(sizes: {
+  companies: number;
+  people: number;
+  investors: number;
+}): DemoUniverse {
+  const { companies: c, people: p, investors: i } = sizes;
   const taken = new Set<string>();
   const companies = buildCompanies(c, taken);
   const investors = buildInvestors(i, taken);
   const people = buildPeople(p, companies);
   // Frozen because one memoised instance is shared by every caller.
-  const universe: DemoUniverse = Object.freeze({
+  return Object.freeze({
     companies: deepFreezeAll(companies),
     people: deepFreezeAll(people),
     investors: deepFreezeAll(investors),
   });
-  memo.set(key, universe);
-  return universe;
 }
 
 function deepFreezeAll<T extends object>(items: T[]): T[] {
