@@ -81,6 +81,24 @@ export interface RequestContext {
   files: Array<{ filename: string; contentType: string; data: Buffer }>;
   /** Absolute base URL of this emulator, for building download links. */
   baseUrl: string;
+  /** The id of the API key row the request authenticated with (absent on public routes). */
+  apiKeyId?: number;
+  /** The caller's rate-limit usage after counting this request (what `GET /rate-limit` shows). */
+  rateLimit?: RateLimitStatus;
+}
+
+/** One rate-limit window as `GET /rate-limit` renders it. */
+export interface RateLimitWindow {
+  limit: number | 'unlimited';
+  remaining: number | 'unlimited';
+  /** Seconds until the window resets. */
+  reset: number;
+  used: number;
+}
+
+export interface RateLimitStatus {
+  org_monthly: RateLimitWindow;
+  api_key_per_minute: RateLimitWindow;
 }
 
 /** A handler's answer: a JSON body (status 200), or a redirect/raw answer. */

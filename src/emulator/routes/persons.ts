@@ -1,0 +1,153 @@
+/** `/persons`: search, get, create, update, delete, global person fields. */
+
+import {
+  boolParam,
+  createPerson,
+  deletePerson,
+  emailsParam,
+  entityListEntries,
+  idsParam,
+  index,
+  personSummary,
+  renderField,
+  stringParam,
+  updatePerson,
+} from '../entities.js';
+import {
+  ApiError,
+  type EmulatorCore,
+  type RequestContext,
+  type ResourceModule,
+  unprocessable,
+} from '../framework.js';
+import { type PersonRow, tablesOf } from '../model.js';
+import { interactionDates, interactionPersons } from './interactions.js';
+import { interactionFilter, pathInt, queryString } from './query.js';
+
+const SEARCH_PAGE = { defaultSize: 500, maxSize: 500 };
+
+function renderPerson(
+  core: EmulatorCore,
+  p: PersonRow,
+  q: Record<string, string | string[]>,
+  opts: { organizationIds: boolean },
+): Record<string, unknown> {
+  const out = personSummary(p);
+  if (opts.organizationIds) out.organization_ids = p.organization_ids;
+  if (boolParam(queryString(q, 'with_opportunities')))
+    out.opportunity_ids = index(core).oppsByPerson.get(p.id) ?? [];
+  if (boolParam(queryString(q, 'with_current_organizations')))
+    out.current_organization_ids = p.current_organization_ids;
+  if (boolParam(queryString(q, 'with_interaction_dates'))) {
+    out.interaction_dates = interactionDates(core, [p.id]);
+    if (boolParam(queryString(q, 'with_interaction_persons')))
+      out.interactions = interactionPersons(core, [p.id]);
+  }
+  return out;
+}
+
+function findPerson(core: EmulatorCore, ctx: RequestContext): PersonRow {
+  return tablesOf(core).persons.require(pathInt(ctx.params, 'person_id'), 'Person');
+}
+
+/** Person search: word-prefix `term` over names and emails, interaction filters, pagination. */
+function search(core: EmulatorCore, ctx: RequestContext): unknown {
+  const q = ctx.query;
+  const persons = tablesOf(core).persons;
+  const term = queryString(q, 'term') ?? '';
+  const ids = index(core).personTerms.search(term);
+  let rows: readonly PersonRow[] = ids ? ids.map((id) => persons.get(id) as PersonRow) : persons.all();
+  const filter = interactionFilter(q);
+  if (filter || boolParam(queryString(q, 'with_interaction_dates'))) {
+    rows = rows.filter((p) => {
+      const dates = interactionDates(core, [p.id]);
+      if (!Object.values(dates).some((d) => d !== null)) return false;
+      return filter ? filter(dates) : true;
+    });
+  }
+  const page = core.paginate(rows, q, SEARCH_PAGE);
+  return {
+    persons: page.items.map((p) => renderPerson(core, p, q, { organizationIds: false })),
+    next_page_token: page.nextPageToken,
+  };
+}
+
+export const personsModule: ResourceModule = {
+  name: 'persons',
+  routes: (core) => [
+    { method: 'GET', path: '/persons', handler: (ctx) => search(core, ctx) },
+    {
+      method: 'GET',
+      path: '/persons/fields',
+      handler: () =>
+        [...tablesOf(core).fields.values()]
+          .filter((f) => f.list_id === null && f.entity_type === 0)
+          .map((f) => renderField(f)),
+    },
+    {
+      method: 'GET',
+      path: '/persons/{person_id}',
+      handler: (ctx) => {
+        const p = findPerson(core, ctx);
+        return {
+          ...renderPerson(core, p, ctx.query, { organizationIds: true }),
+          list_entries: entityListEntries(core, p.id, ctx.userId),
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/persons',
+      handler: (ctx) => {
+        const b = ctx.body;
+        const first = stringParam(b.first_name, 'first_name', true) as string;
+        const last = stringParam(b.last_name, 'last_name', true) as string;
+        const emails = emailsParam(b.emails ?? b['emails[]']);
+        if (!emails) throw unprocessable('emails is required (an empty array when the person has none)');
+        const orgs = idsParam(b.organization_ids ?? b['organization_ids[]'], 'organization_ids');
+        const p = createPerson(core, {
+          first_name: first,
+          last_name: last,
+          emails,
+          ...(orgs ? { organization_ids: orgs } : {}),
+        });
+        const body = { ...personSummary(p), organization_ids: p.organization_ids };
+        core.emit('person.created', body);
+        return body;
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/persons/{person_id}',
+      handler: (ctx) => {
+        const p = findPerson(core, ctx);
+        const b = ctx.body;
+        const first = stringParam(b.first_name, 'first_name');
+        const last = stringParam(b.last_name, 'last_name');
+        const emails = emailsParam(b.emails ?? b['emails[]']);
+        const orgs = idsParam(b.organization_ids ?? b['organization_ids[]'], 'organization_ids');
+        updatePerson(core, p, {
+          ...(first !== undefined ? { first_name: first } : {}),
+          ...(last !== undefined ? { last_name: last } : {}),
+          ...(emails ? { emails } : {}),
+          ...(orgs ? { organization_ids: orgs } : {}),
+        });
+        const body = { ...personSummary(p), organization_ids: p.organization_ids };
+        core.emit('person.updated', body);
+        return body;
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/persons/{person_id}',
+      handler: (ctx) => {
+        const p = findPerson(core, ctx);
+        if (p.type === 1) throw new ApiError(422, { message: 'Internal persons cannot be deleted.' });
+        const body = { ...personSummary(p), organization_ids: [...p.organization_ids] };
+        deletePerson(core, p);
+        core.emit('person.deleted', body);
+        return { success: true };
+      },
+    },
+  ],
+};

@@ -1,0 +1,118 @@
+/**
+ * Word-prefix search, the way Affinity's `term` parameter behaves: the term is split on whitespace
+ * and every word of it must be a prefix of some token of the entity (case-insensitive). Tokens are
+ * the words of names and whole emails/domains plus their parts, so `doe` finds "John Doe" and
+ * `jdoe@alumni.stanford.edu`, `acme.co` finds the domain, `stanford` finds the email's domain.
+ *
+ * Memory matters at a million entities: a token maps to one id (a number) or an ascending id
+ * array, and the sorted token list used for prefix ranges is kept in order on every change.
+ */
+export class TermIndex {
+  private readonly postings = new Map<string, number | number[]>();
+  private readonly sorted: string[] = [];
+
+  add(id: number, tokens: Iterable<string>): void {
+    for (const token of tokens) {
+      const cur = this.postings.get(token);
+      if (cur === undefined) {
+        this.postings.set(token, id);
+        this.sorted.splice(lowerBound(this.sorted, token), 0, token);
+      } else if (typeof cur === 'number') {
+        if (cur !== id) this.postings.set(token, cur < id ? [cur, id] : [id, cur]);
+      } else if (!cur.includes(id)) {
+        insertSorted(cur, id);
+      }
+    }
+  }
+
+  remove(id: number, tokens: Iterable<string>): void {
+    for (const token of tokens) {
+      const cur = this.postings.get(token);
+      if (cur === undefined) continue;
+      if (typeof cur === 'number') {
+        if (cur !== id) continue;
+        this.postings.delete(token);
+        const at = lowerBound(this.sorted, token);
+        if (this.sorted[at] === token) this.sorted.splice(at, 1);
+      } else {
+        const at = cur.indexOf(id);
+        if (at < 0) continue;
+        cur.splice(at, 1);
+        if (cur.length === 1) this.postings.set(token, cur[0] as number);
+      }
+    }
+  }
+
+  /** Ids matching every word of `term`, ascending; null when the term has no words (match all). */
+  search(term: string): number[] | null {
+    const words = term.toLowerCase().split(/\s+/).filter(Boolean);
+    if (words.length === 0) return null;
+    let result: Set<number> | null = null;
+    for (const word of words) {
+      const ids = new Set<number>();
+      for (let i = lowerBound(this.sorted, word); i < this.sorted.length; i++) {
+        const token = this.sorted[i] as string;
+        if (!token.startsWith(word)) break;
+        const p = this.postings.get(token);
+        if (p === undefined) continue;
+        if (typeof p === 'number') {
+          if (!result || result.has(p)) ids.add(p);
+        } else {
+          for (const id of p) if (!result || result.has(id)) ids.add(id);
+        }
+      }
+      result = ids;
+      if (result.size === 0) break;
+    }
+    return result ? [...result].sort((a, b) => a - b) : [];
+  }
+}
+
+function lowerBound(arr: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((arr[mid] as string) < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function insertSorted(arr: number[], id: number): void {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((arr[mid] as number) < id) lo = mid + 1;
+    else hi = mid;
+  }
+  arr.splice(lo, 0, id);
+}
+
+/** Words of a name: whitespace-separated, and their alphanumeric parts ("O'Brien" → o'brien, o, brien). */
+export function nameTokens(...names: Array<string | null | undefined>): string[] {
+  const out = new Set<string>();
+  for (const name of names) {
+    if (!name) continue;
+    for (const word of name.toLowerCase().split(/\s+/)) {
+      if (!word) continue;
+      out.add(word);
+      for (const part of word.split(/[^\p{L}\p{N}]+/u)) if (part) out.add(part);
+    }
+  }
+  return [...out];
+}
+
+/** An email, whole and its domain. */
+export function emailTokens(email: string): string[] {
+  const e = email.toLowerCase();
+  const at = e.indexOf('@');
+  return at > 0 ? [e, e.slice(at + 1)] : [e];
+}
+
+/** A domain, whole and without a leading `www.`. */
+export function domainTokens(domain: string): string[] {
+  const d = domain.toLowerCase();
+  return d.startsWith('www.') ? [d, d.slice(4)] : [d];
+}
