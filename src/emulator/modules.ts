@@ -1,7 +1,26 @@
 import type { ResourceModule } from './framework.js';
+import { fieldValueChangesModule } from './routes/field-value-changes.js';
+import { fieldValuesModule } from './routes/field-values.js';
+import { fieldsModule } from './routes/fields.js';
+import { listEntriesModule } from './routes/list-entries.js';
+import { listsModule } from './routes/lists.js';
+import { opportunitiesModule } from './routes/opportunities.js';
+import { organizationsModule } from './routes/organizations.js';
+import { personsModule } from './routes/persons.js';
+import { whoamiModule } from './routes/whoami.js';
 
 /**
  * Every resource module the emulator mounts, in the order of the reference.
  * Add one line per module.
  */
-export const modules: ResourceModule[] = [];
+export const modules: ResourceModule[] = [
+  listsModule,
+  listEntriesModule,
+  fieldsModule,
+  fieldValuesModule,
+  fieldValueChangesModule,
+  personsModule,
+  organizationsModule,
+  opportunitiesModule,
+  whoamiModule,
+];
