@@ -26,6 +26,7 @@ import {
   unprocessable,
 } from '../framework.js';
 import { type InteractionDates, tablesOf } from '../model.js';
+import { resetRemindersFor } from './reminders.js';
 
 /** Default and maximum page size of `GET /interactions`. */
 export const INTERACTIONS_PAGE_SIZE = 100;
@@ -412,6 +413,7 @@ export const interactionsModule: ResourceModule = {
         insertInteraction(core, row);
         const note = attachNote(core, row, content, ctx.userId);
         core.emit('note.created', renderNote(core, note));
+        resetRemindersFor(core, row);
         return renderInteraction(core, row);
       },
     },
