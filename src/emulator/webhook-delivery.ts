@@ -110,8 +110,9 @@ const LOG_LIMIT = 1_000;
 
 /**
  * Delivers one emulator's webhook events. Emits `attempt` (DeliveryAttempt) after every POST,
- * `delivered` (DeliveryAttempt) after a success and `disabled` (subscription id) when a
- * subscription is switched off for failing.
+ * `delivered` (the successful attempt) once an event is through, `failed` (the last attempt) once
+ * an event has used up its attempts, and `disabled` (subscription id) when a subscription is
+ * switched off for failing.
  */
 export class WebhookDeliverer extends EventEmitter {
   private options: WebhookDeliveryOptions = { ...defaultWebhookDeliveryOptions };
@@ -157,6 +158,13 @@ export class WebhookDeliverer extends EventEmitter {
         setImmediate(() => void this.pump(sub.id));
       }
     }
+  }
+
+  /** Events waiting for delivery or retry, over all subscriptions. */
+  pendingCount(): number {
+    let n = 0;
+    for (const queue of this.queues.values()) n += queue.items.length;
+    return n;
   }
 
   /** Drops every pending event (after an emulator reset). */
@@ -215,6 +223,7 @@ export class WebhookDeliverer extends EventEmitter {
         if (result.ok) {
           queue.items.shift();
           sub.consecutive_failures = 0;
+          this.emit('delivered', result);
           continue;
         }
         if (item.attempts < this.options.maxAttempts) {
@@ -227,6 +236,7 @@ export class WebhookDeliverer extends EventEmitter {
         }
         queue.items.shift();
         sub.consecutive_failures += 1;
+        this.emit('failed', result);
         if (sub.consecutive_failures >= this.options.disableAfterFailedEvents) {
           sub.disabled = true;
           sub.updated_at = this.core.timestamp();
@@ -256,7 +266,6 @@ export class WebhookDeliverer extends EventEmitter {
       this.log.push(attempt);
       if (this.log.length > LOG_LIMIT) this.log.shift();
       this.emit('attempt', attempt);
-      if (attempt.ok) this.emit('delivered', attempt);
       return attempt;
     };
     let url: URL;
