@@ -251,3 +251,21 @@ export function renderNote(core: EmulatorCore, note: NoteRow): Record<string, un
     updated_at: note.updated_at,
   };
 }
+
+/** The entity a `person.deleted` / `organization.deleted` / `opportunity.deleted` event is about. */
+export function deletedEntity(
+  type: string,
+  body: unknown,
+): { kind: 'person' | 'organization' | 'opportunity'; id: number } | undefined {
+  const kind =
+    type === 'person.deleted'
+      ? 'person'
+      : type === 'organization.deleted'
+        ? 'organization'
+        : type === 'opportunity.deleted'
+          ? 'opportunity'
+          : undefined;
+  if (!kind || typeof body !== 'object' || body === null) return undefined;
+  const id = (body as { id?: unknown }).id;
+  return typeof id === 'number' ? { kind, id } : undefined;
+}

@@ -5,7 +5,7 @@
  * beside the snake_case ones, as the live API does. Emits `file.created`.
  */
 import { randomBytes } from 'node:crypto';
-import { ACTIVITY_TABLES, optInt, pathId } from '../activity-common.js';
+import { ACTIVITY_TABLES, deletedEntity, optInt, pathId } from '../activity-common.js';
 import {
   ApiError,
   type EmulatorCore,
@@ -223,4 +223,16 @@ export const entityFilesModule: ResourceModule = {
       },
     },
   ],
+  // Files live on their entity: deleting the entity deletes them.
+  onEvent: (core, type, body) => {
+    const gone = deletedEntity(type, body);
+    if (!gone) return;
+    const key = `${gone.kind}_id` as const;
+    for (const row of table(core)
+      .all()
+      .filter((f) => f[key] === gone.id)) {
+      table(core).delete(row.id);
+      core.emit('file.deleted', renderEntityFile(row));
+    }
+  },
 };

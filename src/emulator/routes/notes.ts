@@ -5,6 +5,7 @@
  */
 import {
   activityTables,
+  deletedEntity,
   type NoteRow,
   optDate,
   optEnum,
@@ -198,4 +199,18 @@ export const notesModule: ResourceModule = {
       },
     },
   ],
+  // Notes outlive a deleted entity but stop pointing at it.
+  onEvent: (core, type, body) => {
+    const gone = deletedEntity(type, body);
+    if (!gone) return;
+    const key =
+      gone.kind === 'person'
+        ? 'associated_person_ids'
+        : gone.kind === 'organization'
+          ? 'organization_ids'
+          : 'opportunity_ids';
+    for (const note of activityTables(core).notes.values()) {
+      if (note[key].includes(gone.id)) note[key] = note[key].filter((id) => id !== gone.id);
+    }
+  },
 };

@@ -2,7 +2,7 @@
  * Relationship strengths (`/relationships-strengths`, spelled as the live API spells it): at most
  * one strength in [0, 1] per (internal, external) pair, queried by the external person.
  */
-import { ACTIVITY_TABLES, optInt } from '../activity-common.js';
+import { ACTIVITY_TABLES, deletedEntity, optInt } from '../activity-common.js';
 import type { EmulatorCore, ResourceModule, Table } from '../framework.js';
 import { unprocessable } from '../framework.js';
 import { tablesOf } from '../model.js';
@@ -58,4 +58,11 @@ export const relationshipStrengthsModule: ResourceModule = {
       },
     },
   ],
+  onEvent: (core, type, body) => {
+    const gone = deletedEntity(type, body);
+    if (gone?.kind !== 'person') return;
+    for (const row of table(core).all()) {
+      if (row.internal_id === gone.id || row.external_id === gone.id) table(core).delete(row.id);
+    }
+  },
 };

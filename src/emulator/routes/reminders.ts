@@ -6,6 +6,7 @@
  */
 import {
   ACTIVITY_TABLES,
+  deletedEntity,
   type InteractionRow,
   opportunitySummary,
   optBool,
@@ -360,4 +361,17 @@ export const remindersModule: ResourceModule = {
       },
     },
   ],
+  // A reminder about an entity goes with it.
+  onEvent: (core, type, body) => {
+    const gone = deletedEntity(type, body);
+    if (!gone) return;
+    const key = `${gone.kind}_id` as const;
+    for (const row of table(core)
+      .all()
+      .filter((r) => r[key] === gone.id)) {
+      const rendered = renderReminder(core, row);
+      table(core).delete(row.id);
+      core.emit('reminder.deleted', rendered);
+    }
+  },
 };
