@@ -64,7 +64,7 @@ export class EntityFilesResource {
   ) {}
 
   /** `GET /entity-files`: one page of files, filtered. */
-  page(filters: EntityFileFilters = {}): Promise<EntityFilePage> {
+  async page(filters: EntityFileFilters = {}): Promise<EntityFilePage> {
     return this.transport.request({
       method: 'GET',
       path: '/entity-files',
@@ -97,7 +97,7 @@ export class EntityFilesResource {
   }
 
   /** `GET /entity-files/{entity_file_id}`: the file's metadata. */
-  get(entityFileId: number): Promise<EntityFile> {
+  async get(entityFileId: number): Promise<EntityFile> {
     const endpoint = 'GET /entity-files/{entity_file_id}';
     return this.transport.request({
       method: 'GET',
@@ -142,7 +142,7 @@ export class EntityFilesResource {
     return file;
   }
 
-  private requestDownload(entityFileId: number): Promise<Response> {
+  private async requestDownload(entityFileId: number): Promise<Response> {
     return this.transport.requestRaw({
       method: 'GET',
       path: `/entity-files/download/${checkId(DOWNLOAD, 'entity_file_id', entityFileId)}`,
@@ -153,7 +153,7 @@ export class EntityFilesResource {
   }
 
   /** `POST /entity-files`: uploads one file (`file`) or several (`files[]`) as multipart form data. */
-  upload(params: UploadEntityFilesParams): Promise<SuccessResponse> {
+  async upload(params: UploadEntityFilesParams): Promise<SuccessResponse> {
     const endpoint = 'POST /entity-files';
     checkOneOf(endpoint, params, OWNERS);
     const form = new FormData();

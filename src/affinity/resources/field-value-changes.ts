@@ -19,7 +19,7 @@ export class FieldValueChangesResource {
   constructor(private readonly transport: Transport) {}
 
   /** `GET /field-value-changes`: the changes of one field, optionally narrowed. */
-  all(filters: FieldValueChangeFilters): Promise<FieldValueChange[]> {
+  async all(filters: FieldValueChangeFilters): Promise<FieldValueChange[]> {
     const endpoint = 'GET /field-value-changes';
     return this.transport.request({
       method: 'GET',

@@ -34,7 +34,7 @@ export class FieldValuesResource {
   constructor(private readonly transport: Transport) {}
 
   /** `GET /field-values`: every value of one person, organization, opportunity or list entry. */
-  all(owner: FieldValueOwner): Promise<FieldValue[]> {
+  async all(owner: FieldValueOwner): Promise<FieldValue[]> {
     const endpoint = 'GET /field-values';
     checkOneOf(endpoint, owner, OWNERS);
     const query: Record<string, number> = {};
@@ -53,7 +53,7 @@ export class FieldValuesResource {
   }
 
   /** `POST /field-values`: adds a value to a cell. */
-  create(params: CreateFieldValueParams): Promise<FieldValue> {
+  async create(params: CreateFieldValueParams): Promise<FieldValue> {
     const endpoint = 'POST /field-values';
     const body: Record<string, unknown> = {
       field_id: checkId(endpoint, 'field_id', params.field_id),
@@ -73,7 +73,7 @@ export class FieldValuesResource {
   }
 
   /** `PUT /field-values/{field_value_id}`: replaces a value. */
-  update(fieldValueId: number, value: FieldValueInput): Promise<FieldValue> {
+  async update(fieldValueId: number, value: FieldValueInput): Promise<FieldValue> {
     const endpoint = 'PUT /field-values/{field_value_id}';
     return this.transport.request({
       method: 'PUT',
@@ -86,7 +86,7 @@ export class FieldValuesResource {
   }
 
   /** `DELETE /field-values/{field_value_id}`. */
-  delete(fieldValueId: number): Promise<SuccessResponse> {
+  async delete(fieldValueId: number): Promise<SuccessResponse> {
     const endpoint = 'DELETE /field-values/{field_value_id}';
     return this.transport.request({
       method: 'DELETE',

@@ -43,7 +43,7 @@ export class FieldsResource {
   constructor(private readonly transport: Transport) {}
 
   /** `GET /fields`: global and list-specific fields, filtered. */
-  all(filters: FieldFilters = {}): Promise<Field[]> {
+  async all(filters: FieldFilters = {}): Promise<Field[]> {
     const endpoint = 'GET /fields';
     checkOptionalId(endpoint, 'list_id', filters.list_id);
     checkOptionalCode(endpoint, 'value_type', filters.value_type, VALUE_TYPES);
@@ -65,7 +65,7 @@ export class FieldsResource {
   }
 
   /** `POST /fields`: creates a field. */
-  create(params: CreateFieldParams): Promise<Field> {
+  async create(params: CreateFieldParams): Promise<Field> {
     const endpoint = 'POST /fields';
     checkNonEmpty(endpoint, 'name', params.name);
     checkCode(endpoint, 'entity_type', params.entity_type, ENTITY_TYPES);
@@ -85,7 +85,7 @@ export class FieldsResource {
   }
 
   /** `DELETE /fields/{id}`. */
-  delete(fieldId: number): Promise<SuccessResponse> {
+  async delete(fieldId: number): Promise<SuccessResponse> {
     const endpoint = 'DELETE /fields/{id}';
     return this.transport.request({
       method: 'DELETE',

@@ -102,7 +102,7 @@ export class InteractionsResource {
    * `GET /interactions`: one page, keyed by type (`events`, `chat_messages` or `emails`, see
    * {@link interactionPageKey}). The time range is checked locally first.
    */
-  page(filters: InteractionFilters): Promise<InteractionPage> {
+  async page(filters: InteractionFilters): Promise<InteractionPage> {
     checkCode(LIST, 'type', filters.type, TYPES);
     checkOneOf(LIST, filters, ['person_id', 'organization_id', 'opportunity_id']);
     const start = toIso(LIST, 'start_time', filters.start_time);
@@ -150,7 +150,7 @@ export class InteractionsResource {
   }
 
   /** `GET /interactions/{id}?type=…`: ids are unique only within a type. */
-  get(interactionId: number, type: InteractionType): Promise<Interaction> {
+  async get(interactionId: number, type: InteractionType): Promise<Interaction> {
     const endpoint = 'GET /interactions/{id}';
     return this.transport.request({
       method: 'GET',
@@ -163,7 +163,7 @@ export class InteractionsResource {
   }
 
   /** `POST /interactions`: logs a meeting, call or chat message. */
-  create(params: CreateInteractionParams): Promise<Interaction> {
+  async create(params: CreateInteractionParams): Promise<Interaction> {
     const endpoint = 'POST /interactions';
     checkCode(endpoint, 'type', params.type, [0, 1, 2]);
     if (params.person_ids.length === 0) {
@@ -188,7 +188,7 @@ export class InteractionsResource {
   }
 
   /** `PUT /interactions/{id}`: changes content, date or persons. */
-  update(interactionId: number, params: UpdateInteractionParams): Promise<Interaction> {
+  async update(interactionId: number, params: UpdateInteractionParams): Promise<Interaction> {
     const endpoint = 'PUT /interactions/{id}';
     const body: Record<string, unknown> = { type: checkCode(endpoint, 'type', params.type, TYPES) };
     const personIds = checkIds(endpoint, 'person_ids', params.person_ids);
@@ -207,7 +207,7 @@ export class InteractionsResource {
   }
 
   /** `DELETE /interactions/{id}?type=…`. */
-  delete(interactionId: number, type: InteractionType): Promise<SuccessResponse> {
+  async delete(interactionId: number, type: InteractionType): Promise<SuccessResponse> {
     const endpoint = 'DELETE /interactions/{id}';
     return this.transport.request({
       method: 'DELETE',

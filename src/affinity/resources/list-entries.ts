@@ -35,7 +35,7 @@ export class ListEntriesResource {
    * `GET /lists/{list_id}/list-entries` without `page_size`: every entry in one answer (a bare
    * array, newest first). One call, however long the list; see {@link page} to bound answers.
    */
-  all(listId: number): Promise<ListEntry[]> {
+  async all(listId: number): Promise<ListEntry[]> {
     return this.transport.request({
       method: 'GET',
       path: `/lists/${checkId(LIST_ENTRIES, 'list_id', listId)}/list-entries`,
@@ -46,7 +46,7 @@ export class ListEntriesResource {
   }
 
   /** `GET /lists/{list_id}/list-entries?page_size=…`: one page `{list_entries, next_page_token}`. */
-  page(listId: number, params: ListEntryPageParams): Promise<ListEntryPage> {
+  async page(listId: number, params: ListEntryPageParams): Promise<ListEntryPage> {
     checkPageSize(LIST_ENTRIES, params.page_size);
     return this.transport.request({
       method: 'GET',
@@ -81,7 +81,7 @@ export class ListEntriesResource {
   }
 
   /** `GET /lists/{list_id}/list-entries/{list_entry_id}`. */
-  get(listId: number, listEntryId: number): Promise<ListEntry> {
+  async get(listId: number, listEntryId: number): Promise<ListEntry> {
     const endpoint = 'GET /lists/{list_id}/list-entries/{list_entry_id}';
     return this.transport.request({
       method: 'GET',
@@ -93,7 +93,7 @@ export class ListEntriesResource {
   }
 
   /** `POST /lists/{list_id}/list-entries`: adds a person or organization to a list. */
-  create(listId: number, params: CreateListEntryParams): Promise<ListEntry> {
+  async create(listId: number, params: CreateListEntryParams): Promise<ListEntry> {
     const endpoint = 'POST /lists/{list_id}/list-entries';
     const body: Record<string, number> = { entity_id: checkId(endpoint, 'entity_id', params.entity_id) };
     const creator = checkOptionalId(endpoint, 'creator_id', params.creator_id);
@@ -109,7 +109,7 @@ export class ListEntriesResource {
   }
 
   /** `DELETE /lists/{list_id}/list-entries/{list_entry_id}` (deletes an opportunity with its entry). */
-  delete(listId: number, listEntryId: number): Promise<SuccessResponse> {
+  async delete(listId: number, listEntryId: number): Promise<SuccessResponse> {
     const endpoint = 'DELETE /lists/{list_id}/list-entries/{list_entry_id}';
     return this.transport.request({
       method: 'DELETE',

@@ -24,7 +24,7 @@ export class ListsResource {
   constructor(private readonly transport: Transport) {}
 
   /** `GET /lists`: every list visible to the key's user. */
-  all(): Promise<List[]> {
+  async all(): Promise<List[]> {
     return this.transport.request({
       method: 'GET',
       path: '/lists',
@@ -35,7 +35,7 @@ export class ListsResource {
   }
 
   /** `GET /lists/{list_id}`: one list with its list-specific fields. */
-  get(listId: number): Promise<ListWithFields> {
+  async get(listId: number): Promise<ListWithFields> {
     const endpoint = 'GET /lists/{list_id}';
     return this.transport.request({
       method: 'GET',
@@ -47,7 +47,7 @@ export class ListsResource {
   }
 
   /** `POST /lists`: creates a list. */
-  create(params: CreateListParams): Promise<List> {
+  async create(params: CreateListParams): Promise<List> {
     const endpoint = 'POST /lists';
     checkNonEmpty(endpoint, 'name', params.name);
     checkCode(endpoint, 'type', params.type, [0, 1, 8]);

@@ -54,7 +54,7 @@ export class NotesResource {
   constructor(private readonly transport: Transport) {}
 
   /** `GET /notes`: one page of notes, filtered. */
-  page(filters: NoteFilters = {}): Promise<NotePage> {
+  async page(filters: NoteFilters = {}): Promise<NotePage> {
     return this.transport.request({
       method: 'GET',
       path: '/notes',
@@ -88,7 +88,7 @@ export class NotesResource {
   }
 
   /** `GET /notes/{note_id}`. */
-  get(noteId: number): Promise<Note> {
+  async get(noteId: number): Promise<Note> {
     const endpoint = 'GET /notes/{note_id}';
     return this.transport.request({
       method: 'GET',
@@ -103,7 +103,7 @@ export class NotesResource {
    * `POST /notes`: creates a plain-text or HTML note, or a reply. With `encoding: 'form'` the body
    * is form-encoded with Rails-style array keys (`person_ids[]=1`).
    */
-  create(params: CreateNoteParams, options: { encoding?: NoteEncoding } = {}): Promise<Note> {
+  async create(params: CreateNoteParams, options: { encoding?: NoteEncoding } = {}): Promise<Note> {
     const endpoint = 'POST /notes';
     checkNonEmpty(endpoint, 'content', params.content);
     const body: Record<string, string | number | number[]> = { content: params.content };
@@ -134,7 +134,7 @@ export class NotesResource {
   }
 
   /** `PUT /notes/{note_id}`: replaces the content. */
-  update(noteId: number, content: string): Promise<Note> {
+  async update(noteId: number, content: string): Promise<Note> {
     const endpoint = 'PUT /notes/{note_id}';
     checkNonEmpty(endpoint, 'content', content);
     return this.transport.request({
@@ -148,7 +148,7 @@ export class NotesResource {
   }
 
   /** `DELETE /notes/{note_id}`. */
-  delete(noteId: number): Promise<SuccessResponse> {
+  async delete(noteId: number): Promise<SuccessResponse> {
     const endpoint = 'DELETE /notes/{note_id}';
     return this.transport.request({
       method: 'DELETE',

@@ -40,7 +40,7 @@ export class OpportunitiesResource {
   constructor(private readonly transport: Transport) {}
 
   /** `GET /opportunities`: one page of search results. */
-  search(params: OpportunitySearchParams = {}): Promise<OpportunityPage> {
+  async search(params: OpportunitySearchParams = {}): Promise<OpportunityPage> {
     return this.transport.request({
       method: 'GET',
       path: '/opportunities',
@@ -74,7 +74,7 @@ export class OpportunitiesResource {
   }
 
   /** `GET /opportunities/{opportunity_id}`. */
-  get(opportunityId: number): Promise<Opportunity> {
+  async get(opportunityId: number): Promise<Opportunity> {
     const endpoint = 'GET /opportunities/{opportunity_id}';
     return this.transport.request({
       method: 'GET',
@@ -86,7 +86,7 @@ export class OpportunitiesResource {
   }
 
   /** `POST /opportunities`: creates the opportunity and its list entry. */
-  create(params: CreateOpportunityParams): Promise<Opportunity> {
+  async create(params: CreateOpportunityParams): Promise<Opportunity> {
     const endpoint = 'POST /opportunities';
     checkNonEmpty(endpoint, 'name', params.name);
     checkId(endpoint, 'list_id', params.list_id);
@@ -103,7 +103,7 @@ export class OpportunitiesResource {
   }
 
   /** `PUT /opportunities/{opportunity_id}`: changes only what is given. */
-  update(opportunityId: number, params: UpdateOpportunityParams): Promise<Opportunity> {
+  async update(opportunityId: number, params: UpdateOpportunityParams): Promise<Opportunity> {
     const endpoint = 'PUT /opportunities/{opportunity_id}';
     checkIds(endpoint, 'person_ids', params.person_ids);
     checkIds(endpoint, 'organization_ids', params.organization_ids);
@@ -118,7 +118,7 @@ export class OpportunitiesResource {
   }
 
   /** `DELETE /opportunities/{opportunity_id}`. */
-  delete(opportunityId: number): Promise<SuccessResponse> {
+  async delete(opportunityId: number): Promise<SuccessResponse> {
     const endpoint = 'DELETE /opportunities/{opportunity_id}';
     return this.transport.request({
       method: 'DELETE',

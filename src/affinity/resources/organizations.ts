@@ -45,7 +45,7 @@ export class OrganizationsResource {
   constructor(private readonly transport: Transport) {}
 
   /** `GET /organizations`: one page of search results (by name or domain). */
-  search(params: OrganizationSearchParams = {}): Promise<OrganizationPage> {
+  async search(params: OrganizationSearchParams = {}): Promise<OrganizationPage> {
     return this.transport.request({
       method: 'GET',
       path: '/organizations',
@@ -75,7 +75,7 @@ export class OrganizationsResource {
   }
 
   /** `GET /organizations/{organization_id}`: one organization with `person_ids` and `list_entries`. */
-  get(organizationId: number, options: GetOrganizationOptions = {}): Promise<Organization> {
+  async get(organizationId: number, options: GetOrganizationOptions = {}): Promise<Organization> {
     const endpoint = 'GET /organizations/{organization_id}';
     return this.transport.request({
       method: 'GET',
@@ -88,7 +88,7 @@ export class OrganizationsResource {
   }
 
   /** `POST /organizations`: creates an organization. */
-  create(params: CreateOrganizationParams): Promise<Organization> {
+  async create(params: CreateOrganizationParams): Promise<Organization> {
     const endpoint = 'POST /organizations';
     checkNonEmpty(endpoint, 'name', params.name);
     checkIds(endpoint, 'person_ids', params.person_ids);
@@ -103,7 +103,7 @@ export class OrganizationsResource {
   }
 
   /** `PUT /organizations/{organization_id}`: changes only what is given. */
-  update(organizationId: number, params: UpdateOrganizationParams): Promise<Organization> {
+  async update(organizationId: number, params: UpdateOrganizationParams): Promise<Organization> {
     const endpoint = 'PUT /organizations/{organization_id}';
     checkIds(endpoint, 'person_ids', params.person_ids);
     return this.transport.request({
@@ -117,7 +117,7 @@ export class OrganizationsResource {
   }
 
   /** `DELETE /organizations/{organization_id}` (global organizations cannot be deleted). */
-  delete(organizationId: number): Promise<SuccessResponse> {
+  async delete(organizationId: number): Promise<SuccessResponse> {
     const endpoint = 'DELETE /organizations/{organization_id}';
     return this.transport.request({
       method: 'DELETE',
@@ -129,7 +129,7 @@ export class OrganizationsResource {
   }
 
   /** `GET /organizations/fields`: the global fields of organizations. */
-  globalFields(): Promise<Field[]> {
+  async globalFields(): Promise<Field[]> {
     return this.transport.request({
       method: 'GET',
       path: '/organizations/fields',

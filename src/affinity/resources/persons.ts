@@ -44,7 +44,7 @@ export class PersonsResource {
   constructor(private readonly transport: Transport) {}
 
   /** `GET /persons`: one page of search results (results omit `organization_ids`). */
-  search(params: PersonSearchParams = {}): Promise<PersonPage> {
+  async search(params: PersonSearchParams = {}): Promise<PersonPage> {
     return this.transport.request({
       method: 'GET',
       path: '/persons',
@@ -71,7 +71,7 @@ export class PersonsResource {
   }
 
   /** `GET /persons/{person_id}`: one person with `organization_ids` and `list_entries`. */
-  get(personId: number, options: GetPersonOptions = {}): Promise<Person> {
+  async get(personId: number, options: GetPersonOptions = {}): Promise<Person> {
     const endpoint = 'GET /persons/{person_id}';
     return this.transport.request({
       method: 'GET',
@@ -84,7 +84,7 @@ export class PersonsResource {
   }
 
   /** `POST /persons`: creates a person. */
-  create(params: CreatePersonParams): Promise<Person> {
+  async create(params: CreatePersonParams): Promise<Person> {
     const endpoint = 'POST /persons';
     checkNonEmpty(endpoint, 'first_name', params.first_name);
     checkIds(endpoint, 'organization_ids', params.organization_ids);
@@ -99,7 +99,7 @@ export class PersonsResource {
   }
 
   /** `PUT /persons/{person_id}`: changes only what is given. */
-  update(personId: number, params: UpdatePersonParams): Promise<Person> {
+  async update(personId: number, params: UpdatePersonParams): Promise<Person> {
     const endpoint = 'PUT /persons/{person_id}';
     checkIds(endpoint, 'organization_ids', params.organization_ids);
     return this.transport.request({
@@ -113,7 +113,7 @@ export class PersonsResource {
   }
 
   /** `DELETE /persons/{person_id}`. */
-  delete(personId: number): Promise<SuccessResponse> {
+  async delete(personId: number): Promise<SuccessResponse> {
     const endpoint = 'DELETE /persons/{person_id}';
     return this.transport.request({
       method: 'DELETE',
@@ -125,7 +125,7 @@ export class PersonsResource {
   }
 
   /** `GET /persons/fields`: the global fields of persons. */
-  globalFields(): Promise<Field[]> {
+  async globalFields(): Promise<Field[]> {
     return this.transport.request({
       method: 'GET',
       path: '/persons/fields',

@@ -9,7 +9,7 @@ export class RateLimitResource {
    * `GET /rate-limit`. Costs a call; every response's `X-Ratelimit-*` headers carry the same
    * figures for free (see the transport's `rateLimit()`).
    */
-  get(): Promise<RateLimitInfo> {
+  async get(): Promise<RateLimitInfo> {
     return this.transport.request({
       method: 'GET',
       path: '/rate-limit',

@@ -17,7 +17,7 @@ export class RelationshipStrengthsResource {
   constructor(private readonly transport: Transport) {}
 
   /** `GET /relationships-strengths`: zero or more strengths, unsorted. */
-  get(filters: RelationshipStrengthFilters): Promise<RelationshipStrength[]> {
+  async get(filters: RelationshipStrengthFilters): Promise<RelationshipStrength[]> {
     const endpoint = 'GET /relationships-strengths';
     return this.transport.request({
       method: 'GET',

@@ -84,7 +84,7 @@ export class RemindersResource {
   constructor(private readonly transport: Transport) {}
 
   /** `GET /reminders`: one page of reminders, filtered. */
-  page(filters: ReminderFilters = {}): Promise<ReminderPage> {
+  async page(filters: ReminderFilters = {}): Promise<ReminderPage> {
     return this.transport.request({
       method: 'GET',
       path: '/reminders',
@@ -125,7 +125,7 @@ export class RemindersResource {
   }
 
   /** `GET /reminders/{reminder_id}`. */
-  get(reminderId: number): Promise<Reminder> {
+  async get(reminderId: number): Promise<Reminder> {
     const endpoint = 'GET /reminders/{reminder_id}';
     return this.transport.request({
       method: 'GET',
@@ -137,7 +137,7 @@ export class RemindersResource {
   }
 
   /** `POST /reminders`: creates a reminder. */
-  create(params: CreateReminderParams): Promise<Reminder> {
+  async create(params: CreateReminderParams): Promise<Reminder> {
     const endpoint = 'POST /reminders';
     checkCode(endpoint, 'type', params.type, [0, 1]);
     checkId(endpoint, 'owner_id', params.owner_id);
@@ -163,7 +163,7 @@ export class RemindersResource {
   }
 
   /** `PUT /reminders/{reminder_id}`: changes only what is given. */
-  update(reminderId: number, params: UpdateReminderParams): Promise<Reminder> {
+  async update(reminderId: number, params: UpdateReminderParams): Promise<Reminder> {
     const endpoint = 'PUT /reminders/{reminder_id}';
     return this.transport.request({
       method: 'PUT',
@@ -176,7 +176,7 @@ export class RemindersResource {
   }
 
   /** `DELETE /reminders/{reminder_id}`. */
-  delete(reminderId: number): Promise<SuccessResponse> {
+  async delete(reminderId: number): Promise<SuccessResponse> {
     const endpoint = 'DELETE /reminders/{reminder_id}';
     return this.transport.request({
       method: 'DELETE',

@@ -25,7 +25,7 @@ export class WebhooksResource {
   constructor(private readonly transport: Transport) {}
 
   /** `GET /webhook`: every subscription of the organization. */
-  all(): Promise<WebhookSubscription[]> {
+  async all(): Promise<WebhookSubscription[]> {
     return this.transport.request({
       method: 'GET',
       path: '/webhook',
@@ -36,7 +36,7 @@ export class WebhooksResource {
   }
 
   /** `GET /webhook/{webhook_subscription_id}`. */
-  get(subscriptionId: number): Promise<WebhookSubscription> {
+  async get(subscriptionId: number): Promise<WebhookSubscription> {
     const endpoint = 'GET /webhook/{webhook_subscription_id}';
     return this.transport.request({
       method: 'GET',
@@ -48,7 +48,7 @@ export class WebhooksResource {
   }
 
   /** `POST /webhook/subscribe`: Affinity checks the URL answers before creating. */
-  create(params: CreateWebhookParams): Promise<WebhookSubscription> {
+  async create(params: CreateWebhookParams): Promise<WebhookSubscription> {
     const endpoint = 'POST /webhook/subscribe';
     const body: Record<string, unknown> = { webhook_url: checkUrl(endpoint, params.webhook_url) };
     if (params.subscriptions !== undefined) body.subscriptions = params.subscriptions;
@@ -63,7 +63,7 @@ export class WebhooksResource {
   }
 
   /** `PUT /webhook/{webhook_subscription_id}`: changes URL, events or the disabled flag. */
-  update(subscriptionId: number, params: UpdateWebhookParams): Promise<WebhookSubscription> {
+  async update(subscriptionId: number, params: UpdateWebhookParams): Promise<WebhookSubscription> {
     const endpoint = 'PUT /webhook/{webhook_subscription_id}';
     const body: Record<string, unknown> = {};
     if (params.webhook_url !== undefined) body.webhook_url = checkUrl(endpoint, params.webhook_url);
@@ -80,7 +80,7 @@ export class WebhooksResource {
   }
 
   /** `DELETE /webhook/{webhook_subscription_id}` (creator or admin only). */
-  delete(subscriptionId: number): Promise<SuccessResponse> {
+  async delete(subscriptionId: number): Promise<SuccessResponse> {
     const endpoint = 'DELETE /webhook/{webhook_subscription_id}';
     return this.transport.request({
       method: 'DELETE',

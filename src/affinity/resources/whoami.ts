@@ -6,7 +6,7 @@ export class WhoamiResource {
   constructor(private readonly transport: Transport) {}
 
   /** `GET /auth/whoami` (camelCase keys). */
-  get(): Promise<Whoami> {
+  async get(): Promise<Whoami> {
     return this.transport.request({
       method: 'GET',
       path: '/auth/whoami',
