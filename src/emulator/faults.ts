@@ -1,0 +1,107 @@
+/**
+ * Fault injection: random 429/500/503 answers and added latency, globally or per route template
+ * (`"POST /organizations"`), deterministic when a seed is given; and scripted one-off faults,
+ * including "the write lands but the answer is a 500" so clients can test unknown outcomes.
+ */
+
+export type FaultStatus = 429 | 500 | 503;
+
+export interface RouteFault {
+  faultRate?: number;
+  status?: FaultStatus;
+  latencyMs?: number;
+  /** Run the handler (the write lands), then answer the fault status instead of its result. */
+  afterWrite?: boolean;
+}
+
+/** A fault for the next `times` (default 1) requests matching `route`, served before random ones. */
+export interface ScriptedFault {
+  route: string;
+  status?: FaultStatus;
+  afterWrite?: boolean;
+  times?: number;
+}
+
+export interface FaultSettings {
+  faultRate: number;
+  /** Status of random faults; absent: one of 429, 500, 503 at random. */
+  faultStatus?: FaultStatus;
+  latencyMs: number;
+  /** Seed of the fault generator; absent or null: not reproducible. */
+  faultSeed?: number | null;
+  routes: Record<string, RouteFault>;
+  script: ScriptedFault[];
+}
+
+export interface FaultDecision {
+  latencyMs: number;
+  fault: { status: FaultStatus; afterWrite: boolean } | null;
+}
+
+/** A small seeded generator (mulberry32): same seed, same sequence of faults. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const STATUSES: readonly FaultStatus[] = [429, 500, 503];
+
+export class FaultInjector {
+  private random: () => number = Math.random;
+  private settings!: FaultSettings;
+
+  constructor(settings: FaultSettings) {
+    this.configure(settings);
+  }
+
+  configure(settings: FaultSettings): void {
+    this.settings = settings;
+    this.random =
+      settings.faultSeed === undefined || settings.faultSeed === null
+        ? Math.random
+        : mulberry32(settings.faultSeed);
+  }
+
+  get current(): FaultSettings {
+    return this.settings;
+  }
+
+  /** True when no fault or latency can apply, so the hot path skips the rest. */
+  get idle(): boolean {
+    const s = this.settings;
+    return (
+      s.faultRate <= 0 && s.latencyMs <= 0 && s.script.length === 0 && Object.keys(s.routes).length === 0
+    );
+  }
+
+  /** Decides latency and fault for a request to `method template`. */
+  decide(method: string, template: string): FaultDecision {
+    const s = this.settings;
+    const key = `${method} ${template}`;
+    const route = s.routes[key] ?? s.routes[template];
+    const latencyMs = route?.latencyMs ?? s.latencyMs;
+    const scripted = s.script.findIndex((f) => f.route === key || f.route === template || f.route === '*');
+    if (scripted >= 0) {
+      const f = s.script[scripted] as ScriptedFault;
+      const left = (f.times ?? 1) - 1;
+      if (left <= 0) s.script.splice(scripted, 1);
+      else f.times = left;
+      return { latencyMs, fault: { status: f.status ?? 500, afterWrite: f.afterWrite ?? false } };
+    }
+    const rate = route?.faultRate ?? s.faultRate;
+    if (rate > 0 && this.random() < rate) {
+      const status =
+        route?.status ??
+        s.faultStatus ??
+        (STATUSES[Math.floor(this.random() * STATUSES.length)] as FaultStatus);
+      return { latencyMs, fault: { status, afterWrite: route?.afterWrite ?? false } };
+    }
+    return { latencyMs, fault: null };
+  }
+}
