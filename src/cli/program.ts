@@ -1,9 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.js';
+import { registerEmulator } from './commands/emulator.js';
 import { addGlobalOptions, describeFailure } from './context.js';
 
 /** Each module contributes its commands here; the functions only declare, they do no work. */
-const registrations: Array<(program: Command) => void> = [registerDemo];
+const registrations: Array<(program: Command) => void> = [registerDemo, registerEmulator];
 
 export function buildProgram(): Command {
   const program = addGlobalOptions(
