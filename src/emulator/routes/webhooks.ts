@@ -14,7 +14,6 @@ import {
 } from '../framework.js';
 import { tablesOf } from '../model.js';
 import {
-  closeAllWebhookDelivery,
   closeWebhookDelivery,
   WEBHOOK_EVENT_TYPES,
   WEBHOOKS_TABLE,
@@ -149,9 +148,10 @@ export const webhooksModule: ResourceModule = {
   ],
   onEvent: (core, type, body) => webhookDeliverer(core).enqueue(type, body),
   reset: (core) => webhookDeliverer(core).clear(),
-  // The framework's hook names no emulator; when the core passes itself, only its delivery stops.
+  // The framework's hook names no emulator and the server closes each emulator's delivery itself
+  // (`closeWebhookDelivery(core)`); only a caller that passes its core stops that delivery here.
   close: (...args: unknown[]) => {
     const core = args[0] as EmulatorCore | undefined;
-    return core ? closeWebhookDelivery(core) : closeAllWebhookDelivery();
+    return core ? closeWebhookDelivery(core) : undefined;
   },
 };
