@@ -50,19 +50,19 @@ const STATUS_COLORS = [0, 1, 2, 3, 4, 5, 6, 7];
 
 /** How many of each kind the demo creates. */
 const SIZES = {
-  universeCompanies: 1_500,
-  universePeopleExtra: 1_000,
+  universeCompanies: 1_000,
+  universePeopleExtra: 600,
   investors: 120,
   crmOnlyOrganizations: 150,
   crmOnlyPersons: 200,
-  dealFlow: 360,
+  dealFlow: 300,
   portfolio: 60,
-  watchlist: 200,
-  founders: 300,
-  deals: 120,
-  interactions: 450,
-  notes: 320,
-  reminders: 220,
+  watchlist: 150,
+  founders: 250,
+  deals: 100,
+  interactions: 400,
+  notes: 300,
+  reminders: 200,
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -111,10 +111,30 @@ interface Tricky {
   personsWithoutEmail: string[];
 }
 
+/** Who is on which list, and who the firm talks to (indexes into `orgs` / `persons`). */
+interface Membership {
+  /** In entry order; the duplicate organization comes first and last. */
+  dealFlow: number[];
+  portfolio: number[];
+  watchlist: number[];
+  /** Person indexes; the duplicate person comes first and last. */
+  founders: number[];
+  /** Organizations with an opportunity on Deals. */
+  deals: number[];
+  /** Persons the firm has interactions with. */
+  contacts: number[];
+  /** Organization index -> its founder's person index. */
+  founderOf: Map<number, number>;
+  /** Organizations and persons that get the full set of field values (the rest stay sparse). */
+  richOrgs: Set<number>;
+  richPersons: Set<number>;
+}
+
 interface Plan {
   orgs: PlannedOrg[];
   persons: PlannedPerson[];
   tricky: Tricky;
+  membership: Membership;
 }
 
 function slug(s: string): string {
@@ -320,22 +340,81 @@ function planDemoWorkspace(): Plan {
     .filter((p) => p.universeEmail !== null && p.emails.length > 1)
     .map((p) => ({ emails: p.emails }));
 
+  const membership = planMembership(orgs, persons);
   memoPlan = {
     orgs,
     persons,
+    membership,
     tricky: {
       sameNameDifferentDomain,
       organizationsWithTwoDomains,
       matchedBySecondaryDomain,
       personsWithTwoEmails,
       emailDomainDiffersFromCompany,
-      duplicateOnDealFlow: companies[0]?.domain ?? '',
-      duplicateOnFounders: persons.find((p) => p.universeEmail !== null)?.universeEmail ?? '',
+      duplicateOnDealFlow: orgs[membership.dealFlow[0] as number]?.domain ?? '',
+      duplicateOnFounders: persons[membership.founders[0] as number]?.universeEmail ?? '',
       organizationsWithoutDomain,
       personsWithoutEmail,
     },
   };
   return memoPlan;
+}
+
+function planMembership(orgs: PlannedOrg[], persons: PlannedPerson[]): Membership {
+  const rng = new Rng(0xdead0 + 10);
+  const companyIdx = orgs.flatMap((o, i) => (o.kind === 'universe-company' ? [i] : []));
+  const stageOf = (i: number): string => orgs[i]?.company?.stage ?? '';
+  const earlyIdx = companyIdx.filter((i) => ['Pre-Seed', 'Seed', 'Series A'].includes(stageOf(i)));
+  const growthIdx = companyIdx.filter((i) =>
+    ['Seed', 'Series A', 'Series B', 'Series C'].includes(stageOf(i)),
+  );
+  const crmOnlyIdx = orgs.flatMap((o, i) => (o.universeDomain === null && o.kind !== 'firm' ? [i] : []));
+  const founderOf = new Map<number, number>();
+  persons.forEach((p, i) => {
+    if (p.org !== null && p.person !== null && /Founder|CEO/.test(p.person.title) && !founderOf.has(p.org)) {
+      founderOf.set(p.org, i);
+    }
+  });
+
+  const first = companyIdx[0] as number;
+  const dealFlow = [
+    first,
+    ...rng.sample(
+      earlyIdx.filter((i) => i !== first),
+      SIZES.dealFlow - 21,
+    ),
+    ...rng.sample(crmOnlyIdx, 20),
+    first,
+  ];
+  const portfolio = rng.sample(growthIdx, SIZES.portfolio);
+  const watchlist = [...rng.sample(companyIdx, SIZES.watchlist - 10), ...rng.sample(crmOnlyIdx, 10)];
+  const firstFounder = founderOf.get(first) as number;
+  const founders = [
+    firstFounder,
+    ...rng.sample(
+      [...founderOf.values()].filter((i) => i !== firstFounder),
+      SIZES.founders - 1,
+    ),
+    firstFounder,
+  ];
+  const dealCandidates = [...new Set(dealFlow)].filter((i) => orgs[i]?.kind === 'universe-company');
+  const deals = rng.sample(dealCandidates, SIZES.deals);
+  const contacts = [
+    ...dealFlow.flatMap((oi) => {
+      const f = founderOf.get(oi);
+      return f === undefined ? [] : [f];
+    }),
+    ...rng.sample(
+      persons.map((_, i) => i),
+      200,
+    ),
+  ];
+  const richOrgs = new Set([...dealFlow, ...portfolio, ...watchlist, ...deals]);
+  orgs.forEach((o, i) => {
+    if (o.kind !== 'universe-company' || rng.chance(0.15)) richOrgs.add(i);
+  });
+  const richPersons = new Set([...founders, ...contacts]);
+  return { dealFlow, portfolio, watchlist, founders, deals, contacts, founderOf, richOrgs, richPersons };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -424,16 +503,16 @@ export function demoWorkspaceFacts(): DemoWorkspaceFacts {
       organizations: plan.orgs.length,
       persons: plan.persons.length,
       users: USERS.length,
-      opportunities: SIZES.deals,
+      opportunities: plan.membership.deals.length,
       interactions: SIZES.interactions,
       notes: SIZES.notes,
       reminders: SIZES.reminders,
       listEntries: {
-        dealFlow: SIZES.dealFlow + 1,
-        portfolio: SIZES.portfolio,
-        watchlist: SIZES.watchlist,
-        founders: SIZES.founders + 1,
-        deals: SIZES.deals,
+        dealFlow: plan.membership.dealFlow.length,
+        portfolio: plan.membership.portfolio.length,
+        watchlist: plan.membership.watchlist.length,
+        founders: plan.membership.founders.length,
+        deals: plan.membership.deals.length,
       },
     },
     overlap: {
@@ -618,30 +697,18 @@ export const demoSeed: Seed = (b) => {
   const investorOrgIds = plan.orgs.flatMap((o, i) =>
     o.kind === 'universe-investor' ? [orgIds[i] as number] : [],
   );
+  const m = plan.membership;
+  const introducers = [...userIds, ...personIds];
   plan.orgs.forEach((o, i) => {
-    setOrganizationValues(b, rng, def, custom, o, orgIds[i] as number, investorOrgIds, [
-      ...userIds,
-      ...personIds,
-    ]);
+    const rich = m.richOrgs.has(i);
+    setOrganizationValues(b, rng, def, custom, o, orgIds[i] as number, rich, investorOrgIds, introducers);
   });
   plan.persons.forEach((p, i) => {
-    setPersonValues(b, rng, def, custom, p, personIds[i] as number, userIds, personIds);
+    const rich = m.richPersons.has(i);
+    setPersonValues(b, rng, def, custom, p, personIds[i] as number, rich, userIds, personIds);
   });
 
-  // Which organizations go where.
-  const companyIdx = plan.orgs.flatMap((o, i) => (o.kind === 'universe-company' ? [i] : []));
-  const stageOf = (i: number): string => plan.orgs[i]?.company?.stage ?? '';
-  const earlyIdx = companyIdx.filter((i) => ['Pre-Seed', 'Seed', 'Series A'].includes(stageOf(i)));
-  const growthIdx = companyIdx.filter((i) =>
-    ['Seed', 'Series A', 'Series B', 'Series C'].includes(stageOf(i)),
-  );
-  const crmOnlyIdx = plan.orgs.flatMap((o, i) => (o.universeDomain === null && o.kind !== 'firm' ? [i] : []));
-  const founderOf = new Map<number, number>(); // org index -> person index
-  plan.persons.forEach((p, i) => {
-    if (p.org !== null && p.person !== null && /Founder|CEO/.test(p.person.title) && !founderOf.has(p.org)) {
-      founderOf.set(p.org, i);
-    }
-  });
+  const founderOf = m.founderOf;
   const entryDate = (maxDaysBack: number): string =>
     isoAt(ANCHOR_MS - rng.int(1, maxDaysBack) * DAY - rng.int(0, DAY - 1));
 
@@ -671,7 +738,7 @@ export const demoSeed: Seed = (b) => {
   };
 
   // Deal Flow: early-stage companies, some CRM-only ones, and one organization twice.
-  const dealFlowOrgs: number[] = [];
+  const dealFlowOrgs = m.dealFlow;
   {
     const listId = listIds.dealFlow;
     const status = b.addField({
@@ -707,15 +774,6 @@ export const demoSeed: Seed = (b) => {
       trackChanges: true,
     }).id;
 
-    const first = companyIdx[0] as number;
-    dealFlowOrgs.push(
-      first,
-      ...rng.sample(
-        earlyIdx.filter((i) => i !== first),
-        SIZES.dealFlow - 21,
-      ),
-    );
-    dealFlowOrgs.push(...rng.sample(crmOnlyIdx, 20), first);
     for (const oi of dealFlowOrgs) {
       const entityId = orgIds[oi] as number;
       const listEntryId = b.addListEntry({
@@ -738,7 +796,6 @@ export const demoSeed: Seed = (b) => {
   }
 
   // Portfolio: companies the firm backed.
-  const portfolioOrgs = rng.sample(growthIdx, SIZES.portfolio);
   {
     const listId = listIds.portfolio;
     const investmentDate = b.addField({ name: 'Investment Date', entityType: 1, valueType: 4, listId }).id;
@@ -758,7 +815,7 @@ export const demoSeed: Seed = (b) => {
       trackChanges: true,
     }).id;
     const ownership = b.addField({ name: 'Ownership', entityType: 1, valueType: 3, listId }).id;
-    for (const oi of portfolioOrgs) {
+    for (const oi of m.portfolio) {
       const entityId = orgIds[oi] as number;
       const listEntryId = b.addListEntry({ listId, entityId, creatorId: owner, createdAt: entryDate(1500) });
       const v = (fieldId: number, value: string | number): void => {
@@ -784,8 +841,7 @@ export const demoSeed: Seed = (b) => {
       dropdownOptions: PRIORITY.map((text, i) => ({ text, color: i + 4 })),
     });
     const addedBy = b.addField({ name: 'Added By', entityType: 1, valueType: 0, listId }).id;
-    const picks = [...rng.sample(companyIdx, SIZES.watchlist - 10), ...rng.sample(crmOnlyIdx, 10)];
-    for (const oi of picks) {
+    for (const oi of m.watchlist) {
       const entityId = orgIds[oi] as number;
       const creatorId = userIds[1] as number;
       const listEntryId = b.addListEntry({ listId, entityId, creatorId, createdAt: entryDate(200) });
@@ -817,17 +873,7 @@ export const demoSeed: Seed = (b) => {
     const score = b.addField({ name: 'Score', entityType: 0, valueType: 3, listId, trackChanges: true }).id;
     const metAt = b.addField({ name: 'Met At', entityType: 0, valueType: 5, listId, trackChanges: true }).id;
     const referredBy = b.addField({ name: 'Referred By', entityType: 0, valueType: 0, listId }).id;
-    const founders = [...founderOf.values()];
-    const firstFounder = plan.persons.findIndex((p) => p.universeEmail !== null);
-    const picks = [
-      firstFounder,
-      ...rng.sample(
-        founders.filter((i) => i !== firstFounder),
-        SIZES.founders - 1,
-      ),
-      firstFounder,
-    ];
-    for (const pi of picks) {
+    for (const pi of m.founders) {
       const entityId = personIds[pi] as number;
       const p = plan.persons[pi];
       const listEntryId = b.addListEntry({
@@ -885,8 +931,7 @@ export const demoSeed: Seed = (b) => {
       allowsMultiple: true,
       trackChanges: true,
     }).id;
-    const candidates = [...new Set(dealFlowOrgs)].filter((i) => plan.orgs[i]?.kind === 'universe-company');
-    for (const oi of rng.sample(candidates, SIZES.deals)) {
+    for (const oi of m.deals) {
       const org = plan.orgs[oi] as PlannedOrg;
       const stageIndex = ROUNDS.indexOf((org.company?.stage ?? 'Seed') as (typeof ROUNDS)[number]);
       const roundName = ROUNDS[Math.min(ROUNDS.length - 1, Math.max(0, stageIndex) + 1)] as string;
@@ -914,16 +959,7 @@ export const demoSeed: Seed = (b) => {
   }
 
   // Interactions, and the relationship strengths they imply.
-  const contacts = [
-    ...dealFlowOrgs.flatMap((oi) => {
-      const f = founderOf.get(oi);
-      return f === undefined ? [] : [f];
-    }),
-    ...rng.sample(
-      plan.persons.map((_, i) => i),
-      300,
-    ),
-  ];
+  const contacts = m.contacts;
   const pairs = new Map<string, { internalId: number; externalId: number; count: number }>();
   for (let k = 0; k < SIZES.interactions; k++) {
     const internalId = pickUser();
@@ -1069,6 +1105,7 @@ function setOrganizationValues(
   custom: CustomFieldIds,
   o: PlannedOrg,
   entityId: number,
+  rich: boolean,
   investorOrgIds: number[],
   introducers: number[],
 ): void {
@@ -1104,8 +1141,13 @@ function setOrganizationValues(
     if (rng.chance(0.2)) v(custom.stage, 'Private');
     return;
   }
-  if (rng.chance(0.85)) v(def.orgLocation, location(rng, c.city, c.region, c.country));
   v(def.orgIndustry, c.industry);
+  if (!rich) {
+    // Most of a CRM's organizations carry only what enrichment filled in.
+    if (rng.chance(0.5)) v(def.orgLocation, location(rng, c.city, c.region, c.country));
+    return;
+  }
+  if (rng.chance(0.85)) v(def.orgLocation, location(rng, c.city, c.region, c.country));
   if (rng.chance(0.3) && c.tags[1] !== undefined) v(def.orgIndustry, c.tags[1]);
   if (rng.chance(0.7)) v(def.orgLinkedinUrl, c.linkedinUrl);
   if (rng.chance(0.7)) v(def.orgDescription, c.description);
@@ -1147,6 +1189,7 @@ function setPersonValues(
   custom: CustomFieldIds,
   p: PlannedPerson,
   entityId: number,
+  rich: boolean,
   userIds: number[],
   personIds: number[],
 ): void {
@@ -1159,6 +1202,10 @@ function setPersonValues(
     return;
   }
   v(def.personJobTitles, dp.title);
+  if (!rich) {
+    if (rng.chance(0.5)) v(def.personLinkedinUrl, dp.linkedinUrl);
+    return;
+  }
   if (rng.chance(0.2)) v(def.personJobTitles, rng.pick(['Advisor', 'Angel Investor', 'Board Member']));
   if (rng.chance(0.8)) v(def.personLinkedinUrl, dp.linkedinUrl);
   if (rng.chance(0.7)) v(def.personLocation, location(rng, dp.city, null, dp.country));
