@@ -543,10 +543,8 @@ function buildCompanies(n: number, takenDomains: Set<string>): DemoCompany[] {
     const stage = rng.weighted(STAGE_WEIGHTS);
     const [minAge, maxAge] = STAGE_AGE[stage];
     const foundedYear = CURRENT_YEAR - rng.int(minAge, maxAge);
-    const tags = [
-      industry.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
-      ...rng.sample(profile.tags, rng.int(1, 3)),
-    ];
+    const industryTag = industry.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+    const tags = [...new Set([industryTag, ...rng.sample(profile.tags, rng.int(1, 3))])];
 
     let li = kebab(name);
     if (linkedins.has(li)) li = `${li}-${slug(place.city)}`;
