@@ -196,6 +196,11 @@ function appendFile(form: FormData, field: string, file: UploadFile): void {
     return;
   }
   const type = file.contentType ?? 'application/octet-stream';
-  const blob = file.data instanceof Blob ? file.data : new Blob([file.data], { type });
+  const { data } = file;
+  // Copying the bytes gives a `Uint8Array<ArrayBuffer>`, which every lib typing accepts as a BlobPart.
+  const blob =
+    data instanceof Blob
+      ? data
+      : new Blob([typeof data === 'string' ? data : new Uint8Array(data)], { type });
   form.append(field, blob, file.name);
 }
