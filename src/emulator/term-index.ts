@@ -104,15 +104,20 @@ export function nameTokens(...names: Array<string | null | undefined>): string[]
   return [...out];
 }
 
-/** An email, whole and its domain. */
+/** An email, whole, and its domain's tokens. */
 export function emailTokens(email: string): string[] {
   const e = email.toLowerCase();
   const at = e.indexOf('@');
-  return at > 0 ? [e, e.slice(at + 1)] : [e];
+  return at > 0 ? [e, ...domainTokens(e.slice(at + 1))] : [e];
 }
 
-/** A domain, whole and without a leading `www.`. */
+/**
+ * A domain, whole and from each inner label on (`alumni.stanford.edu` → also `stanford.edu`), so a
+ * word finds the registrable name under any subdomain. The bare top-level label is left out.
+ */
 export function domainTokens(domain: string): string[] {
-  const d = domain.toLowerCase();
-  return d.startsWith('www.') ? [d, d.slice(4)] : [d];
+  const labels = domain.toLowerCase().split('.');
+  const out: string[] = [];
+  for (let i = 0; i < labels.length - 1; i++) out.push(labels.slice(i).join('.'));
+  return out.length ? out : [domain.toLowerCase()];
 }

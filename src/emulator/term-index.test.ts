@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { domainTokens, emailTokens, nameTokens, TermIndex } from './term-index.js';
+
+describe('TermIndex', () => {
+  const idx = new TermIndex();
+  idx.add(1, [...nameTokens('Acme Corporation'), ...domainTokens('acme.co')]);
+  idx.add(2, [...nameTokens('Brand Affinity Technologies'), ...domainTokens('brandaffinity.net')]);
+  idx.add(3, [...nameTokens('John', "O'Doe"), ...emailTokens('jdoe@alumni.stanford.edu')]);
+
+  it('matches every word of the term as a prefix of some token, case-insensitively', () => {
+    expect(idx.search('ACME')).toEqual([1]);
+    expect(idx.search('acme corp')).toEqual([1]);
+    expect(idx.search('acme tech')).toEqual([]);
+    expect(idx.search('affinity')).toEqual([2]);
+    expect(idx.search('brandaff')).toEqual([2]);
+    expect(idx.search('doe')).toEqual([3]);
+    expect(idx.search('jdoe@alu')).toEqual([3]);
+    expect(idx.search('stanford')).toEqual([3]);
+    expect(idx.search('orporation')).toEqual([]);
+  });
+
+  it('answers null (everything) for an empty term and forgets removed ids', () => {
+    expect(idx.search('   ')).toBeNull();
+    const local = new TermIndex();
+    local.add(5, ['shared', 'five']);
+    local.add(6, ['shared']);
+    expect(local.search('sha')).toEqual([5, 6]);
+    local.remove(5, ['shared', 'five']);
+    expect(local.search('sha')).toEqual([6]);
+    expect(local.search('five')).toEqual([]);
+  });
+});
