@@ -202,6 +202,15 @@ describe('webhook delivery', () => {
     expect(r.received).toHaveLength(1);
   });
 
+  it('an emulator whose delivery was closed drops later events', async () => {
+    const r = await receiver();
+    subscribe(r.url);
+    await closeWebhookDelivery(core);
+    core.emit('person.created', { id: 1 });
+    expect(webhookDeliverer(core)).toBe(deliverer);
+    expect(deliverer.pendingCount()).toBe(0);
+  });
+
   it('reset drops pending events', async () => {
     const r = await receiver(500);
     subscribe(r.url);

@@ -329,11 +329,10 @@ export function configureWebhookDelivery(core: EmulatorCore, options: Partial<We
   webhookDeliverer(core).configure(options);
 }
 
-/** Closes one emulator's deliverer; the next `webhookDeliverer(core)` starts a fresh one. */
+/** Closes one emulator's deliverer for good: events emitted afterwards are dropped. */
 export async function closeWebhookDelivery(core: EmulatorCore): Promise<void> {
   const d = deliverers.get(core);
   if (!d) return;
-  deliverers.delete(core);
   open.delete(d);
   await d.close();
 }
