@@ -776,14 +776,15 @@ export const demoSeed: Seed = (b) => {
 
     for (const oi of dealFlowOrgs) {
       const entityId = orgIds[oi] as number;
+      const createdAt = entryDate(400);
       const listEntryId = b.addListEntry({
         listId,
         entityId,
         creatorId: pickUser(),
-        createdAt: entryDate(400),
+        createdAt,
       });
       const v = (fieldId: number, value: string | number): void => {
-        b.addFieldValue({ fieldId, entityId, listEntryId, value });
+        b.addFieldValue({ fieldId, entityId, listEntryId, value, createdAt });
       };
       v(status.id, rng.pick(status.optionIds));
       for (const u of rng.sample(userIds, rng.int(1, 2))) v(owners, u);
@@ -817,9 +818,10 @@ export const demoSeed: Seed = (b) => {
     const ownership = b.addField({ name: 'Ownership', entityType: 1, valueType: 3, listId }).id;
     for (const oi of m.portfolio) {
       const entityId = orgIds[oi] as number;
-      const listEntryId = b.addListEntry({ listId, entityId, creatorId: owner, createdAt: entryDate(1500) });
+      const createdAt = entryDate(1500);
+      const listEntryId = b.addListEntry({ listId, entityId, creatorId: owner, createdAt });
       const v = (fieldId: number, value: string | number): void => {
-        b.addFieldValue({ fieldId, entityId, listEntryId, value });
+        b.addFieldValue({ fieldId, entityId, listEntryId, value, createdAt });
       };
       v(investmentDate, isoDay(ANCHOR_MS - rng.int(60, 1500) * DAY));
       v(checkSize, roundTo(rng.int(500_000, 12_000_000), 100_000));
@@ -844,7 +846,8 @@ export const demoSeed: Seed = (b) => {
     for (const oi of m.watchlist) {
       const entityId = orgIds[oi] as number;
       const creatorId = userIds[1] as number;
-      const listEntryId = b.addListEntry({ listId, entityId, creatorId, createdAt: entryDate(200) });
+      const createdAt = entryDate(200);
+      const listEntryId = b.addListEntry({ listId, entityId, creatorId, createdAt });
       if (rng.chance(0.6)) {
         const text = rng.pick([
           'Hiring fast',
@@ -852,10 +855,16 @@ export const demoSeed: Seed = (b) => {
           'Strong founder',
           'Competitor to a portfolio company',
         ]);
-        b.addFieldValue({ fieldId: reason, entityId, listEntryId, value: text });
+        b.addFieldValue({ fieldId: reason, entityId, listEntryId, createdAt, value: text });
       }
-      b.addFieldValue({ fieldId: signal.id, entityId, listEntryId, value: rng.pick(signal.optionIds) });
-      b.addFieldValue({ fieldId: addedBy, entityId, listEntryId, value: creatorId });
+      b.addFieldValue({
+        fieldId: signal.id,
+        entityId,
+        listEntryId,
+        createdAt,
+        value: rng.pick(signal.optionIds),
+      });
+      b.addFieldValue({ fieldId: addedBy, entityId, listEntryId, createdAt, value: creatorId });
     }
   }
 
@@ -876,20 +885,34 @@ export const demoSeed: Seed = (b) => {
     for (const pi of m.founders) {
       const entityId = personIds[pi] as number;
       const p = plan.persons[pi];
+      const createdAt = entryDate(300);
       const listEntryId = b.addListEntry({
         listId,
         entityId,
         creatorId: pickUser(),
-        createdAt: entryDate(300),
+        createdAt,
       });
-      b.addFieldValue({ fieldId: status.id, entityId, listEntryId, value: rng.pick(status.optionIds) });
-      if (rng.chance(0.7)) b.addFieldValue({ fieldId: score, entityId, listEntryId, value: rng.int(1, 10) });
+      b.addFieldValue({
+        fieldId: status.id,
+        entityId,
+        listEntryId,
+        createdAt,
+        value: rng.pick(status.optionIds),
+      });
+      if (rng.chance(0.7))
+        b.addFieldValue({ fieldId: score, entityId, listEntryId, createdAt, value: rng.int(1, 10) });
       if (p?.person !== null && p?.person !== undefined && rng.chance(0.4)) {
         const where = location(rng, p.person.city, null, p.person.country);
-        b.addFieldValue({ fieldId: metAt, entityId, listEntryId, value: where });
+        b.addFieldValue({ fieldId: metAt, entityId, listEntryId, createdAt, value: where });
       }
       if (rng.chance(0.3)) {
-        b.addFieldValue({ fieldId: referredBy, entityId, listEntryId, value: rng.pick(personIds) });
+        b.addFieldValue({
+          fieldId: referredBy,
+          entityId,
+          listEntryId,
+          createdAt,
+          value: rng.pick(personIds),
+        });
       }
     }
   }
@@ -936,18 +959,19 @@ export const demoSeed: Seed = (b) => {
       const stageIndex = ROUNDS.indexOf((org.company?.stage ?? 'Seed') as (typeof ROUNDS)[number]);
       const roundName = ROUNDS[Math.min(ROUNDS.length - 1, Math.max(0, stageIndex) + 1)] as string;
       const founder = founderOf.get(oi);
+      const createdAt = entryDate(240);
       const { id: entityId, listEntryId } = b.addOpportunity({
         name: `${org.name} – ${roundName}`,
         listId,
         organizationIds: [orgIds[oi] as number],
         personIds: founder === undefined ? [] : [personIds[founder] as number],
         creatorId: pickUser(),
-        createdAt: entryDate(240),
+        createdAt,
       });
       opportunityIds.push(entityId);
       opportunityOrg.push(oi);
       const v = (fieldId: number, value: string | number): void => {
-        b.addFieldValue({ fieldId, entityId, listEntryId, value });
+        b.addFieldValue({ fieldId, entityId, listEntryId, value, createdAt });
       };
       v(status.id, rng.pick(status.optionIds));
       v(round, roundName);
