@@ -113,7 +113,11 @@ export function newInteraction(
     person_ids: [...new Set(i.personIds)],
     logging_type: loggingType,
     direction,
-    manual_creator_id: loggingType === 1 ? (i.creatorId ?? null) : null,
+    // A hand-logged interaction without a named author was logged by its first internal person.
+    manual_creator_id:
+      loggingType === 1
+        ? (i.creatorId ?? i.personIds.find((id) => persons.get(id)?.type === 1) ?? null)
+        : null,
     title: isEvent ? (i.subject ?? MEETING_TITLE) : null,
     start_time: isEvent ? date : null,
     end_time: null,
