@@ -404,8 +404,9 @@ function planMembership(orgs: PlannedOrg[], persons: PlannedPerson[]): Membershi
       const f = founderOf.get(oi);
       return f === undefined ? [] : [f];
     }),
+    // Interactions are logged by email address: only persons with one can take part.
     ...rng.sample(
-      persons.map((_, i) => i),
+      persons.flatMap((p, i) => (p.emails.length > 0 ? [i] : [])),
       200,
     ),
   ];
