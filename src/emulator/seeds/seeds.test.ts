@@ -275,6 +275,10 @@ class CheckingBuilder implements SeedBuilder {
       'interaction: needs an internal and an external person',
     );
     this.check(
+      i.personIds.every((p) => (this.persons.get(p)?.emails.length ?? 0) > 0),
+      'interaction: a person without an email',
+    );
+    this.check(
       (i.direction !== undefined) === (i.type === 2 || i.type === 3),
       'interaction: direction iff chat/email',
     );
