@@ -19,8 +19,11 @@ export interface RequestSpec<S extends z.ZodType = z.ZodType> {
   query?: Record<string, QueryValue>;
   /** JSON body. */
   json?: unknown;
-  /** `application/x-www-form-urlencoded` body (Affinity accepts form bodies as well as JSON). */
-  form?: Record<string, string | number | boolean>;
+  /**
+   * `application/x-www-form-urlencoded` body (Affinity accepts form bodies as well as JSON);
+   * encoded like the query: arrays repeat as `key[]=a&key[]=b`.
+   */
+  form?: Record<string, QueryValue>;
   /** `multipart/form-data` body (entity file uploads). */
   multipart?: FormData;
   /** Response schema; validation is lenient (unknown keys pass) and errors name endpoint and path. */

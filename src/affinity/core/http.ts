@@ -5,7 +5,7 @@ import { parseErrorBody } from './body.js';
 import { AffinityConnectionError, errorFromResponse } from './errors.js';
 import { type ClientEvent, type ClientStats, EventHub, emptyStats } from './events.js';
 import { Governor, governorFor } from './governor.js';
-import { buildUrl } from './query.js';
+import { buildUrl, encodeQuery } from './query.js';
 import { parseRateLimitHeaders, type RateLimitState } from './rate-limit-headers.js';
 import {
   DEFAULT_RETRY_POLICY,
@@ -96,9 +96,7 @@ function encodeBody(spec: RawRequestSpec): {
 } {
   if (spec.multipart !== undefined) return { body: spec.multipart, contentType: undefined };
   if (spec.form !== undefined) {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(spec.form)) params.append(k, String(v));
-    return { body: params.toString(), contentType: 'application/x-www-form-urlencoded' };
+    return { body: encodeQuery(spec.form), contentType: 'application/x-www-form-urlencoded' };
   }
   if (spec.json !== undefined) return { body: JSON.stringify(spec.json), contentType: 'application/json' };
   return { body: undefined, contentType: undefined };

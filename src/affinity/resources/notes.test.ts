@@ -97,12 +97,16 @@ describe('notes', () => {
     expect(note).toEqual(ex.createHtmlNote);
   });
 
-  it('a form body cannot carry several ids through the transport: it says so before sending', async () => {
-    const before = h.server.requests.length;
-    await expect(
-      h.client.notes.create({ person_ids: [1, 2], content: 'x' }, { encoding: 'form' }),
-    ).rejects.toThrow('use the JSON encoding');
-    expect(h.server.requests.length).toBe(before);
+  it('a form body repeats array keys Rails-style for several ids', async () => {
+    h.server.on('POST', '/notes', { json: ex.createHtmlNote });
+    await h.client.notes.create({ person_ids: [1, 2], content: 'x' }, { encoding: 'form' });
+    const req = h.server.requests.at(-1)!;
+    expect(req.contentType).toBe('application/x-www-form-urlencoded');
+    expect([...new URLSearchParams(req.text).entries()]).toEqual([
+      ['content', 'x'],
+      ['person_ids[]', '1'],
+      ['person_ids[]', '2'],
+    ]);
   });
 
   it('a reply via parent_id', async () => {

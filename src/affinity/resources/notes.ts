@@ -129,7 +129,7 @@ export class NotesResource {
     const createdAt = toOptionalIso(endpoint, 'created_at', params.created_at);
     if (createdAt !== undefined) body.created_at = createdAt;
     const base = { method: 'POST', path: '/notes', endpoint, schema: noteSchema, idempotent: false } as const;
-    if (options.encoding === 'form') return this.transport.request({ ...base, form: toForm(endpoint, body) });
+    if (options.encoding === 'form') return this.transport.request({ ...base, form: body });
     return this.transport.request({ ...base, json: body });
   }
 
@@ -158,31 +158,4 @@ export class NotesResource {
       idempotent: true,
     });
   }
-}
-
-/**
- * A form body with Rails-style array keys. The transport's `form` is a flat record (one value per
- * key), so an array can travel only when it has at most one element; longer arrays need JSON.
- */
-function toForm(
-  endpoint: string,
-  body: Record<string, string | number | number[]>,
-): Record<string, string | number> {
-  const form: Record<string, string | number> = {};
-  for (const [key, value] of Object.entries(body)) {
-    if (!Array.isArray(value)) {
-      form[key] = value;
-      continue;
-    }
-    if (value.length > 1) {
-      throw new AffinityArgumentError(
-        endpoint,
-        key,
-        'has several ids, which a form body cannot carry through this transport; use the JSON encoding',
-      );
-    }
-    const only = value[0];
-    if (only !== undefined) form[`${key}[]`] = only;
-  }
-  return form;
 }
