@@ -55,6 +55,7 @@ const STATUSES: readonly FaultStatus[] = [429, 500, 503];
 export class FaultInjector {
   private random: () => number = Math.random;
   private settings!: FaultSettings;
+  #quiet = true;
 
   constructor(settings: FaultSettings) {
     this.configure(settings);
@@ -62,6 +63,11 @@ export class FaultInjector {
 
   configure(settings: FaultSettings): void {
     this.settings = settings;
+    this.#quiet =
+      settings.faultRate <= 0 &&
+      settings.latencyMs <= 0 &&
+      settings.script.length === 0 &&
+      Object.keys(settings.routes).length === 0;
     this.random =
       settings.faultSeed === undefined || settings.faultSeed === null
         ? Math.random

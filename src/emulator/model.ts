@@ -160,8 +160,7 @@ export interface FieldValueChangeRow {
   value: unknown;
 }
 
-/** Typed access to the tables of this model. */
-export function tablesOf(core: EmulatorCore): {
+type ModelTables = {
   tenants: Table<TenantRow>;
   apiKeys: Table<ApiKeyRow>;
   persons: Table<PersonRow>;
@@ -172,8 +171,16 @@ export function tablesOf(core: EmulatorCore): {
   fields: Table<FieldRow>;
   fieldValues: Table<FieldValueRow>;
   fieldValueChanges: Table<FieldValueChangeRow>;
-} {
-  return {
+};
+
+// A core's tables are created once and never replaced (reset empties them), so one lookup suffices.
+const cache = new WeakMap<EmulatorCore, ModelTables>();
+
+/** Typed access to the tables of this model (cached per core: it sits on every request's path). */
+export function tablesOf(core: EmulatorCore): ModelTables {
+  const hit = cache.get(core);
+  if (hit) return hit;
+  const t: ModelTables = {
     tenants: core.table<TenantRow>(TABLES.tenants),
     apiKeys: core.table<ApiKeyRow>(TABLES.apiKeys),
     persons: core.table<PersonRow>(TABLES.persons),
@@ -185,6 +192,8 @@ export function tablesOf(core: EmulatorCore): {
     fieldValues: core.table<FieldValueRow>(TABLES.fieldValues),
     fieldValueChanges: core.table<FieldValueChangeRow>(TABLES.fieldValueChanges),
   };
+  cache.set(core, t);
+  return t;
 }
 
 /** The interaction summary of persons/organizations (`interaction_dates` in the reference). */

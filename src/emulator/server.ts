@@ -562,8 +562,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         body: parsed.body,
         files: parsed.files,
         baseUrl,
-        ...(key ? { apiKeyId: key.id, rateLimit: limiter.status(key.id) } : {}),
       };
+      if (key) {
+        ctx.apiKeyId = key.id;
+        // Computed on demand: only GET /rate-limit reads it.
+        Object.defineProperty(ctx, 'rateLimit', { get: () => limiter.status(key.id), enumerable: true });
+      }
       const result = await match.route.handler(ctx);
       if (method !== 'GET') dirty += 1;
       if (decision?.fault?.afterWrite) {

@@ -30,3 +30,17 @@ describe('TermIndex', () => {
     expect(local.search('five')).toEqual([]);
   });
 });
+
+describe('TermIndex at volume', () => {
+  it('finds tokens whether they are still pending or merged, and after removals', () => {
+    const idx = new TermIndex();
+    for (let i = 0; i < 5000; i++) idx.add(i, [`tok${i}`, 'common']);
+    expect(idx.search('tok4999')).toEqual([4999]);
+    idx.add(9999, ['zzlate']);
+    expect(idx.search('zzl')).toEqual([9999]);
+    idx.remove(4999, ['tok4999', 'common']);
+    expect(idx.search('tok4999')).toEqual([]);
+    expect(idx.search('tok499')).toHaveLength(10);
+    expect(idx.search('common')).toHaveLength(4999);
+  });
+});

@@ -5,18 +5,22 @@
  * `jdoe@alumni.stanford.edu`, `acme.co` finds the domain, `stanford` finds the email's domain.
  *
  * Memory matters at a million entities: a token maps to one id (a number) or an ascending id
- * array, and the sorted token list used for prefix ranges is kept in order on every change.
+ * array. Prefix ranges come from a sorted token list; new tokens wait in a small unsorted buffer
+ * (scanned linearly) and are merged in bulk, so loading 100k entities stays linear-ish and a
+ * write between two searches costs no re-sort.
  */
 export class TermIndex {
   private readonly postings = new Map<string, number | number[]>();
-  private readonly sorted: string[] = [];
+  private sorted: string[] = [];
+  private pending: string[] = [];
+  private static readonly MAX_PENDING = 2048;
 
   add(id: number, tokens: Iterable<string>): void {
     for (const token of tokens) {
       const cur = this.postings.get(token);
       if (cur === undefined) {
         this.postings.set(token, id);
-        this.sorted.splice(lowerBound(this.sorted, token), 0, token);
+        this.pending.push(token);
       } else if (typeof cur === 'number') {
         if (cur !== id) this.postings.set(token, cur < id ? [cur, id] : [id, cur]);
       } else if (!cur.includes(id)) {
@@ -32,8 +36,12 @@ export class TermIndex {
       if (typeof cur === 'number') {
         if (cur !== id) continue;
         this.postings.delete(token);
-        const at = lowerBound(this.sorted, token);
-        if (this.sorted[at] === token) this.sorted.splice(at, 1);
+        const p = this.pending.indexOf(token);
+        if (p >= 0) this.pending.splice(p, 1);
+        else {
+          const at = lowerBound(this.sorted, token);
+          if (this.sorted[at] === token) this.sorted.splice(at, 1);
+        }
       } else {
         const at = cur.indexOf(id);
         if (at < 0) continue;
@@ -43,24 +51,46 @@ export class TermIndex {
     }
   }
 
+  /** Merges the pending tokens into the sorted list (one sort of the buffer, one linear merge). */
+  private flush(): void {
+    const add = this.pending.sort();
+    this.pending = [];
+    const old = this.sorted;
+    const out: string[] = new Array(old.length + add.length);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < old.length && j < add.length) {
+      out[k++] = (old[i] as string) < (add[j] as string) ? (old[i++] as string) : (add[j++] as string);
+    }
+    while (i < old.length) out[k++] = old[i++] as string;
+    while (j < add.length) out[k++] = add[j++] as string;
+    this.sorted = out;
+  }
+
   /** Ids matching every word of `term`, ascending; null when the term has no words (match all). */
   search(term: string): number[] | null {
     const words = term.toLowerCase().split(/\s+/).filter(Boolean);
     if (words.length === 0) return null;
+    if (this.pending.length > TermIndex.MAX_PENDING) this.flush();
     let result: Set<number> | null = null;
     for (const word of words) {
       const ids = new Set<number>();
-      for (let i = lowerBound(this.sorted, word); i < this.sorted.length; i++) {
-        const token = this.sorted[i] as string;
-        if (!token.startsWith(word)) break;
+      const collect = (token: string): void => {
         const p = this.postings.get(token);
-        if (p === undefined) continue;
+        if (p === undefined) return;
         if (typeof p === 'number') {
           if (!result || result.has(p)) ids.add(p);
         } else {
           for (const id of p) if (!result || result.has(id)) ids.add(id);
         }
+      };
+      for (let i = lowerBound(this.sorted, word); i < this.sorted.length; i++) {
+        const token = this.sorted[i] as string;
+        if (!token.startsWith(word)) break;
+        collect(token);
       }
+      for (const token of this.pending) if (token.startsWith(word)) collect(token);
       result = ids;
       if (result.size === 0) break;
     }
