@@ -55,7 +55,8 @@ const STATUSES: readonly FaultStatus[] = [429, 500, 503];
 export class FaultInjector {
   private random: () => number = Math.random;
   private settings!: FaultSettings;
-  #quiet = true;
+  /** True when no fault or latency is configured (kept by `configure`, read on every request). */
+  quiet = true;
 
   constructor(settings: FaultSettings) {
     this.configure(settings);
@@ -63,7 +64,7 @@ export class FaultInjector {
 
   configure(settings: FaultSettings): void {
     this.settings = settings;
-    this.#quiet =
+    this.quiet =
       settings.faultRate <= 0 &&
       settings.latencyMs <= 0 &&
       settings.script.length === 0 &&
