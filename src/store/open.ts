@@ -1,0 +1,208 @@
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import type { SQL } from 'drizzle-orm';
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import pg from 'pg';
+import { acquireDirLock, type DirLock } from './lock.js';
+import { applyMigrations, assertSchemaName, quoteIdent } from './migrate.js';
+import * as schema from './schema/index.js';
+
+export type Schema = typeof schema;
+/** The Drizzle database of either backend; transactions (`db.transaction(tx => …)`) have the same type. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface Store {
+  /** Drizzle over the open database, with the whole schema. */
+  readonly db: Db;
+  readonly kind: 'pglite' | 'postgres';
+  /** The PostgreSQL schema the tables live in (`public` unless opened with `schema`). */
+  readonly schema: string;
+  /**
+   * Runs raw SQL and returns its rows, the same way on both backends: int8 comes back as a number
+   * and `date` as a `YYYY-MM-DD` string. Pass `tx` to run inside a transaction.
+   */
+  query<T = Record<string, unknown>>(q: SQL, tx?: Db): Promise<T[]>;
+  /** Closes connections and releases the data directory lock. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** Data directory for embedded PGlite (the database lives in `<dataDir>/pglite`). */
+  dataDir: string;
+  /** PostgreSQL URL; when set, `dataDir` is not used for the database. */
+  databaseUrl?: string | undefined;
+  /** Put every table in this schema (created if missing), e.g. one per test run. Default `public`. */
+  schema?: string | undefined;
+  /** Largest PostgreSQL pool (default 10). */
+  poolSize?: number | undefined;
+}
+
+const INT8 = 20;
+const DATE = 1082;
+/** Serialises migrations of every schema in a PostgreSQL database (CREATE EXTENSION is database-wide). */
+const MIGRATION_LOCK_KEY = 726_154_001;
+
+/**
+ * Opens the store: embedded PGlite in `dataDir` (guarded by an exclusive directory lock) or
+ * PostgreSQL at `databaseUrl`, then applies pending migrations. The same schema and migrations
+ * serve both backends.
+ */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const schemaName = options.schema ?? 'public';
+  assertSchemaName(schemaName);
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, schemaName, options.poolSize ?? 10)
+    : openPglite(options.dataDir, schemaName);
+}
+
+async function openPglite(dataDir: string, schemaName: string): Promise<Store> {
+  const lock: DirLock = acquireDirLock(dataDir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(join(dataDir, 'pglite'), {
+      extensions: { pg_trgm },
+      parsers: { [INT8]: (v: string) => Number(v), [DATE]: (v: string) => v },
+    });
+    await client.transaction(async (tx) => {
+      await applyMigrations(
+        {
+          exec: async (sql) => {
+            await tx.exec(sql);
+          },
+          rows: async <T>(sql: string) => (await tx.query<T>(sql)).rows,
+        },
+        schemaName,
+      );
+    });
+    if (schemaName !== 'public') await client.exec(`SET search_path TO ${quoteIdent(schemaName)}, public`);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  const db = drizzlePglite({ client, schema }) as unknown as Db;
+  let closed = false;
+  return {
+    db,
+    kind: 'pglite',
+    schema: schemaName,
+    query: (q, tx) => runQuery(tx ?? db, q),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      try {
+        await client.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}
+
+async function openPostgres(url: string, schemaName: string, poolSize: number): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    options: `-c search_path=${quoteIdent(schemaName)},public`,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+        if (oid === INT8) return (v: string) => Number(v);
+        if (oid === DATE) return (v: string) => v;
+        return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid);
+      }) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client that loses its connection must not crash the process.
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      await applyMigrations(
+        {
+          exec: async (sql) => {
+            await client.query(sql);
+          },
+          rows: async <T>(sql: string) => (await client.query(sql)).rows as T[],
+        },
+        schemaName,
+      );
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  const db = drizzleNodePg({ client: pool, schema }) as unknown as Db;
+  let closed = false;
+  return {
+    db,
+    kind: 'postgres',
+    schema: schemaName,
+    query: (q, tx) => runQuery(tx ?? db, q),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}
+
+interface RawResult {
+  rows: Record<string, unknown>[];
+  fields?: Array<{ name: string; dataTypeID: number }>;
+}
+
+const TIMESTAMPTZ = 1184;
+const TIMESTAMP = 1114;
+const NUMERIC = 1700;
+
+/**
+ * Drizzle installs its own type parsers on every query of both drivers, so raw results differ
+ * between backends (int8 is a string on node-postgres, timestamps are strings in either format).
+ * The column types in the result make them the same.
+ */
+async function runQuery<T>(db: Db, q: SQL): Promise<T[]> {
+  const res = (await db.execute(q)) as unknown as RawResult;
+  const convert: Array<[string, (v: unknown) => unknown]> = [];
+  for (const f of res.fields ?? []) {
+    if (f.dataTypeID === INT8 || f.dataTypeID === NUMERIC) convert.push([f.name, toNumber]);
+    else if (f.dataTypeID === DATE) convert.push([f.name, toDateString]);
+    else if (f.dataTypeID === TIMESTAMPTZ || f.dataTypeID === TIMESTAMP) convert.push([f.name, toIso]);
+  }
+  if (convert.length > 0) {
+    for (const row of res.rows) {
+      for (const [name, fn] of convert) {
+        const v = row[name];
+        if (v !== null && v !== undefined) row[name] = fn(v);
+      }
+    }
+  }
+  return res.rows as T[];
+}
+
+function toNumber(v: unknown): unknown {
+  return typeof v === 'string' || typeof v === 'bigint' ? Number(v) : v;
+}
+
+function toDateString(v: unknown): unknown {
+  return v instanceof Date ? v.toISOString().slice(0, 10) : v;
+}
+
+function toIso(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'string') {
+    // PostgreSQL's text form ("2026-01-02 03:04:05.678+00") is not ISO-8601 for every parser.
+    const d = new Date(v.includes('T') ? v : v.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
+    return Number.isNaN(d.getTime()) ? v : d.toISOString();
+  }
+  return v;
+}

@@ -1,0 +1,5 @@
+/**
+ * The whole database schema. drizzle-kit reads this file (see `drizzle.config.ts`); each module's
+ * tables live in their own file here and are re-exported below.
+ */
+export * from './intelligence.js';
