@@ -241,14 +241,22 @@ export interface Delivery {
 export interface Receiver {
   url: string;
   received: Delivery[];
-  /** Resolves with the first delivery of `type` (already received or still to come). */
-  next(type: string): Promise<Delivery>;
+  /**
+   * Resolves with the first delivery of `type` whose path ends with `suffix` (already received or
+   * still to come).
+   */
+  next(type: string, suffix?: string): Promise<Delivery>;
+  /** Resolves with the next delivery to arrive, whatever it is. */
+  nextAny(): Promise<Delivery>;
   close(): Promise<void>;
 }
 
 /** A webhook receiver: a `node:http` server on port 0 that answers 200 and records every POST. */
 export async function startReceiver(): Promise<Receiver> {
-  const waiters: Array<{ type: string; resolve: (d: Delivery) => void }> = [];
+  const waiters: Array<{ type: string; suffix: string; resolve: (d: Delivery) => void }> = [];
+  const anyWaiters: Array<(d: Delivery) => void> = [];
+  const fits = (d: Delivery, type: string, suffix: string): boolean =>
+    d.json.type === type && d.path.endsWith(suffix);
   const received: Delivery[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -260,8 +268,9 @@ export async function startReceiver(): Promise<Receiver> {
         json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Delivery['json'],
       };
       received.push(delivery);
+      for (const w of anyWaiters.splice(0)) w(delivery);
       for (const w of [...waiters]) {
-        if (w.type === delivery.json.type) {
+        if (fits(delivery, w.type, w.suffix)) {
           waiters.splice(waiters.indexOf(w), 1);
           w.resolve(delivery);
         }
@@ -273,10 +282,13 @@ export async function startReceiver(): Promise<Receiver> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/secret-path`,
     received,
-    next(type) {
-      const seen = received.find((d) => d.json.type === type);
+    next(type, suffix = '') {
+      const seen = received.find((d) => fits(d, type, suffix));
       if (seen) return Promise.resolve(seen);
-      return new Promise((resolve) => waiters.push({ type, resolve }));
+      return new Promise((resolve) => waiters.push({ type, suffix, resolve }));
+    },
+    nextAny() {
+      return new Promise((resolve) => anyWaiters.push(resolve));
     },
     async close() {
       server.closeAllConnections();
