@@ -49,7 +49,13 @@ afterAll(async () => {
 beforeEach(async () => {
   clock.now = new Date(START);
   await resetWorkspace(em);
-  await configure(em, { ratePerMinute: 900, monthlyLimit: 'unlimited', script: [], routes: {}, faultRate: 0 });
+  await configure(em, {
+    ratePerMinute: 900,
+    monthlyLimit: 'unlimited',
+    script: [],
+    routes: {},
+    faultRate: 0,
+  });
   await resetStats(em);
 });
 
@@ -80,7 +86,8 @@ function observed(key: string, extra: Partial<TransportOptions> = {}): Observed 
 /** The emulator's counts as `METHOD /route STATUS → n`. */
 function byRoute(s: EmulatorStats): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const r of s.byRoute) out[`${r.method} ${r.route} ${r.status}`] = (out[`${r.method} ${r.route} ${r.status}`] ?? 0) + r.count;
+  for (const r of s.byRoute)
+    out[`${r.method} ${r.route} ${r.status}`] = (out[`${r.method} ${r.route} ${r.status}`] ?? 0) + r.count;
   return out;
 }
 
@@ -193,7 +200,11 @@ describe('injected faults', () => {
     const acme = await o.client.organizations.get(ids.acme);
     expect(acme.id).toBe(ids.acme);
     expect(o.sleeps).toHaveLength(1);
-    expect(o.transport.stats()).toMatchObject({ requests: 2, retries: 1, responsesByStatus: { '503': 1, '200': 1 } });
+    expect(o.transport.stats()).toMatchObject({
+      requests: 2,
+      retries: 1,
+      responsesByStatus: { '503': 1, '200': 1 },
+    });
     const s = await stats(em);
     expect(s.faultsInjected).toBe(1);
     expect(countOf(s, 'GET', '/organizations/{organization_id}', 503)).toBe(1);
@@ -217,7 +228,9 @@ describe('injected faults', () => {
   it('shows why: a 503 after the write leaves the organization created, exactly once', async () => {
     await configure(em, { script: [{ route: 'POST /organizations', status: 503, afterWrite: true }] });
     const o = observed(KEYS.ada);
-    const err = await caught(() => o.client.organizations.create({ name: 'Landed Anyway', domain: 'landed.io' }));
+    const err = await caught(() =>
+      o.client.organizations.create({ name: 'Landed Anyway', domain: 'landed.io' }),
+    );
     expect((err as AffinityServerError).mayHaveLanded).toBe(true);
     const found = await o.client.organizations.search({ term: 'landed.io' });
     expect(found.organizations.map((x) => x.name)).toEqual(['Landed Anyway']);
@@ -257,7 +270,12 @@ describe('statistics', () => {
     await client.listEntries.create(ids.people, { entity_id: ids.john });
     await caught(() => client.persons.get(987_654_321));
     await caught(() =>
-      client.fieldValues.create({ field_id: ids.status, entity_id: ids.deal, list_entry_id: ids.dealEntry, value: 'Won' }),
+      client.fieldValues.create({
+        field_id: ids.status,
+        entity_id: ids.deal,
+        list_entry_id: ids.dealEntry,
+        value: 'Won',
+      }),
     );
     for await (const _ of client.organizations.iterate({ page_size: 1 })) {
       // three pages of one organization each
