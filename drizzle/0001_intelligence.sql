@@ -20,6 +20,7 @@ CREATE TABLE "intel_companies" (
 	"linkedin_url" text,
 	"investors" text[] DEFAULT '{}'::text[] NOT NULL,
 	"industry_keys" text[] DEFAULT '{}'::text[] NOT NULL,
+	"tag_keys" text[] DEFAULT '{}'::text[] NOT NULL,
 	"investor_keys" text[] DEFAULT '{}'::text[] NOT NULL,
 	"search_text" text NOT NULL,
 	"growth_1m" double precision,
@@ -110,6 +111,7 @@ ALTER TABLE "intel_saved_search_seen" ADD CONSTRAINT "intel_saved_search_seen_sa
 CREATE UNIQUE INDEX "intel_companies_domain_key" ON "intel_companies" USING btree ("domain");--> statement-breakpoint
 CREATE INDEX "intel_companies_search_trgm" ON "intel_companies" USING gin ("search_text" gin_trgm_ops);--> statement-breakpoint
 CREATE INDEX "intel_companies_industry_keys" ON "intel_companies" USING gin ("industry_keys");--> statement-breakpoint
+CREATE INDEX "intel_companies_tag_keys" ON "intel_companies" USING gin ("tag_keys");--> statement-breakpoint
 CREATE INDEX "intel_companies_investor_keys" ON "intel_companies" USING gin ("investor_keys");--> statement-breakpoint
 CREATE INDEX "intel_companies_country" ON "intel_companies" USING btree (lower("hq_country"));--> statement-breakpoint
 CREATE INDEX "intel_companies_city" ON "intel_companies" USING btree (lower("hq_city"));--> statement-breakpoint

@@ -47,11 +47,13 @@ export const intelCompanies = pgTable(
     headcount: integer('headcount'),
     linkedinUrl: text('linkedin_url'),
     investors: textArray('investors'),
-    /** Lowercased industries and tags, for indexed case-insensitive filters. */
+    /** Lowercased industries, for indexed case-insensitive filters. */
     industryKeys: textArray('industry_keys'),
-    /** Lowercased investor names and domains, for indexed case-insensitive filters. */
+    /** Lowercased tags. */
+    tagKeys: textArray('tag_keys'),
+    /** Lowercased investor names (or domains), for indexed case-insensitive filters. */
     investorKeys: textArray('investor_keys'),
-    /** Lowercased name and domains: what a text query matches (trigram index). */
+    /** Lowercased name and domain: what a text query matches (trigram index). */
     searchText: text('search_text').notNull(),
     /** Derived from signals by `recomputeGrowth`: relative growth over 1/3/6/12 months. */
     growth1m: doublePrecision('growth_1m'),
@@ -68,6 +70,7 @@ export const intelCompanies = pgTable(
     uniqueIndex('intel_companies_domain_key').on(t.domain),
     index('intel_companies_search_trgm').using('gin', t.searchText.op('gin_trgm_ops')),
     index('intel_companies_industry_keys').using('gin', t.industryKeys),
+    index('intel_companies_tag_keys').using('gin', t.tagKeys),
     index('intel_companies_investor_keys').using('gin', t.investorKeys),
     index('intel_companies_country').on(sql`lower(${t.hqCountry})`),
     index('intel_companies_city').on(sql`lower(${t.hqCity})`),
@@ -97,6 +100,7 @@ export const intelPeople = pgTable(
     city: text('city'),
     region: text('region'),
     country: text('country'),
+    /** Past employers, lowercased (domains where known). */
     pastCompanies: textArray('past_companies'),
     searchText: text('search_text').notNull(),
     createdAt: createdAt(),
@@ -126,7 +130,7 @@ export const intelInvestors = pgTable(
     hqRegion: text('hq_region'),
     hqCountry: text('hq_country'),
     investmentsCount: integer('investments_count'),
-    /** Domains (or names) of notable portfolio companies. */
+    /** Notable portfolio companies, lowercased (domains where known). */
     notablePortfolio: textArray('notable_portfolio'),
     searchText: text('search_text').notNull(),
     createdAt: createdAt(),

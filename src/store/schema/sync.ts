@@ -1,0 +1,150 @@
+/**
+ * Tables shared by push and pull (`sync_*`): the Affinity connection, the links between our
+ * entities and Affinity records, and the activity log (runs → steps → record outcomes).
+ * Push-only and pull-only tables live in their own schema files.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity();
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
+
+/** One Affinity workspace we talk to, with its API key sealed by `SecretBox`. */
+export const syncConnections = pgTable(
+  'sync_connections',
+  {
+    id: id(),
+    name: text('name').notNull(),
+    baseUrl: text('base_url').notNull(),
+    /** `SecretBox.seal(apiKey)`; never the key itself. */
+    apiKeySealed: text('api_key_sealed').notNull(),
+    /** What a user may see of the key, e.g. `••••••3f9a`. */
+    apiKeyHint: text('api_key_hint').notNull(),
+    authScheme: text('auth_scheme').notNull().default('basic'),
+    tenantId: bigint('tenant_id', { mode: 'number' }),
+    tenantName: text('tenant_name'),
+    affinityUserId: bigint('affinity_user_id', { mode: 'number' }),
+    affinityUserEmail: text('affinity_user_email'),
+    /** Who connected it (our app's user; the CLI acts as the local admin). */
+    connectedBy: text('connected_by').notNull(),
+    verifiedAt: ts('verified_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('sync_connections_name_key').on(t.name)],
+);
+
+/**
+ * A link between one of our entities and an Affinity record: found by matching, made by a create,
+ * set by a review decision, or seen in a pull. A known link saves a search on every later push.
+ */
+export const syncLinks = pgTable(
+  'sync_links',
+  {
+    id: id(),
+    connectionId: bigint('connection_id', { mode: 'number' })
+      .notNull()
+      .references(() => syncConnections.id, { onDelete: 'cascade' }),
+    /** `company` | `person` | `investor`. */
+    entityKind: text('entity_kind').notNull(),
+    entityId: bigint('entity_id', { mode: 'number' }).notNull(),
+    /** `organization` | `person` | `opportunity`. */
+    affinityType: text('affinity_type').notNull(),
+    affinityId: bigint('affinity_id', { mode: 'number' }).notNull(),
+    /** `domain` | `email` | `name` | `linkedin` | `created` | `review` | `pull`. */
+    linkedBy: text('linked_by').notNull(),
+    /** Field values as we last wrote or read them, keyed by Affinity field id, for diffing. */
+    knownValues: jsonb('known_values').notNull().default(sql`'{}'::jsonb`),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('sync_links_entity_key').on(t.connectionId, t.entityKind, t.entityId, t.affinityType),
+    index('sync_links_affinity_idx').on(t.connectionId, t.affinityType, t.affinityId),
+  ],
+);
+
+/** One sync: a push or a pull, with who/what started it and what it cost. */
+export const syncRuns = pgTable(
+  'sync_runs',
+  {
+    id: id(),
+    connectionId: bigint('connection_id', { mode: 'number' }).references(() => syncConnections.id, {
+      onDelete: 'set null',
+    }),
+    /** `push` | `pull`. */
+    kind: text('kind').notNull(),
+    /** `cli` | `schedule` | `webhook` | `api` | `demo`. */
+    trigger: text('trigger').notNull(),
+    actor: text('actor').notNull(),
+    /** `running` | `succeeded` | `partial` | `failed` | `interrupted`. */
+    status: text('status').notNull().default('running'),
+    dryRun: boolean('dry_run').notNull().default(false),
+    /** What was asked: entity ids, search, list, destinations, pull sources… */
+    params: jsonb('params').notNull().default(sql`'{}'::jsonb`),
+    /** Outcome counts, e.g. `{"created": 3, "updated": 10, "unchanged": 40, "failed": 1}`. */
+    counts: jsonb('counts').notNull().default(sql`'{}'::jsonb`),
+    apiCalls: integer('api_calls').notNull().default(0),
+    throttled: integer('throttled').notNull().default(0),
+    retries: integer('retries').notNull().default(0),
+    error: text('error'),
+    startedAt: ts('started_at').notNull().defaultNow(),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [index('sync_runs_started_idx').on(t.startedAt)],
+);
+
+/** A step of a run: matching, creating, updating, list assignment, fetching a list… */
+export const syncRunSteps = pgTable(
+  'sync_run_steps',
+  {
+    id: id(),
+    runId: bigint('run_id', { mode: 'number' })
+      .notNull()
+      .references(() => syncRuns.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    name: text('name').notNull(),
+    /** `running` | `succeeded` | `failed` | `skipped`. */
+    status: text('status').notNull().default('running'),
+    counts: jsonb('counts').notNull().default(sql`'{}'::jsonb`),
+    error: text('error'),
+    startedAt: ts('started_at').notNull().defaultNow(),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [uniqueIndex('sync_run_steps_position_key').on(t.runId, t.position)],
+);
+
+/** What happened to one record in one step, with Affinity's message when it failed. */
+export const syncRunRecords = pgTable(
+  'sync_run_records',
+  {
+    id: id(),
+    runId: bigint('run_id', { mode: 'number' })
+      .notNull()
+      .references(() => syncRuns.id, { onDelete: 'cascade' }),
+    stepId: bigint('step_id', { mode: 'number' }).references(() => syncRunSteps.id, { onDelete: 'cascade' }),
+    entityKind: text('entity_kind'),
+    entityId: bigint('entity_id', { mode: 'number' }),
+    affinityType: text('affinity_type'),
+    affinityId: bigint('affinity_id', { mode: 'number' }),
+    /** `created` | `updated` | `unchanged` | `skipped` | `ambiguous` | `failed` | `matched` | `unmatched` | `removed` | `added-to-list`. */
+    outcome: text('outcome').notNull(),
+    message: text('message'),
+    details: jsonb('details').notNull().default(sql`'{}'::jsonb`),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('sync_run_records_run_idx').on(t.runId, t.outcome),
+    index('sync_run_records_entity_idx').on(t.entityKind, t.entityId),
+  ],
+);
