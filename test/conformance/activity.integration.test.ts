@@ -340,6 +340,10 @@ describe('reminders', () => {
       expect(r).toMatchObject({ type: 1, reset_type, reminder_days: 30, status: 1 });
       expect(r.owner).toMatchObject({ id: ids.bo });
     }
+    // A bare date, as in the reference's example, is midnight Pacific of that day.
+    const bare = await ada.reminders.create({ type: 0, owner_id: ids.ada, due_date: '2024-03-30' });
+    expect(bare.due_date).toBe('2024-03-30T00:00:00.000-07:00');
+    await ada.reminders.delete(bare.id);
     expect((await ada.reminders.page({ type: 1 })).reminders).toHaveLength(3);
     expect((await ada.reminders.page({ type: 1, reset_type: 2 })).reminders).toHaveLength(1);
     expect((await ada.reminders.page({ owner_id: ids.ada })).reminders.map((r) => r.id)).toEqual([once.id]);

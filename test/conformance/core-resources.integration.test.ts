@@ -439,6 +439,7 @@ describe('persons', () => {
     expect(found).not.toContain(ids.john);
     const jane = withDates.persons.find((p) => p.id === ids.jane);
     expect(jane?.interaction_dates?.last_email_date?.slice(0, 10)).toBe('2024-01-10');
+    expect(jane?.interactions?.last_email?.person_ids).toEqual([ids.ada]);
 
     const got = await ada.persons.get(ids.jane, {
       with_interaction_dates: true,

@@ -280,8 +280,20 @@ describe('statistics', () => {
     for await (const _ of client.organizations.iterate({ page_size: 1 })) {
       // three pages of one organization each
     }
+    await client.entityFiles.upload({ person_id: ids.jane, file: { name: 'a.txt', data: 'abc' } });
+    const [file] = (await client.entityFiles.page({ person_id: ids.jane })).entity_files;
+    const download = await client.entityFiles.download(file?.id as number);
+    expect(await download.text()).toBe('abc');
+    // Every API call counts against the key's minute, this one included; the file itself is
+    // fetched from storage, outside the API and its budget.
+    const budget = await client.rateLimit.get();
+    expect(budget.rate.api_key_per_minute.used).toBe(o.transport.stats().requests);
 
-    const s = await stats(em);
+    const all = await stats(em);
+    // The storage fetch is the one request the emulator served outside the API.
+    const storage = all.byRoute.filter((r) => r.route.startsWith('/_storage/'));
+    expect(storage.map((r) => [r.method, r.status, r.count])).toEqual([['GET', 200, 1]]);
+    const s = { ...all, total: all.total - 1, byRoute: all.byRoute.filter((r) => !storage.includes(r)) };
     const mine = o.transport.stats();
     expect(mine.requests).toBe(s.total);
     expect(mine.retries).toBe(1);
@@ -297,6 +309,7 @@ describe('statistics', () => {
       'POST /lists/{list_id}/list-entries 200': 1,
       'GET /persons/{person_id} 404': 1,
       'POST /field-values 422': 1,
+      'GET /entity-files/download/{entity_file_id} 302': 1,
     });
   });
 });
