@@ -625,5 +625,7 @@ describe('opportunities', () => {
     const hidden = await bo.lists.create({ name: 'Bo deals', type: 8, is_public: false });
     const o = await bo.opportunities.create({ name: 'Quiet deal', list_id: hidden.id });
     expect(await caught(() => ada.opportunities.get(o.id))).toBeInstanceOf(AffinityForbiddenError);
+    expect((await ada.opportunities.search({ term: 'quiet' })).opportunities).toEqual([]);
+    expect((await bo.opportunities.search({ term: 'quiet' })).opportunities.map((x) => x.id)).toEqual([o.id]);
   });
 });
