@@ -3,3 +3,4 @@
  * tables live in their own file here and are re-exported below.
  */
 export * from './intelligence.js';
+export * from './sync.js';
