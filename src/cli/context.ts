@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../config/index.js';
+import { openStore, type Store } from '../store/index.js';
 
 /** Global flags every command accepts; they override the environment. */
 export function addGlobalOptions(program: Command): Command {
@@ -48,4 +49,14 @@ export function describeFailure(err: unknown): string {
   if (err instanceof ConfigError) return err.message;
   if (err instanceof Error) return err.message.split('\n')[0] ?? err.name;
   return String(err);
+}
+
+/** Opens the store the configuration names, runs `fn`, and always closes it (releasing the lock). */
+export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
 }
