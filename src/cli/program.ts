@@ -1,10 +1,21 @@
 import { Command, CommanderError } from 'commander';
+import { registerConnect } from './commands/connect.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEmulator } from './commands/emulator.js';
+import { registerImport } from './commands/import.js';
+import { registerLists } from './commands/lists.js';
+import { registerSearch } from './commands/search.js';
 import { addGlobalOptions, describeFailure } from './context.js';
 
 /** Each module contributes its commands here; the functions only declare, they do no work. */
-const registrations: Array<(program: Command) => void> = [registerDemo, registerEmulator];
+const registrations: Array<(program: Command) => void> = [
+  registerDemo,
+  registerEmulator,
+  registerConnect,
+  registerImport,
+  registerSearch,
+  registerLists,
+];
 
 export function buildProgram(): Command {
   const program = addGlobalOptions(

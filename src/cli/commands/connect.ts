@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import { AffinityAuthError } from '../../affinity/index.js';
+import {
+  AFFINITY_API_URL,
+  connect,
+  disconnect,
+  getConnection,
+  secretBoxFor,
+} from '../../sync/connections.js';
+import { LOCAL_ADMIN } from '../../sync/roles.js';
+import { CliError, configFrom, output, withStore } from '../context.js';
+
+interface ConnectFlags {
+  apiKey?: string;
+  auth?: string;
+  name: string;
+  status?: boolean;
+  remove?: boolean;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').trim();
+}
+
+/**
+ * `affinity-sync connect`: verifies an Affinity API key (whoami), stores it encrypted, and says
+ * what the product will do in the workspace. `--api-key -` reads the key from stdin so it stays out
+ * of the process list and shell history. `--status` shows the stored connection; `--remove` forgets it.
+ */
+export function registerConnect(program: Command): void {
+  program
+    .command('connect')
+    .description('connect an Affinity workspace (verifies the key, stores it encrypted)')
+    .option('--api-key <key>', 'Affinity API key, or - to read it from stdin (default: AFFINITY_API_KEY)')
+    .option('--auth <scheme>', 'basic (default) or bearer')
+    .option('--name <name>', 'connection name', 'default')
+    .option('--status', 'show the stored connection instead')
+    .option('--remove', 'forget the stored connection')
+    .action(async (flags: ConnectFlags, cmd: Command) => {
+      const config = configFrom(cmd);
+      await withStore(config, async (store) => {
+        if (flags.status || flags.remove) {
+          if (flags.remove) {
+            const removed = await disconnect(store, LOCAL_ADMIN, flags.name);
+            output(cmd, { ok: true, removed }, () =>
+              removed ? `connection ${flags.name} removed` : `no connection named ${flags.name}`,
+            );
+            return;
+          }
+          const connection = await getConnection(store, flags.name);
+          if (!connection) throw new CliError(`no connection named ${flags.name}: run affinity-sync connect`);
+          output(cmd, { ok: true, connection }, () =>
+            [
+              `connected to ${connection.tenantName ?? '?'} at ${connection.baseUrl}`,
+              `  as ${connection.affinityUserEmail ?? '?'} with key ${connection.apiKeyHint}`,
+              `  verified ${connection.verifiedAt ?? 'never'}, connected by ${connection.connectedBy}`,
+            ].join('\n'),
+          );
+          return;
+        }
+        let apiKey = flags.apiKey ?? config.affinityApiKey;
+        if (apiKey === '-') apiKey = await readStdin();
+        if (!apiKey)
+          throw new CliError('no API key: pass --api-key KEY (or - for stdin) or set AFFINITY_API_KEY');
+        if (flags.auth !== undefined && flags.auth !== 'basic' && flags.auth !== 'bearer') {
+          throw new CliError(`--auth must be basic or bearer, got ${flags.auth}`);
+        }
+        const box = await secretBoxFor(config);
+        try {
+          const { connection, permissions } = await connect(store, box, {
+            apiKey,
+            baseUrl: config.affinityBaseUrl ?? AFFINITY_API_URL,
+            auth: (flags.auth as 'basic' | 'bearer' | undefined) ?? config.affinityAuth,
+            actor: LOCAL_ADMIN,
+            name: flags.name,
+            transport: { ratePerMinute: config.affinityRatePerMinute, timeoutMs: config.affinityTimeoutMs },
+          });
+          output(cmd, { ok: true, connection, permissions }, () =>
+            [
+              `connected to ${connection.tenantName} as ${connection.affinityUserEmail} (key ${connection.apiKeyHint}, stored encrypted)`,
+              'affinity-sync will:',
+              ...permissions.map((p) => `  - ${p}`),
+            ].join('\n'),
+          );
+        } catch (err) {
+          if (err instanceof AffinityAuthError) {
+            throw new CliError(
+              `Affinity refused the API key (401) at ${config.affinityBaseUrl ?? AFFINITY_API_URL}`,
+            );
+          }
+          throw err;
+        }
+      });
+    });
+}
