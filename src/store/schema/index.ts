@@ -5,4 +5,5 @@
 
 export * from './crm.js';
 export * from './intelligence.js';
+export * from './push.js';
 export * from './sync.js';
