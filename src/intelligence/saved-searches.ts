@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import { type Db, intelSavedSearches, intelSavedSearchSeen, type Store } from '../store/index.js';
 import {
   compileSearch,
@@ -59,17 +59,7 @@ export async function saveSearch(
       .returning();
     if (!row) throw new Error('saving the search returned no row');
     await tx.delete(intelSavedSearchSeen).where(eq(intelSavedSearchSeen.savedSearchId, row.id));
-    const table = tableOf(entity);
-    const marked = await tx
-      .insert(intelSavedSearchSeen)
-      .select(
-        tx
-          .select({ savedSearchId: sql<number>`${row.id}::bigint`.as('saved_search_id'), entityId: table.id })
-          .from(table)
-          .where(compiled.where),
-      )
-      .onConflictDoNothing()
-      .returning({ id: intelSavedSearchSeen.entityId });
+    const marked = await markAllSeen(store, tx as unknown as Db, row.id, entity, compiled.where);
     return { savedSearch: toSaved(row), results: marked.length };
   });
 }
@@ -96,6 +86,24 @@ export async function deleteSavedSearch(store: Store, name: string): Promise<boo
     .where(eq(intelSavedSearches.name, name.trim()))
     .returning({ id: intelSavedSearches.id });
   return rows.length > 0;
+}
+
+/** Marks every current match seen, in one statement; returns the ids that were not seen before. */
+async function markAllSeen(
+  store: Store,
+  tx: Db,
+  savedSearchId: number,
+  entity: SearchEntity,
+  where: SQL | undefined,
+): Promise<Array<{ id: number }>> {
+  const table = tableOf(entity);
+  return store.query<{ id: number }>(
+    sql`INSERT INTO ${intelSavedSearchSeen} (saved_search_id, entity_id)
+        SELECT ${savedSearchId}::bigint, ${table.id} FROM ${table} WHERE ${where ?? sql`true`}
+        ON CONFLICT DO NOTHING
+        RETURNING entity_id AS id`,
+    tx,
+  );
 }
 
 async function mustGet(store: Store, name: string): Promise<SavedSearch> {
@@ -138,19 +146,7 @@ export async function newResultsSince(
   return store.db.transaction(async (tx) => {
     let ids: number[];
     if (markSeen) {
-      const rows = await tx
-        .insert(intelSavedSearchSeen)
-        .select(
-          tx
-            .select({
-              savedSearchId: sql<number>`${saved.id}::bigint`.as('saved_search_id'),
-              entityId: table.id,
-            })
-            .from(table)
-            .where(compiled.where),
-        )
-        .onConflictDoNothing()
-        .returning({ id: intelSavedSearchSeen.entityId });
+      const rows = await markAllSeen(store, tx as unknown as Db, saved.id, saved.entity, compiled.where);
       ids = rows.map((r) => r.id);
       await tx
         .update(intelSavedSearches)
