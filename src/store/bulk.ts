@@ -1,4 +1,4 @@
-import { getTableColumns, getTableName, type SQL, sql } from 'drizzle-orm';
+import { getTableColumns, getTableName, is, SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db, Store } from './open.js';
 
@@ -51,7 +51,12 @@ export async function bulkUpsert<T extends PgTable>(
 
   const recordDef = join(cols.map(([n, c]) => sql`${ident(n)} ${sql.raw(c.getSQLType())}`));
   const insertCols = join(cols.map(([, c]) => ident(c.name)));
-  const selectCols = join(cols.map(([n]) => sql`t.${ident(n)}`));
+  // A row without a NOT NULL column that has a default (arrays default to '{}') gets the default.
+  const selectCols = join(
+    cols.map(([n, c]) =>
+      c.notNull && is(c.default, SQL) ? sql`COALESCE(t.${ident(n)}, ${c.default})` : sql`t.${ident(n)}`,
+    ),
+  );
   const conflict = join(keyCols.map((c) => ident(c.name)));
   const updatedAt = Object.values(all).find((c) => c.name === 'updated_at');
   const sets = valueCols.map(([, c]) => sql`${ident(c.name)} = excluded.${ident(c.name)}`);

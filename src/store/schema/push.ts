@@ -73,8 +73,6 @@ export const syncPushOps = pgTable(
   },
   (t) => [
     index('sync_push_ops_run_idx').on(t.runId, t.entityKind, t.entityId, t.seq),
-    index('sync_push_ops_pending_idx')
-      .on(t.connectionId, t.status)
-      .where(sql`status = 'sending'`),
+    index('sync_push_ops_pending_idx').on(t.connectionId, t.status).where(sql`status = 'sending'`),
   ],
 );

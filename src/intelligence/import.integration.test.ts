@@ -1,0 +1,171 @@
+import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openTestStore, type TestStore } from '../store/testing.js';
+import { type BatchEvent, importFile } from './import.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'affinity-sync-import-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+const COMPANIES = `Name,Domain,Industries,Country,City,Founded,Total Funding,Headcount,Stage,Investors
+Acme,https://www.acme.com,Fintech;AI/ML,US,New York,2015,12.5M,120,Series A,Sequoia;a16z
+Globex,globex.co.uk,Climate,UK,London,2019,"$3,000,000",40,Seed,
+`;
+
+describe('import', () => {
+  let t: TestStore;
+  beforeEach(async () => {
+    t = await openTestStore('pglite');
+  });
+  afterEach(async () => {
+    await t.cleanup();
+  });
+
+  it('imports a CSV, normalising keys and values, and a re-import changes nothing', async () => {
+    const path = file('companies.csv', COMPANIES);
+    const first = await importFile(t.store, 'companies', path);
+    expect(first).toMatchObject({
+      rows: 2,
+      valid: 2,
+      invalid: 0,
+      inserted: 2,
+      updated: 0,
+      unchanged: 0,
+      written: true,
+    });
+    const rows = await t.store.query(
+      sql`SELECT domain, industries, total_funding_usd, founded_year, investor_keys, updated_at FROM intel_companies ORDER BY domain`,
+    );
+    expect(rows[0]).toMatchObject({
+      domain: 'acme.com',
+      industries: ['Fintech', 'AI/ML'],
+      total_funding_usd: 12_500_000,
+      founded_year: 2015,
+      investor_keys: ['sequoia', 'a16z'],
+    });
+    const again = await importFile(t.store, 'companies', path);
+    expect(again).toMatchObject({ inserted: 0, updated: 0, unchanged: 2, written: true });
+    expect(await t.store.query(sql`SELECT domain, updated_at FROM intel_companies ORDER BY domain`)).toEqual(
+      rows.map((r) => ({ domain: r.domain, updated_at: r.updated_at })),
+    );
+    const changed = file('changed.csv', COMPANIES.replace(',40,', ',45,'));
+    expect(await importFile(t.store, 'companies', changed)).toMatchObject({
+      inserted: 0,
+      updated: 1,
+      unchanged: 1,
+    });
+  });
+
+  it('imports NDJSON people keyed by email or LinkedIn', async () => {
+    const path = file(
+      'people.ndjson',
+      [
+        JSON.stringify({
+          name: 'Jane Doe',
+          email: 'Jane@Acme.com',
+          title: 'CEO',
+          company_domain: 'www.acme.com',
+        }),
+        '',
+        JSON.stringify({ first_name: 'Li', last_name: 'Wei', linkedin_url: 'linkedin.com/in/LiWei/' }),
+      ].join('\n'),
+    );
+    const report = await importFile(t.store, 'people', path);
+    expect(report).toMatchObject({ rows: 2, inserted: 2, invalid: 0 });
+    const rows = await t.store.query(
+      sql`SELECT person_key, name, company_domain FROM intel_people ORDER BY name`,
+    );
+    expect(rows).toEqual([
+      { person_key: 'email:jane@acme.com', name: 'Jane Doe', company_domain: 'acme.com' },
+      { person_key: 'linkedin:linkedin.com/in/liwei', name: 'Li Wei', company_domain: null },
+    ]);
+  });
+
+  it('reports each invalid row with row, line, column and value, and writes nothing by default', async () => {
+    const path = file(
+      'bad.csv',
+      `${COMPANIES}Bad,notadomain,Climate,UK,London,abc,3M,40,Seed,\nShort,short.com\n`,
+    );
+    const report = await importFile(t.store, 'companies', path);
+    expect(report).toMatchObject({ rows: 4, valid: 2, invalid: 2, written: false, inserted: 0 });
+    expect(report.errors).toEqual([
+      { row: 3, line: 4, column: 'domain', value: 'notadomain', message: expect.stringContaining('domain') },
+      { row: 3, line: 4, column: 'founded_year', value: 'abc', message: expect.stringContaining('year') },
+      { row: 4, line: 5, column: '(row)', value: null, message: 'has 2 fields, the header has 10' },
+    ]);
+    expect(await t.store.query(sql`SELECT 1 FROM intel_companies`)).toHaveLength(0);
+
+    const skipping = await importFile(t.store, 'companies', path, { skipInvalid: true });
+    expect(skipping).toMatchObject({ valid: 2, invalid: 2, inserted: 2, written: true });
+    expect(skipping.errors).toHaveLength(3);
+  });
+
+  it('rejects a file without the key columns before reading rows', async () => {
+    await expect(
+      importFile(t.store, 'companies', file('nokey.csv', 'name,country\nAcme,US\n')),
+    ).rejects.toThrow('missing column domain for companies');
+  });
+
+  it('streams a large file in batches: writing starts before the file is read', async () => {
+    const path = join(dir, 'large.csv');
+    const out = createWriteStream(path);
+    out.write('name,domain,headcount\n');
+    for (let k = 0; k < 30_000; k++) {
+      if (!out.write(`Company ${k},company-${k}.com,${k % 500}\n`)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+    const batches: BatchEvent[] = [];
+    const report = await importFile(t.store, 'companies', path, {
+      batchSize: 1000,
+      onBatch: (e) => batches.push(e),
+    });
+    expect(report).toMatchObject({ rows: 30_000, inserted: 30_000, batches: 30 });
+    expect(batches).toHaveLength(30);
+    expect(batches.every((b) => b.size <= 1000)).toBe(true);
+    expect(batches[0]?.bytesRead).toBeLessThan(statSync(path).size / 2);
+  });
+
+  it('imports signals long or wide, reports unknown companies, and ranks growth', async () => {
+    await importFile(t.store, 'companies', file('c.csv', 'name,domain\nA,a.com\nB,b.com\nC,c.com\n'));
+    const lines = [
+      'domain,date,metric,value,headcount',
+      'a.com,2024-12-01,headcount,100,',
+      'a.com,2025-12-01,headcount,200,',
+      'b.com,2024-12-01,,,100',
+      'b.com,2025-12-01,,,110',
+      'c.com,2025-11-01,,,50',
+      'c.com,2025-12-01,,,40',
+    ];
+    const report = await importFile(t.store, 'signals', file('s.csv', `${lines.join('\n')}\n`));
+    expect(report).toMatchObject({ inserted: 6, written: true, growthRecomputed: true });
+    const growth = await t.store.query(
+      sql`SELECT domain, growth_1m, growth_12m, growth_rank FROM intel_companies ORDER BY growth_rank DESC`,
+    );
+    expect(growth).toEqual([
+      { domain: 'a.com', growth_1m: null, growth_12m: 1, growth_rank: 100 },
+      { domain: 'b.com', growth_1m: null, growth_12m: expect.closeTo(0.1, 9), growth_rank: 50 },
+      { domain: 'c.com', growth_1m: expect.closeTo(-0.2, 9), growth_12m: null, growth_rank: 0 },
+    ]);
+    const unknown = await importFile(
+      t.store,
+      'signals',
+      file('u.csv', 'domain,date,headcount\nzzz.com,2025-12-01,5\n'),
+    );
+    expect(unknown).toMatchObject({ written: false, invalid: 1 });
+    expect(unknown.errors[0]).toMatchObject({
+      row: 1,
+      column: 'domain',
+      value: 'zzz.com',
+      message: 'no company has this domain',
+    });
+  });
+});
