@@ -1,0 +1,495 @@
+import { sql } from 'drizzle-orm';
+import type { AffinityClient, ClientStats, List, Opportunity } from '../../affinity/index.js';
+import type { Store } from '../../store/index.js';
+import {
+  type ApiUsage,
+  type RecordOutcomeRow,
+  type RunRecorder,
+  type RunStatus,
+  type RunTrigger,
+  type StepRecorder,
+  startRun,
+} from '../activity.js';
+import {
+  type AffinityType,
+  affinityTypeOf,
+  type FieldInfo,
+  identityOf,
+  type MembershipRow,
+  type RecordFieldValues,
+  type RecordIdentity,
+  refreshPresence,
+  removeUnseenMemberships,
+  setOpportunityOrganizations,
+  upsertMemberships,
+  upsertRecords,
+  writeFieldValues,
+} from './ingest.js';
+import { type MatchReport, type MatchStatus, matchRecords } from './matching.js';
+
+/**
+ * The pull: several Affinity lists fetched concurrently within the connection's one rate budget
+ * (the client's governor is per API key), each page ingested as it arrives, then matched to the
+ * intelligence dataset — all recorded as one run in the activity log.
+ *
+ * Call cost: `GET /lists` once to resolve the lists, one call per 500 entries (entries carry the
+ * entity's identity), plus — only for lists pulled with fields — `GET /fields` once and one
+ * `GET /field-values` per record, and — only for opportunity lists — the opportunity index
+ * (500 per page) for their organizations, plus one call per organization we have never seen.
+ */
+
+/** A list to pull: its id or exact name, and whether to fetch field values. */
+export interface PullListRequest {
+  list: number | string;
+  withFields?: boolean;
+}
+
+export type PullProgress =
+  | { type: 'list'; listId: number; name: string; fetched: number; done: boolean }
+  | { type: 'fields'; listId: number; name: string; fetched: number; total: number }
+  | { type: 'matching' }
+  | { type: 'page'; listId: number; entries: number };
+
+export interface PullOptions {
+  lists: readonly PullListRequest[];
+  trigger?: RunTrigger;
+  actor?: string;
+  /** Entries per page (default and maximum 500). */
+  pageSize?: number;
+  /** Field-value requests kept in flight at once (the governor still bounds them). */
+  fieldConcurrency?: number;
+  onProgress?: (p: PullProgress) => void;
+}
+
+export interface PullListReport {
+  id: number;
+  name: string;
+  type: AffinityType;
+  withFields: boolean;
+  /** Entries on the list now (Affinity's count, duplicates included). */
+  entries: number;
+  /** Distinct records on the list. */
+  records: number;
+  added: number;
+  removed: number;
+  newRecords: number;
+  updatedRecords: number;
+  fieldValues: { inserted: number; updated: number; deleted: number };
+}
+
+export interface PullReport {
+  runId: number;
+  status: RunStatus;
+  lists: PullListReport[];
+  offList: number;
+  match: { counts: Record<MatchStatus, number>; changed: number; linksAdded: number };
+  api: ApiUsage;
+}
+
+export interface PullDeps {
+  store: Store;
+  client: AffinityClient;
+  connectionId: number;
+  /** The transport's counters, to record the run's API usage. */
+  stats?: () => ClientStats;
+}
+
+export class PullInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PullInputError';
+  }
+}
+
+const RECORD_CHUNK = 1000;
+
+async function recordAll(step: StepRecorder, rows: readonly RecordOutcomeRow[]): Promise<void> {
+  for (let k = 0; k < rows.length; k += RECORD_CHUNK) await step.records(rows.slice(k, k + RECORD_CHUNK));
+}
+
+function usageSince(before: ClientStats | undefined, after: ClientStats | undefined): ApiUsage {
+  if (!before || !after) return { requests: 0, throttled: 0, retries: 0 };
+  return {
+    requests: after.requests - before.requests,
+    throttled: after.throttled - before.throttled,
+    retries: after.retries - before.retries,
+  };
+}
+
+/** Finds the requested lists among the visible ones; unknown names or ids are a clear error. */
+export function resolveLists(
+  visible: readonly List[],
+  requests: readonly PullListRequest[],
+): Array<{ list: List; withFields: boolean }> {
+  const out = new Map<number, { list: List; withFields: boolean }>();
+  for (const r of requests) {
+    const wanted = typeof r.list === 'number' || /^\d+$/.test(r.list) ? Number(r.list) : null;
+    const hits =
+      wanted !== null
+        ? visible.filter((l) => l.id === wanted)
+        : visible.filter((l) => l.name.toLowerCase() === String(r.list).toLowerCase());
+    if (hits.length === 0) throw new PullInputError(`no Affinity list ${JSON.stringify(r.list)} is visible`);
+    if (hits.length > 1)
+      throw new PullInputError(`several Affinity lists are named ${JSON.stringify(r.list)}: give its id`);
+    const list = hits[0] as List;
+    const prior = out.get(list.id);
+    out.set(list.id, { list, withFields: (prior?.withFields ?? false) || (r.withFields ?? false) });
+  }
+  return [...out.values()];
+}
+
+/** Runs a pull: fetch every list concurrently, ingest, mark what left, match, and log it all. */
+export async function pull(deps: PullDeps, options: PullOptions): Promise<PullReport> {
+  const { store, client, connectionId } = deps;
+  if (options.lists.length === 0)
+    throw new PullInputError('no lists to pull: give --list or add pull sources');
+  const before = deps.stats?.();
+  const run = await startRun(store, {
+    kind: 'pull',
+    trigger: options.trigger ?? 'cli',
+    actor: options.actor ?? 'local-admin',
+    connectionId,
+    params: { lists: options.lists.map((l) => ({ list: l.list, withFields: l.withFields ?? false })) },
+  });
+  try {
+    const targets = resolveLists(await client.lists.all(), options.lists);
+    const shared = new PullShared(client);
+    const reports = await Promise.all(
+      targets.map((t) => pullList(deps, run, shared, t.list, t.withFields, options)),
+    );
+
+    const relate = await run.step('organizations of opportunities');
+    await resolveOpportunityOrganizations(deps, shared, relate);
+    await relate.finish();
+
+    const presence = await run.step('presence');
+    const left = await refreshPresence(store, connectionId);
+    await recordAll(
+      presence,
+      left.map((r) => ({
+        outcome: 'removed',
+        affinityType: r.affinityType,
+        affinityId: r.affinityId,
+        message: 'no longer on any pulled list (kept, marked off-list)',
+        details: { crmId: r.id, name: r.name },
+      })),
+    );
+    await presence.finish();
+
+    options.onProgress?.({ type: 'matching' });
+    const matching = await run.step('matching');
+    const match = await matchRecords(store, connectionId);
+    await recordMatchOutcomes(matching, match);
+    await matching.finish();
+
+    const api = usageSince(before, deps.stats?.());
+    const status = await run.finish({ api });
+    return {
+      runId: run.id,
+      status,
+      lists: reports,
+      offList: left.length,
+      match: { counts: match.counts, changed: match.changed, linksAdded: match.linksAdded },
+      api,
+    };
+  } catch (err) {
+    await run.finish({
+      error: err instanceof Error ? err.message : String(err),
+      api: usageSince(before, deps.stats?.()),
+    });
+    throw err;
+  }
+}
+
+async function recordMatchOutcomes(step: StepRecorder, match: MatchReport): Promise<void> {
+  await recordAll(
+    step,
+    match.results.map((c) => {
+      const r = c.result;
+      return {
+        outcome: r.status,
+        affinityType: c.affinityType,
+        affinityId: c.affinityId,
+        entityKind: r.status === 'matched' ? r.kind : null,
+        entityId: r.status === 'matched' ? r.entityId : null,
+        message:
+          r.status === 'matched'
+            ? `matched by ${r.by}`
+            : r.status === 'ambiguous'
+              ? `${r.candidates.length} candidates: ${r.candidates.map((x) => `${x.kind} ${x.id} (${x.by})`).join(', ')}`
+              : null,
+        details: { crmId: c.recordId, name: c.name, previous: c.previous },
+      };
+    }),
+  );
+}
+
+/** What concurrent list pulls of one run share, so nothing is fetched twice. */
+class PullShared {
+  #fields: Promise<Map<number, FieldInfo>> | undefined;
+  #opportunities: Promise<Map<number, Opportunity>> | undefined;
+  /** Records whose field values this run already fetched (a record may be on several lists). */
+  readonly fieldsFetched = new Set<string>();
+  readonly opportunityIds = new Set<number>();
+
+  constructor(private readonly client: AffinityClient) {}
+
+  fields(): Promise<Map<number, FieldInfo>> {
+    this.#fields ??= this.client.fields
+      .all()
+      .then(
+        (all) =>
+          new Map(
+            all.map((f) => [f.id, { name: f.name, valueType: f.value_type, listId: f.list_id ?? null }]),
+          ),
+      );
+    return this.#fields;
+  }
+
+  /** Every visible opportunity with its organizations, paged 500 at a time, once per run. */
+  opportunities(): Promise<Map<number, Opportunity>> {
+    this.#opportunities ??= (async () => {
+      const out = new Map<number, Opportunity>();
+      for await (const page of this.client.opportunities.pages({ page_size: 500 }))
+        for (const o of page.items) out.set(o.id, o);
+      return out;
+    })();
+    return this.#opportunities;
+  }
+}
+
+async function pullList(
+  deps: PullDeps,
+  run: RunRecorder,
+  shared: PullShared,
+  list: List,
+  withFields: boolean,
+  options: PullOptions,
+): Promise<PullListReport> {
+  const { store, client, connectionId } = deps;
+  const type = affinityTypeOf(list.type);
+  const step = await run.step(`fetch list ${list.name} (${list.id})`);
+  const report: PullListReport = {
+    id: list.id,
+    name: list.name,
+    type,
+    withFields,
+    entries: 0,
+    records: 0,
+    added: 0,
+    removed: 0,
+    newRecords: 0,
+    updatedRecords: 0,
+    fieldValues: { inserted: 0, updated: 0, deleted: 0 },
+  };
+  const onList = new Map<number, RecordIdentity>();
+  try {
+    options.onProgress?.({ type: 'list', listId: list.id, name: list.name, fetched: 0, done: false });
+    for await (const page of client.listEntries.pages(list.id, { page_size: options.pageSize ?? 500 })) {
+      options.onProgress?.({ type: 'page', listId: list.id, entries: page.items.length });
+      const identities = page.items.map((e) => identityOf(e, type));
+      const memberships: MembershipRow[] = page.items.map((e) => ({
+        affinityListId: list.id,
+        listEntryId: e.id,
+        affinityType: type,
+        affinityId: e.entity_id,
+        entryCreatedAt: e.created_at,
+      }));
+      const changed = await upsertRecords(store, connectionId, identities);
+      const added = await upsertMemberships(store, connectionId, run.id, memberships);
+      for (const i of identities) onList.set(i.affinityId, i);
+      if (type === 'opportunity') for (const i of identities) shared.opportunityIds.add(i.affinityId);
+      report.entries += page.items.length;
+      report.added += added.length;
+      const outcomes: RecordOutcomeRow[] = [];
+      for (const c of changed) {
+        if (c.inserted) report.newRecords++;
+        else report.updatedRecords++;
+        outcomes.push({
+          outcome: c.inserted ? 'fetched' : 'updated',
+          affinityType: c.affinityType,
+          affinityId: c.affinityId,
+          message: c.inserted ? 'new in My CRM' : 'identity changed in Affinity',
+          details: { crmId: c.id, listId: list.id },
+        });
+      }
+      for (const m of added) {
+        outcomes.push({
+          outcome: 'added-to-list',
+          affinityType: m.affinityType,
+          affinityId: m.affinityId,
+          details: { listId: list.id, listEntryId: m.listEntryId },
+        });
+      }
+      await recordAll(step, outcomes);
+      options.onProgress?.({
+        type: 'list',
+        listId: list.id,
+        name: list.name,
+        fetched: report.entries,
+        done: false,
+      });
+    }
+    // Only a complete walk of the list proves an entry is gone.
+    const removed = await removeUnseenMemberships(store, connectionId, list.id, run.id);
+    report.removed = removed.length;
+    await recordAll(
+      step,
+      removed.map((m) => ({
+        outcome: 'removed',
+        affinityType: m.affinityType,
+        affinityId: m.affinityId,
+        message: `removed from list ${list.name}`,
+        details: { listId: list.id, listEntryId: m.listEntryId },
+      })),
+    );
+    report.records = onList.size;
+    await store.query(sql`
+      INSERT INTO crm_lists (connection_id, affinity_list_id, name, list_type, entry_count, last_run_id, last_pulled_at)
+      VALUES (${connectionId}, ${list.id}, ${list.name}, ${list.type}, ${report.entries}, ${run.id}, now())
+      ON CONFLICT (connection_id, affinity_list_id) DO UPDATE SET name = excluded.name, list_type = excluded.list_type,
+        entry_count = excluded.entry_count, last_run_id = excluded.last_run_id, last_pulled_at = excluded.last_pulled_at`);
+    options.onProgress?.({
+      type: 'list',
+      listId: list.id,
+      name: list.name,
+      fetched: report.entries,
+      done: true,
+    });
+    await step.finish();
+  } catch (err) {
+    await step.finish('failed', err instanceof Error ? err.message : String(err));
+    throw err;
+  }
+
+  if (withFields) {
+    const fstep = await run.step(`field values of ${list.name} (${list.id})`);
+    try {
+      report.fieldValues = await pullFieldValues(deps, shared, list, type, [...onList.keys()], options);
+      await fstep.finish();
+    } catch (err) {
+      await fstep.finish('failed', err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+  }
+  return report;
+}
+
+const FIELD_BATCH = 500;
+
+/** One `GET /field-values` per record not fetched yet in this run; written 500 records at a time. */
+async function pullFieldValues(
+  deps: PullDeps,
+  shared: PullShared,
+  list: List,
+  type: AffinityType,
+  ids: number[],
+  options: PullOptions,
+): Promise<PullListReport['fieldValues']> {
+  const { store, client, connectionId } = deps;
+  const fields = await shared.fields();
+  const todo = ids.filter((id) => {
+    const key = `${type}:${id}`;
+    if (shared.fieldsFetched.has(key)) return false;
+    shared.fieldsFetched.add(key);
+    return true;
+  });
+  const totals = { inserted: 0, updated: 0, deleted: 0 };
+  let fetched = 0;
+  const owner = (id: number) =>
+    type === 'person'
+      ? { person_id: id }
+      : type === 'organization'
+        ? { organization_id: id }
+        : { opportunity_id: id };
+  const concurrency = Math.max(1, options.fieldConcurrency ?? 16);
+  for (let k = 0; k < todo.length; k += FIELD_BATCH) {
+    const slice = todo.slice(k, k + FIELD_BATCH);
+    const batch: RecordFieldValues[] = new Array(slice.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < slice.length) {
+        const at = next++;
+        const id = slice[at] as number;
+        batch[at] = { affinityType: type, affinityId: id, values: await client.fieldValues.all(owner(id)) };
+        fetched++;
+        if (fetched % 50 === 0 || fetched === todo.length)
+          options.onProgress?.({
+            type: 'fields',
+            listId: list.id,
+            name: list.name,
+            fetched,
+            total: todo.length,
+          });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, slice.length) }, worker));
+    const w = await writeFieldValues(store, connectionId, batch, fields);
+    totals.inserted += w.inserted;
+    totals.updated += w.updated;
+    totals.deleted += w.deleted;
+  }
+  return totals;
+}
+
+/**
+ * Gives pulled opportunities their organizations (from the opportunity index, fetched once) and
+ * makes sure each of those organizations is a My CRM record, fetching only the ones never seen.
+ */
+async function resolveOpportunityOrganizations(
+  deps: PullDeps,
+  shared: PullShared,
+  step: StepRecorder,
+): Promise<void> {
+  if (shared.opportunityIds.size === 0) return;
+  const { store, client, connectionId } = deps;
+  const index = await shared.opportunities();
+  const rows: Array<{ affinityId: number; organizationIds: number[] }> = [];
+  const orgIds = new Set<number>();
+  for (const id of shared.opportunityIds) {
+    const o = index.get(id);
+    const ids = o?.organization_ids ?? [];
+    rows.push({ affinityId: id, organizationIds: ids });
+    for (const x of ids) orgIds.add(x);
+  }
+  await setOpportunityOrganizations(store, connectionId, rows);
+  if (orgIds.size === 0) return;
+  const known = await store.query<{ affinity_id: number }>(sql`
+    SELECT affinity_id FROM crm_records WHERE connection_id = ${connectionId} AND affinity_type = 'organization'
+      AND affinity_id = ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify([...orgIds])}::jsonb))::bigint[])`);
+  const knownIds = new Set(known.map((k) => k.affinity_id));
+  const missing = [...orgIds].filter((id) => !knownIds.has(id));
+  const fetched: RecordIdentity[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < missing.length) {
+      const id = missing[next++] as number;
+      const o = await client.organizations.get(id);
+      fetched.push(
+        identityOf(
+          {
+            id: 0,
+            list_id: 0,
+            creator_id: null,
+            entity_id: id,
+            created_at: '1970-01-01T00:00:00Z',
+            entity: o,
+          },
+          'organization',
+        ),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, missing.length) }, worker));
+  const inserted = await upsertRecords(store, connectionId, fetched, 'related');
+  await recordAll(
+    step,
+    inserted.map((c) => ({
+      outcome: 'fetched' as const,
+      affinityType: c.affinityType,
+      affinityId: c.affinityId,
+      message: "an opportunity's organization, on no pulled list",
+      details: { crmId: c.id },
+    })),
+  );
+}

@@ -1,0 +1,354 @@
+import { type SQL, sql } from 'drizzle-orm';
+import type { FieldValue, ListEntry } from '../../affinity/index.js';
+import { normaliseDomain, normaliseEmail, normaliseLinkedinUrl } from '../../intelligence/index.js';
+import type { Store } from '../../store/index.js';
+
+/**
+ * Set-based ingest of pulled Affinity data into My CRM: each batch (a page of list entries, the
+ * field values of a batch of records) is written with one statement per table, the rows travelling
+ * as one JSON parameter. Rows whose values did not change are not written, so a re-pull reports
+ * exactly what changed.
+ */
+
+export type AffinityType = 'organization' | 'person' | 'opportunity';
+
+/** Affinity list/entity type code → our name. */
+export function affinityTypeOf(listType: number): AffinityType {
+  return listType === 0 ? 'person' : listType === 1 ? 'organization' : 'opportunity';
+}
+
+/** A record's identity as a list entry carries it. */
+export interface RecordIdentity {
+  affinityType: AffinityType;
+  affinityId: number;
+  name: string;
+  domains: string[];
+  emails: string[];
+  domainKeys: string[];
+  emailKeys: string[];
+}
+
+export interface MembershipRow {
+  affinityListId: number;
+  listEntryId: number;
+  affinityType: AffinityType;
+  affinityId: number;
+  entryCreatedAt: string | null;
+}
+
+function uniq(values: Iterable<string | null>): string[] {
+  const out = new Set<string>();
+  for (const v of values) if (v !== null && v !== '') out.add(v);
+  return [...out];
+}
+
+/** The identity of the entity behind a list entry (organizations: domains; persons: emails). */
+export function identityOf(entry: ListEntry, type: AffinityType): RecordIdentity {
+  const e = (entry.entity ?? {}) as {
+    name?: string | null;
+    first_name?: string | null;
+    last_name?: string | null;
+    domain?: string | null;
+    domains?: string[];
+    primary_email?: string | null;
+    emails?: string[];
+  };
+  if (type === 'person') {
+    const emails = uniq([e.primary_email ?? null, ...(e.emails ?? [])]);
+    const name = [e.first_name, e.last_name].filter((s) => s).join(' ');
+    return {
+      affinityType: type,
+      affinityId: entry.entity_id,
+      name: name === '' ? (emails[0] ?? `person ${entry.entity_id}`) : name,
+      domains: [],
+      emails,
+      domainKeys: [],
+      emailKeys: uniq(emails.map(normaliseEmail)),
+    };
+  }
+  if (type === 'organization') {
+    const domains = uniq([e.domain ?? null, ...(e.domains ?? [])]);
+    return {
+      affinityType: type,
+      affinityId: entry.entity_id,
+      name: e.name ?? domains[0] ?? `organization ${entry.entity_id}`,
+      domains,
+      emails: [],
+      domainKeys: uniq(domains.map(normaliseDomain)),
+      emailKeys: [],
+    };
+  }
+  return {
+    affinityType: type,
+    affinityId: entry.entity_id,
+    name: e.name ?? `opportunity ${entry.entity_id}`,
+    domains: [],
+    emails: [],
+    domainKeys: [],
+    emailKeys: [],
+  };
+}
+
+export interface ChangedRecord {
+  id: number;
+  affinityType: AffinityType;
+  affinityId: number;
+  inserted: boolean;
+}
+
+const json = (rows: unknown): SQL => sql`${JSON.stringify(rows)}::jsonb`;
+
+/**
+ * Inserts or updates records by identity in one statement. New records start `listed` (or
+ * `related`); an existing record's identity is rewritten only when it changed, and a record that
+ * had left every list is listed again. Match state and review decisions are never touched here.
+ * Returns the records inserted or changed.
+ */
+export async function upsertRecords(
+  store: Store,
+  connectionId: number,
+  records: readonly RecordIdentity[],
+  presence: 'listed' | 'related' = 'listed',
+): Promise<ChangedRecord[]> {
+  if (records.length === 0) return [];
+  // One row per key (an entity may be on a list twice), in key order so concurrent batches on
+  // PostgreSQL take row locks in the same order.
+  const byKey = new Map<string, RecordIdentity>();
+  for (const r of records) byKey.set(`${r.affinityType}:${r.affinityId}`, r);
+  const rows = [...byKey.values()]
+    .sort((a, b) => a.affinityType.localeCompare(b.affinityType) || a.affinityId - b.affinityId)
+    .map((r) => ({
+      t: r.affinityType,
+      a: r.affinityId,
+      n: r.name,
+      d: r.domains,
+      e: r.emails,
+      dk: r.domainKeys,
+      ek: r.emailKeys,
+    }));
+  const listed = presence === 'listed';
+  // Seen on a list: listed again whatever it was; seen as an opportunity's organization: unchanged.
+  const presenceSet = listed ? sql`'listed'` : sql`crm_records.presence`;
+  const offListSet = listed ? sql`NULL` : sql`crm_records.off_list_since`;
+  const relisted = listed ? sql`OR crm_records.presence <> 'listed'` : sql``;
+  const out = await store.query<{
+    id: number;
+    affinity_type: AffinityType;
+    affinity_id: number;
+    inserted: boolean;
+  }>(sql`
+    INSERT INTO crm_records (connection_id, affinity_type, affinity_id, name, domains, emails, domain_keys, email_keys, presence)
+    SELECT ${connectionId}, t.t, t.a, t.n,
+      ARRAY(SELECT jsonb_array_elements_text(t.d)), ARRAY(SELECT jsonb_array_elements_text(t.e)),
+      ARRAY(SELECT jsonb_array_elements_text(t.dk)), ARRAY(SELECT jsonb_array_elements_text(t.ek)),
+      ${presence}
+    FROM jsonb_to_recordset(${json(rows)}) AS t(t text, a bigint, n text, d jsonb, e jsonb, dk jsonb, ek jsonb)
+    ON CONFLICT (connection_id, affinity_type, affinity_id) DO UPDATE SET
+      name = excluded.name, domains = excluded.domains, emails = excluded.emails,
+      domain_keys = excluded.domain_keys, email_keys = excluded.email_keys,
+      presence = ${presenceSet}, off_list_since = ${offListSet}, updated_at = now()
+    WHERE (crm_records.name, crm_records.domains, crm_records.emails) IS DISTINCT FROM (excluded.name, excluded.domains, excluded.emails)
+      ${relisted}
+    RETURNING id, affinity_type, affinity_id, (xmax = 0) AS inserted`);
+  return out.map((r) => ({
+    id: r.id,
+    affinityType: r.affinity_type,
+    affinityId: r.affinity_id,
+    inserted: r.inserted,
+  }));
+}
+
+/**
+ * Records the entries of a page as seen by `runId` (one statement). Returns the entries that are
+ * new memberships.
+ */
+export async function upsertMemberships(
+  store: Store,
+  connectionId: number,
+  runId: number,
+  entries: readonly MembershipRow[],
+): Promise<MembershipRow[]> {
+  if (entries.length === 0) return [];
+  const rows = [...entries]
+    .sort((a, b) => a.listEntryId - b.listEntryId)
+    .map((e) => ({
+      l: e.affinityListId,
+      le: e.listEntryId,
+      t: e.affinityType,
+      a: e.affinityId,
+      c: e.entryCreatedAt,
+    }));
+  const out = await store.query<{ list_entry_id: number; inserted: boolean }>(sql`
+    INSERT INTO crm_memberships (connection_id, affinity_list_id, list_entry_id, affinity_type, affinity_id, entry_created_at, last_run_id)
+    SELECT ${connectionId}, t.l, t.le, t.t, t.a, t.c::timestamptz, ${runId}
+    FROM jsonb_to_recordset(${json(rows)}) AS t(l bigint, le bigint, t text, a bigint, c text)
+    ON CONFLICT (connection_id, list_entry_id) DO UPDATE SET last_run_id = excluded.last_run_id
+    RETURNING list_entry_id, (xmax = 0) AS inserted`);
+  const added = new Set(out.filter((r) => r.inserted).map((r) => r.list_entry_id));
+  return entries.filter((e) => added.has(e.listEntryId));
+}
+
+/**
+ * Drops the memberships of a list that a complete pull (`runId`) did not see: those entries are
+ * gone from the list in Affinity. Returns them.
+ */
+export async function removeUnseenMemberships(
+  store: Store,
+  connectionId: number,
+  listId: number,
+  runId: number,
+): Promise<MembershipRow[]> {
+  const out = await store.query<{
+    affinity_list_id: number;
+    list_entry_id: number;
+    affinity_type: AffinityType;
+    affinity_id: number;
+  }>(sql`
+    DELETE FROM crm_memberships
+    WHERE connection_id = ${connectionId} AND affinity_list_id = ${listId} AND last_run_id <> ${runId}
+    RETURNING affinity_list_id, list_entry_id, affinity_type, affinity_id`);
+  return out.map((r) => ({
+    affinityListId: r.affinity_list_id,
+    listEntryId: r.list_entry_id,
+    affinityType: r.affinity_type,
+    affinityId: r.affinity_id,
+    entryCreatedAt: null,
+  }));
+}
+
+/**
+ * Brings `presence` in line with memberships: listed records without any membership become
+ * `off-list` (kept, never deleted); records with one are `listed`. Returns the records that just
+ * left every list.
+ */
+export async function refreshPresence(
+  store: Store,
+  connectionId: number,
+): Promise<Array<{ id: number; affinityType: AffinityType; affinityId: number; name: string }>> {
+  await store.query(sql`
+    UPDATE crm_records r SET presence = 'listed', off_list_since = NULL, updated_at = now()
+    WHERE r.connection_id = ${connectionId} AND r.presence <> 'listed'
+      AND EXISTS (SELECT 1 FROM crm_memberships m WHERE m.connection_id = r.connection_id
+                  AND m.affinity_type = r.affinity_type AND m.affinity_id = r.affinity_id)`);
+  const out = await store.query<{
+    id: number;
+    affinity_type: AffinityType;
+    affinity_id: number;
+    name: string;
+  }>(sql`
+    UPDATE crm_records r SET presence = 'off-list', off_list_since = now(), updated_at = now()
+    WHERE r.connection_id = ${connectionId} AND r.presence = 'listed'
+      AND NOT EXISTS (SELECT 1 FROM crm_memberships m WHERE m.connection_id = r.connection_id
+                      AND m.affinity_type = r.affinity_type AND m.affinity_id = r.affinity_id)
+    RETURNING r.id, r.affinity_type, r.affinity_id, r.name`);
+  return out.map((r) => ({
+    id: r.id,
+    affinityType: r.affinity_type,
+    affinityId: r.affinity_id,
+    name: r.name,
+  }));
+}
+
+/** Sets the organizations of opportunities (one statement); returns how many changed. */
+export async function setOpportunityOrganizations(
+  store: Store,
+  connectionId: number,
+  rows: ReadonlyArray<{ affinityId: number; organizationIds: number[] }>,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const data = rows.map((r) => ({ a: r.affinityId, o: [...r.organizationIds].sort((x, y) => x - y) }));
+  const out = await store.query<{ id: number }>(sql`
+    UPDATE crm_records r SET organization_ids = ARRAY(SELECT jsonb_array_elements_text(t.o))::bigint[], updated_at = now()
+    FROM jsonb_to_recordset(${json(data)}) AS t(a bigint, o jsonb)
+    WHERE r.connection_id = ${connectionId} AND r.affinity_type = 'opportunity' AND r.affinity_id = t.a
+      AND r.organization_ids IS DISTINCT FROM ARRAY(SELECT jsonb_array_elements_text(t.o))::bigint[]
+    RETURNING r.id`);
+  return out.length;
+}
+
+/** What we know of a field, from `GET /fields`. */
+export interface FieldInfo {
+  name: string;
+  valueType: number;
+  listId: number | null;
+}
+
+export interface RecordFieldValues {
+  affinityType: AffinityType;
+  affinityId: number;
+  values: FieldValue[];
+}
+
+/**
+ * Writes the field values of a batch of records, typed by their fields: inserts new values,
+ * updates changed ones, and deletes the values these records no longer have (three statements for
+ * the whole batch). A person's LinkedIn URL field also becomes the record's `linkedin_url`, which
+ * matching uses. Returns how many values were inserted, updated and deleted.
+ */
+export async function writeFieldValues(
+  store: Store,
+  connectionId: number,
+  batch: readonly RecordFieldValues[],
+  fields: ReadonlyMap<number, FieldInfo>,
+): Promise<{ inserted: number; updated: number; deleted: number }> {
+  if (batch.length === 0) return { inserted: 0, updated: 0, deleted: 0 };
+  const rows: Array<Record<string, unknown>> = [];
+  const linkedin: Array<{ a: number; u: string | null }> = [];
+  for (const rec of batch) {
+    let url: string | null = null;
+    for (const v of rec.values) {
+      const f = fields.get(v.field_id);
+      rows.push({
+        t: rec.affinityType,
+        a: rec.affinityId,
+        fv: v.id,
+        f: v.field_id,
+        fn: f?.name ?? `field ${v.field_id}`,
+        vt: f?.valueType ?? v.value_type ?? 6,
+        le: v.list_entry_id ?? null,
+        l: f?.listId ?? null,
+        v: v.value ?? null,
+        u: v.updated_at ?? v.created_at ?? null,
+      });
+      if (
+        rec.affinityType === 'person' &&
+        f !== undefined &&
+        /linkedin/i.test(f.name) &&
+        typeof v.value === 'string'
+      ) {
+        url = normaliseLinkedinUrl(v.value) ?? url;
+      }
+    }
+    if (rec.affinityType === 'person') linkedin.push({ a: rec.affinityId, u: url });
+  }
+  rows.sort((x, y) => (x.fv as number) - (y.fv as number));
+  const owners = batch.map((r) => ({ t: r.affinityType, a: r.affinityId }));
+  const seen = rows.map((r) => r.fv as number);
+  const deleted = await store.query<{ id: number }>(sql`
+    DELETE FROM crm_field_values v USING jsonb_to_recordset(${json(owners)}) AS o(t text, a bigint)
+    WHERE v.connection_id = ${connectionId} AND v.affinity_type = o.t AND v.affinity_id = o.a
+      AND NOT (v.field_value_id = ANY(${sql`ARRAY(SELECT jsonb_array_elements_text(${json(seen)}))::bigint[]`}))
+    RETURNING v.id`);
+  const written =
+    rows.length === 0
+      ? []
+      : await store.query<{ inserted: boolean }>(sql`
+    INSERT INTO crm_field_values (connection_id, affinity_type, affinity_id, field_value_id, field_id, field_name, value_type, list_entry_id, list_id, value, value_updated_at)
+    SELECT ${connectionId}, t.t, t.a, t.fv, t.f, t.fn, t.vt, t.le, t.l, t.v, t.u
+    FROM jsonb_to_recordset(${json(rows)}) AS t(t text, a bigint, fv bigint, f bigint, fn text, vt int, le bigint, l bigint, v jsonb, u text)
+    ON CONFLICT (connection_id, field_value_id) DO UPDATE SET
+      value = excluded.value, value_updated_at = excluded.value_updated_at, field_name = excluded.field_name,
+      value_type = excluded.value_type, list_entry_id = excluded.list_entry_id, list_id = excluded.list_id, updated_at = now()
+    WHERE (crm_field_values.value, crm_field_values.field_name, crm_field_values.list_entry_id)
+      IS DISTINCT FROM (excluded.value, excluded.field_name, excluded.list_entry_id)
+    RETURNING (xmax = 0) AS inserted`);
+  if (linkedin.length > 0) {
+    await store.query(sql`
+      UPDATE crm_records r SET linkedin_url = t.u, updated_at = now()
+      FROM jsonb_to_recordset(${json(linkedin)}) AS t(a bigint, u text)
+      WHERE r.connection_id = ${connectionId} AND r.affinity_type = 'person' AND r.affinity_id = t.a
+        AND r.linkedin_url IS DISTINCT FROM t.u`);
+  }
+  const inserted = written.filter((w) => w.inserted).length;
+  return { inserted, updated: written.length - inserted, deleted: deleted.length };
+}
