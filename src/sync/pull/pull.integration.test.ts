@@ -131,7 +131,7 @@ describe('pull of the demo workspace', () => {
     for (const name of listNames) expect(names.some((n) => n.startsWith(`fetch list ${name} `))).toBe(true);
     const matching = detail?.steps.find((s) => s.name === 'matching');
     for (const [status, n] of Object.entries(report.match.counts))
-      expect((matching?.counts as Record<string, number>)[status] ?? 0, status).toBe(n);
+      expect(((matching?.counts ?? {}) as Record<string, number>)[status] ?? 0, status).toBe(n);
   });
 
   it('pulls typed field values, global and list-specific, at one call per record', async () => {

@@ -1,0 +1,40 @@
+/**
+ * Pull: Affinity lists into My CRM — concurrent, incremental, set-based ingest; matching to the
+ * intelligence dataset with links for push; the review queue; the growth-ranked view.
+ */
+export {
+  type PullDeps,
+  PullInputError,
+  type PullListReport,
+  type PullListRequest,
+  type PullOptions,
+  type PullProgress,
+  type PullReport,
+  pull,
+  resolveLists,
+} from './engine.js';
+export { type AffinityType, affinityTypeOf } from './ingest.js';
+export {
+  type Candidate,
+  type EntityKind,
+  type MatchResult,
+  type MatchStatus,
+  matchRecords,
+} from './matching.js';
+export {
+  createFromRecord,
+  ignoreRecord,
+  linkRecord,
+  parseEntityRef,
+  type ReviewItem,
+  type ReviewOutcome,
+  reviewQueue,
+} from './review.js';
+export {
+  addPullSources,
+  listPullSources,
+  type PullSource,
+  pullSourceRequests,
+  removePullSources,
+} from './sources.js';
+export { type CrmRow, type CrmSort, type CrmViewOptions, crmSorts, crmView } from './view.js';

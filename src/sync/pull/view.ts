@@ -1,0 +1,146 @@
+import { sql } from 'drizzle-orm';
+import type { Store } from '../../store/index.js';
+import type { AffinityType } from './ingest.js';
+import type { EntityKind, MatchStatus } from './matching.js';
+
+/**
+ * The growth-ranked view of My CRM: every record on a pulled list with its lists, match status and
+ * the enrichment of what it matched — a company's growth rank, headcount and headcount growth,
+ * funding and stage (for a person: their company's; for an opportunity: its organization's).
+ */
+
+export const crmSorts = ['growth', 'name', 'funding'] as const;
+export type CrmSort = (typeof crmSorts)[number];
+
+export interface CrmRow {
+  crmId: number;
+  affinityType: AffinityType;
+  affinityId: number;
+  name: string;
+  domains: string[];
+  emails: string[];
+  lists: string[];
+  matchStatus: MatchStatus;
+  matchedBy: string | null;
+  reviewDecision: string | null;
+  entity: { kind: EntityKind; id: number; name: string } | null;
+  company: {
+    id: number;
+    name: string;
+    domain: string;
+    growthRank: number | null;
+    headcount: number | null;
+    /** Headcount growth over twelve months (0.25 = +25%), from the signals. */
+    headcountGrowth12m: number | null;
+    totalFundingUsd: number | null;
+    stage: string | null;
+  } | null;
+}
+
+export interface CrmViewOptions {
+  list?: string | number;
+  sort?: CrmSort;
+  limit?: number;
+  offset?: number;
+}
+
+interface Row {
+  id: number;
+  affinity_type: AffinityType;
+  affinity_id: number;
+  name: string;
+  domains: string[];
+  emails: string[];
+  lists: string[] | null;
+  match_status: MatchStatus;
+  matched_by: string | null;
+  review_decision: string | null;
+  match_kind: EntityKind | null;
+  match_entity_id: number | null;
+  entity_name: string | null;
+  co_id: number | null;
+  co_name: string | null;
+  co_domain: string | null;
+  growth_rank: number | null;
+  headcount: number | null;
+  hc_growth: number | null;
+  total_funding_usd: number | null;
+  stage: string | null;
+}
+
+/** My CRM, sorted by growth rank (default), name or total funding; records without data last. */
+export async function crmView(
+  store: Store,
+  connectionId: number,
+  options: CrmViewOptions = {},
+): Promise<CrmRow[]> {
+  const listFilter =
+    options.list === undefined
+      ? sql``
+      : sql`AND EXISTS (SELECT 1 FROM crm_memberships m JOIN crm_lists l ON l.connection_id = m.connection_id
+              AND l.affinity_list_id = m.affinity_list_id
+            WHERE m.connection_id = r.connection_id AND m.affinity_type = r.affinity_type AND m.affinity_id = r.affinity_id
+              AND (l.affinity_list_id::text = ${String(options.list)} OR lower(l.name) = lower(${String(options.list)})))`;
+  const order =
+    options.sort === 'name'
+      ? sql`lower(r.name), r.id`
+      : options.sort === 'funding'
+        ? sql`co.total_funding_usd DESC NULLS LAST, lower(r.name), r.id`
+        : sql`co.growth_rank DESC NULLS LAST, lower(r.name), r.id`;
+  const rows = await store.query<Row>(sql`
+    SELECT r.id, r.affinity_type, r.affinity_id, r.name, r.domains, r.emails, r.match_status, r.matched_by,
+      r.review_decision, r.match_kind, r.match_entity_id,
+      COALESCE(c.name, p.name, i.name) AS entity_name,
+      co.id AS co_id, co.name AS co_name, co.domain AS co_domain, co.growth_rank, co.headcount,
+      co.total_funding_usd, co.stage, hg.g AS hc_growth,
+      (SELECT array_agg(DISTINCT l.name ORDER BY l.name) FROM crm_memberships m JOIN crm_lists l
+         ON l.connection_id = m.connection_id AND l.affinity_list_id = m.affinity_list_id
+       WHERE m.connection_id = r.connection_id AND m.affinity_type = r.affinity_type AND m.affinity_id = r.affinity_id) AS lists
+    FROM crm_records r
+    LEFT JOIN intel_companies c ON r.match_kind = 'company' AND c.id = r.match_entity_id
+    LEFT JOIN intel_people p ON r.match_kind = 'person' AND p.id = r.match_entity_id
+    LEFT JOIN intel_investors i ON r.match_kind = 'investor' AND i.id = r.match_entity_id
+    LEFT JOIN intel_companies pc ON pc.domain = p.company_domain
+    LEFT JOIN LATERAL (SELECT COALESCE(c.id, pc.id) AS id) cid ON true
+    LEFT JOIN intel_companies co ON co.id = cid.id
+    LEFT JOIN LATERAL (
+      SELECT last.value / NULLIF(past.value, 0) - 1 AS g
+      FROM (SELECT observed_on, value FROM intel_company_signals
+            WHERE company_id = co.id AND metric = 'headcount' ORDER BY observed_on DESC LIMIT 1) last
+      CROSS JOIN LATERAL (SELECT value FROM intel_company_signals
+            WHERE company_id = co.id AND metric = 'headcount' AND observed_on <= last.observed_on - interval '12 months'
+            ORDER BY observed_on DESC LIMIT 1) past
+    ) hg ON true
+    WHERE r.connection_id = ${connectionId} AND r.presence = 'listed' ${listFilter}
+    ORDER BY ${order}
+    LIMIT ${options.limit ?? 50} OFFSET ${options.offset ?? 0}`);
+  return rows.map((r) => ({
+    crmId: r.id,
+    affinityType: r.affinity_type,
+    affinityId: r.affinity_id,
+    name: r.name,
+    domains: r.domains,
+    emails: r.emails,
+    lists: r.lists ?? [],
+    matchStatus: r.match_status,
+    matchedBy: r.matched_by,
+    reviewDecision: r.review_decision,
+    entity:
+      r.match_kind !== null && r.match_entity_id !== null && r.match_status === 'matched'
+        ? { kind: r.match_kind, id: r.match_entity_id, name: r.entity_name ?? '' }
+        : null,
+    company:
+      r.co_id === null
+        ? null
+        : {
+            id: r.co_id,
+            name: r.co_name ?? '',
+            domain: r.co_domain ?? '',
+            growthRank: r.growth_rank,
+            headcount: r.headcount,
+            headcountGrowth12m: r.hc_growth,
+            totalFundingUsd: r.total_funding_usd,
+            stage: r.stage,
+          },
+  }));
+}
