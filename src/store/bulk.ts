@@ -69,8 +69,23 @@ export async function bulkUpsert<T extends PgTable>(
           valueCols.map(([, c]) => sql`${target}.${ident(c.name)}`),
         )}) IS DISTINCT FROM (${join(valueCols.map(([, c]) => sql`excluded.${ident(c.name)}`))})`;
 
+  // Unchanged rows are dropped before the INSERT: ON CONFLICT DO UPDATE locks (and so writes) every
+  // conflicting row even when its WHERE is false, which made re-imports cost as much as imports.
+  const keyProps = options.key.map((k) => ident(k));
+  const joinOn = sql.join(
+    keyCols.map((c, n) => sql`x.${ident(c.name)} = t.${keyProps[n] as ReturnType<typeof ident>}`),
+    sql` AND `,
+  );
+  const changedCond =
+    valueCols.length === 0
+      ? sql`x.${ident(keyCols[0]?.name ?? 'id')} IS NULL`
+      : sql`x.${ident(keyCols[0]?.name ?? 'id')} IS NULL OR (${join(
+          valueCols.map(([, c]) => sql`x.${ident(c.name)}`),
+        )}) IS DISTINCT FROM (${join(valueCols.map(([n, c]) => (c.notNull && is(c.default, SQL) ? sql`COALESCE(t.${ident(n)}, ${c.default})` : sql`t.${ident(n)}`)))})`;
   const q = sql`INSERT INTO ${target} (${insertCols})
     SELECT ${selectCols} FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS t(${recordDef})
+    LEFT JOIN ${target} x ON ${joinOn}
+    WHERE ${changedCond}
     ON CONFLICT (${conflict}) ${onConflict}
     RETURNING (xmax = 0) AS inserted`;
   const out = await store.query<{ inserted: boolean }>(q, options.tx);
