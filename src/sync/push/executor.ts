@@ -1,0 +1,504 @@
+/**
+ * The push executor: sends a plan's writes, each journaled before it leaves (`sending`) and after
+ * its answer (`done`/`failed`) together with what it changed in the link, so a crash, a kill, a 429
+ * storm or a 5xx resumes without writing anything twice. A create whose outcome is unknown is
+ * looked for in Affinity before it is sent again.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import {
+  AffinityAuthError,
+  type AffinityClient,
+  AffinityConnectionError,
+  AffinityError,
+  AffinityNotFoundError,
+  AffinityQuotaExhaustedError,
+  AffinityRateLimitError,
+  AffinityServerError,
+  AffinityValidationError,
+  type FieldValueValue,
+  type Opportunity,
+  type Organization,
+  type Person,
+} from '../../affinity/index.js';
+import { type Db, type Store, syncLinks, syncPushOps } from '../../store/index.js';
+import type { Destination } from '../destinations.js';
+import { valueKey } from '../mapping.js';
+import { CallCounter, searchMatch } from './planner.js';
+import { type Known, listKey, type Plan, type PushOp, type RecordPlan } from './types.js';
+
+/** Test and operations seams: called around every write; a throw stops the push like a crash. */
+export interface PushHooks {
+  /** Before the request leaves (the journal already says `sending`). `n` counts writes so far. */
+  beforeSend?: (op: PushOp, n: number) => void | Promise<void>;
+  /** After the answer arrived, before the journal records it. */
+  afterSend?: (op: PushOp, n: number) => void | Promise<void>;
+}
+
+export type RecordOutcomeCode = 'created' | 'updated' | 'unchanged' | 'skipped' | 'ambiguous' | 'failed';
+
+export interface RecordResult {
+  plan: RecordPlan;
+  outcome: RecordOutcomeCode;
+  affinityId: number | null;
+  errors: string[];
+  addedToList: boolean;
+  fieldWrites: number;
+  /** Writes not sent because the push stopped. */
+  notSent: number;
+}
+
+/** Why a push stopped before its end: a refused key or an exhausted monthly quota. */
+export interface Stop {
+  code: 'auth' | 'quota';
+  reason: string;
+}
+
+export interface ExecuteOptions {
+  store: Store;
+  client: AffinityClient;
+  connectionId: number;
+  runId: number;
+  plan: Plan;
+  concurrency?: number;
+  hooks?: PushHooks;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ExecuteResult {
+  records: RecordResult[];
+  stopped: Stop | null;
+  /** Calls the writes took (checks of unknown outcomes and fallbacks included). */
+  calls: number;
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof AffinityValidationError && err.messages.length > 0) {
+    return `${err.status ?? 422}: ${err.messages.join('; ')}`;
+  }
+  if (err instanceof AffinityError) return `${err.status ?? 'no answer'}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The reason a push must stop (a refused key, a spent quota), or null when it can go on. */
+export function stopFor(err: unknown): Stop | null {
+  if (err instanceof AffinityAuthError) {
+    return {
+      code: 'auth',
+      reason:
+        'Affinity refused the API key (401): reconnect with `affinity-sync connect`, then run the push again to resume',
+    };
+  }
+  if (err instanceof AffinityQuotaExhaustedError) {
+    const when = err.resetSeconds !== null ? ` (resets in ${Math.ceil(err.resetSeconds / 3600)} h)` : '';
+    return {
+      code: 'quota',
+      reason: `the account's monthly Affinity API quota is used up${when}: run the push again once it resets to resume`,
+    };
+  }
+  return null;
+}
+
+const mayHaveLanded = (err: unknown): boolean =>
+  (err instanceof AffinityServerError || err instanceof AffinityConnectionError) && err.mayHaveLanded;
+
+/** Runs the plan's writes. Records run in parallel (one at a time each); the journal orders them. */
+export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
+  const { store, client, connectionId, runId, plan } = options;
+  const destination = plan.destination;
+  const calls = new CallCounter();
+  const records = plan.records;
+
+  // Matches and refreshed knowledge are remembered first: a re-run skips their searches and reads.
+  const toLink = records.filter((r) => r.affinityId !== null && (r.newLink !== null || r.refreshed));
+  for (let i = 0; i < toLink.length; i += 1000) {
+    await store.db
+      .insert(syncLinks)
+      .values(
+        toLink.slice(i, i + 1000).map((r) => ({
+          connectionId,
+          entityKind: destination.entityKind,
+          entityId: r.entityId,
+          affinityType: destination.recordType,
+          affinityId: r.affinityId as number,
+          linkedBy: r.newLink ?? 'link',
+          knownValues: r.known,
+        })),
+      )
+      .onConflictDoUpdate({
+        target: [syncLinks.connectionId, syncLinks.entityKind, syncLinks.entityId, syncLinks.affinityType],
+        set: {
+          affinityId: sql`excluded.affinity_id`,
+          knownValues: sql`excluded.known_values`,
+          updatedAt: sql`now()`,
+        },
+      });
+  }
+
+  // Every write is journaled as planned before any is sent.
+  const opIds = new Map<string, number>();
+  const rows = records.flatMap((r) =>
+    r.ops.map((op, seq) => ({
+      runId,
+      connectionId,
+      entityKind: destination.entityKind,
+      entityId: r.entityId,
+      seq,
+      kind: op.kind,
+      payload: op as unknown as Record<string, unknown>,
+    })),
+  );
+  for (let i = 0; i < rows.length; i += 1000) {
+    const ids = await store.db
+      .insert(syncPushOps)
+      .values(rows.slice(i, i + 1000))
+      .returning({ id: syncPushOps.id, entityId: syncPushOps.entityId, seq: syncPushOps.seq });
+    for (const r of ids) opIds.set(`${r.entityId}:${r.seq}`, r.id);
+  }
+
+  let stopped: Stop | null = null;
+  let sent = 0;
+  let done = 0;
+  const results: RecordResult[] = new Array(records.length);
+  const total = records.length;
+
+  const runRecord = async (rec: RecordPlan): Promise<RecordResult> => {
+    const result: RecordResult = {
+      plan: rec,
+      outcome:
+        rec.action === 'create'
+          ? 'created'
+          : rec.action === 'update'
+            ? 'updated'
+            : rec.action === 'unchanged'
+              ? 'unchanged'
+              : rec.action,
+      affinityId: rec.affinityId,
+      errors: [],
+      addedToList: false,
+      fieldWrites: 0,
+      notSent: 0,
+    };
+    const known: Known = structuredClone(rec.known);
+    let affinityId = rec.affinityId;
+    for (let seq = 0; seq < rec.ops.length; seq++) {
+      const op = rec.ops[seq] as PushOp;
+      const opId = opIds.get(`${rec.entityId}:${seq}`) as number;
+      if (crashed) return result;
+      if (stopped || (op.kind !== 'create' && affinityId === null)) {
+        result.notSent += 1;
+        await store.db.update(syncPushOps).set({ status: 'skipped' }).where(eq(syncPushOps.id, opId));
+        continue;
+      }
+      await store.db
+        .update(syncPushOps)
+        .set({ status: 'sending', attempts: sql`${syncPushOps.attempts} + 1`, updatedAt: sql`now()` })
+        .where(eq(syncPushOps.id, opId));
+      try {
+        await options.hooks?.beforeSend?.(op, sent);
+        const resultId = await send(op, rec, known, affinityId);
+        sent += 1;
+        await options.hooks?.afterSend?.(op, sent);
+        if (op.kind === 'create') affinityId = resultId;
+        if (op.kind === 'list-add') result.addedToList = true;
+        if (op.kind.startsWith('field-')) result.fieldWrites += 1;
+        await store.db.transaction(async (tx) => {
+          await tx
+            .update(syncPushOps)
+            .set({ status: 'done', resultId, updatedAt: sql`now()` })
+            .where(eq(syncPushOps.id, opId));
+          await saveLink(tx as unknown as Db, rec, affinityId as number, known, op.kind === 'create');
+        });
+      } catch (err) {
+        const stop = stopFor(err);
+        if (stop) stopped ??= stop;
+        if (!(err instanceof AffinityError)) throw err;
+        const message = messageOf(err);
+        result.errors.push(`${describeOp(op)}: ${message}`);
+        await store.db
+          .update(syncPushOps)
+          .set({ status: 'failed', error: message, updatedAt: sql`now()` })
+          .where(eq(syncPushOps.id, opId));
+        if (stop) result.notSent += 1;
+        if (op.kind === 'create') affinityId = null;
+      }
+    }
+    result.affinityId = affinityId;
+    if (result.errors.length > 0) result.outcome = 'failed';
+    else if (result.notSent > 0 && result.outcome === 'created' && affinityId === null)
+      result.outcome = 'skipped';
+    return result;
+  };
+
+  /** Sends one write, checking Affinity first when an earlier attempt may have landed. */
+  const send = async (
+    op: PushOp,
+    rec: RecordPlan,
+    known: Known,
+    affinityId: number | null,
+  ): Promise<number> => {
+    let rateLimited = 0;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await sendOnce(op, known, affinityId);
+      } catch (err) {
+        if (
+          err instanceof AffinityRateLimitError &&
+          !(err instanceof AffinityQuotaExhaustedError) &&
+          rateLimited < 3
+        ) {
+          rateLimited += 1;
+          await new Promise((r) => setTimeout(r, 1000 * rateLimited));
+          continue;
+        }
+        if (err instanceof AffinityNotFoundError && op.kind === 'field-delete') {
+          delete known[String(op.fieldId)];
+          return op.fieldValueId;
+        }
+        if (err instanceof AffinityNotFoundError && op.kind === 'field-update') {
+          // A person deleted the value we wrote: ours is written again as a new value.
+          known[String(op.fieldId)] = [];
+          return sendOnce(
+            {
+              kind: 'field-create',
+              fieldId: op.fieldId,
+              fieldName: op.fieldName,
+              valueType: op.valueType,
+              listId: null,
+              value: op.value,
+              key: op.key,
+            },
+            known,
+            affinityId,
+          );
+        }
+        if (!mayHaveLanded(err) || attempt >= 2) throw err;
+        const landed = await landedAs(op, rec, known, affinityId);
+        if (landed !== null) return landed;
+      }
+    }
+  };
+
+  const sendOnce = async (op: PushOp, known: Known, affinityId: number | null): Promise<number> => {
+    const id = affinityId as number;
+    switch (op.kind) {
+      case 'create': {
+        const created: Organization | Person | Opportunity = await calls.call(
+          (): Promise<Organization | Person | Opportunity> =>
+            op.recordType === 'organization'
+              ? client.organizations.create(op.body as never)
+              : op.recordType === 'person'
+                ? client.persons.create(op.body as never)
+                : client.opportunities.create(op.body as never),
+        );
+        const entry = 'list_entries' in created ? created.list_entries?.[0] : undefined;
+        if (op.recordType === 'opportunity' && entry)
+          known[listKey(entry.list_id)] = [{ id: entry.id, key: 'member' }];
+        if (op.recordType === 'person' && Array.isArray(op.body.organization_ids)) {
+          known.orgs = (op.body.organization_ids as number[]).map((o) => ({ id: o, key: String(o) }));
+        }
+        return created.id;
+      }
+      case 'list-add': {
+        const entry = await calls.call(() => client.listEntries.create(op.listId, { entity_id: id }));
+        known[listKey(op.listId)] = [{ id: entry.id, key: 'member' }];
+        return entry.id;
+      }
+      case 'field-create': {
+        let listEntryId: number | undefined;
+        if (op.listId !== null) {
+          listEntryId = known[listKey(op.listId)]?.[0]?.id;
+          if (listEntryId === undefined) {
+            throw new AffinityValidationError({
+              message: `the record is not on list ${op.listId}, which field "${op.fieldName}" belongs to`,
+              endpoint: 'POST /field-values',
+              method: 'POST',
+              status: 422,
+            });
+          }
+        }
+        const v = await calls.call(() =>
+          client.fieldValues.create({
+            field_id: op.fieldId,
+            entity_id: id,
+            value: op.value,
+            ...(listEntryId !== undefined ? { list_entry_id: listEntryId } : {}),
+          }),
+        );
+        const k = String(op.fieldId);
+        known[k] = [
+          ...(known[k] ?? []).filter((e) => e.key !== op.key),
+          { id: v.id, key: op.key, ours: true },
+        ];
+        return v.id;
+      }
+      case 'field-update': {
+        const v = await calls.call(() => client.fieldValues.update(op.fieldValueId, op.value));
+        const k = String(op.fieldId);
+        known[k] = [
+          ...(known[k] ?? []).filter((e) => e.id !== op.fieldValueId),
+          { id: v.id, key: op.key, ours: true },
+        ];
+        return v.id;
+      }
+      case 'field-delete': {
+        await calls.call(() => client.fieldValues.delete(op.fieldValueId));
+        const k = String(op.fieldId);
+        known[k] = (known[k] ?? []).filter((e) => e.id !== op.fieldValueId);
+        return op.fieldValueId;
+      }
+      case 'link-org': {
+        let ids = op.organizationIds;
+        if (ids === null) {
+          const person = await calls.call(() => client.persons.get(id));
+          ids = [...(person.organization_ids ?? [])];
+          if (!ids.includes(op.organizationId)) ids.push(op.organizationId);
+        }
+        const updated = await calls.call(() => client.persons.update(id, { organization_ids: ids }));
+        known.orgs = (updated.organization_ids ?? ids).map((o) => ({ id: o, key: String(o) }));
+        return op.organizationId;
+      }
+    }
+  };
+
+  /** Whether a write whose answer was lost did land; its result id when it did. */
+  const landedAs = async (
+    op: PushOp,
+    rec: RecordPlan,
+    known: Known,
+    affinityId: number | null,
+  ): Promise<number | null> => {
+    switch (op.kind) {
+      case 'create': {
+        const companyOrg =
+          op.recordType === 'person' && Array.isArray(op.body.organization_ids)
+            ? ((op.body.organization_ids as number[])[0] ?? null)
+            : null;
+        const m = await searchMatch(client, calls, destination, rec.row, companyOrg);
+        if (m.code === 'matched') {
+          if (op.recordType === 'opportunity') {
+            const entries = await calls.call(() => client.listEntries.all(destination.listId as number));
+            const entry = entries.find((e) => e.entity_id === m.affinityId);
+            if (entry) known[listKey(entry.list_id)] = [{ id: entry.id, key: 'member' }];
+          }
+          return m.affinityId;
+        }
+        if (m.code === 'ambiguous') {
+          throw new AffinityValidationError({
+            message: `the create may have landed and ${m.candidates.length} records now match: not created again`,
+            endpoint: 'POST',
+            method: 'POST',
+            status: 409,
+          });
+        }
+        return null;
+      }
+      case 'field-create': {
+        const owner = ownerOf(destination, affinityId as number);
+        const values = await calls.call(() => client.fieldValues.all(owner));
+        const found = values.find((v) => v.field_id === op.fieldId && keyOf(op, v.value) === op.key);
+        if (!found) return null;
+        const k = String(op.fieldId);
+        known[k] = [
+          ...(known[k] ?? []).filter((e) => e.key !== op.key),
+          { id: found.id, key: op.key, ours: true },
+        ];
+        return found.id;
+      }
+      case 'list-add': {
+        const entries = await calls.call(() => client.listEntries.all(op.listId));
+        const entry = entries.find((e) => e.entity_id === affinityId);
+        if (!entry) return null;
+        known[listKey(op.listId)] = [{ id: entry.id, key: 'member' }];
+        return entry.id;
+      }
+      default:
+        return null;
+    }
+  };
+
+  const saveLink = async (
+    db: Db,
+    rec: RecordPlan,
+    affinityId: number,
+    known: Known,
+    created: boolean,
+  ): Promise<void> => {
+    await db
+      .insert(syncLinks)
+      .values({
+        connectionId,
+        entityKind: destination.entityKind,
+        entityId: rec.entityId,
+        affinityType: destination.recordType,
+        affinityId,
+        linkedBy: created ? 'created' : (rec.newLink ?? 'link'),
+        knownValues: known,
+      })
+      .onConflictDoUpdate({
+        target: [syncLinks.connectionId, syncLinks.entityKind, syncLinks.entityId, syncLinks.affinityType],
+        set: { affinityId, knownValues: known, updatedAt: sql`now()` },
+      });
+  };
+
+  const queue = records.map((r, i) => ({ r, i }));
+  // A failure that is not Affinity's (a bug, the store, a hook) stops every worker at its next write,
+  // like a crash: what was in flight is finished or left `sending` for the next push to check.
+  let crashed: { err: unknown } | null = null;
+  const worker = async (): Promise<void> => {
+    for (let next = queue.shift(); next && !crashed; next = queue.shift()) {
+      try {
+        results[next.i] = await runRecord(next.r);
+      } catch (err) {
+        crashed ??= { err };
+        return;
+      }
+      done += 1;
+      options.onProgress?.(done, total);
+    }
+  };
+  const width = Math.max(1, Math.min(options.concurrency ?? 6, records.length));
+  await Promise.all(Array.from({ length: width }, worker));
+  if (crashed) throw (crashed as { err: unknown }).err;
+  return { records: results, stopped, calls: calls.n };
+}
+
+function ownerOf(d: Destination, id: number) {
+  return d.recordType === 'organization'
+    ? { organization_id: id }
+    : d.recordType === 'person'
+      ? { person_id: id }
+      : { opportunity_id: id };
+}
+
+/** The planner's comparison form of a value Affinity answered. */
+function keyOf(op: Extract<PushOp, { kind: 'field-create' }>, value: FieldValueValue): string | null {
+  return valueKey(op.valueType, value);
+}
+
+/** A short description of a write for record-level messages. */
+export function describeOp(op: PushOp): string {
+  switch (op.kind) {
+    case 'create':
+      return `create ${op.recordType}`;
+    case 'list-add':
+      return `add to list ${op.listId}`;
+    case 'field-create':
+      return `set "${op.fieldName}"`;
+    case 'field-update':
+      return `update "${op.fieldName}"`;
+    case 'field-delete':
+      return `remove a value of "${op.fieldName}"`;
+    case 'link-org':
+      return `link to organization ${op.organizationId}`;
+  }
+}
+
+/** Journal rows of a run by status, e.g. to show what an interrupted push left. */
+export async function journalCounts(store: Store, runId: number): Promise<Record<string, number>> {
+  const rows = await store.db
+    .select({ status: syncPushOps.status, n: sql<number>`count(*)::int` })
+    .from(syncPushOps)
+    .where(and(eq(syncPushOps.runId, runId)))
+    .groupBy(syncPushOps.status);
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}

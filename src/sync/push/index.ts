@@ -1,0 +1,326 @@
+/**
+ * Push: our companies, people and investors into Affinity, per their destination. Plans first
+ * (matching, diffing, the exact call cost), then — unless it is a dry run — sends the writes through
+ * the journal. Every push is a run in the activity log with its steps and record-level outcomes.
+ */
+import type { AffinityClient, HttpTransport } from '../../affinity/index.js';
+import { ListError, SearchInputError } from '../../intelligence/index.js';
+import type { Store } from '../../store/index.js';
+import {
+  type ApiUsage,
+  markInterruptedRuns,
+  type RecordOutcomeRow,
+  type RunStatus,
+  type RunTrigger,
+  type StepRecorder,
+  startRun,
+} from '../activity.js';
+import { getDestination } from '../destinations.js';
+import {
+  describeOp,
+  executePlan,
+  type PushHooks,
+  type RecordResult,
+  type Stop,
+  stopFor,
+} from './executor.js';
+import { planPush, settleInDoubt } from './planner.js';
+import { type PushSelection, SelectionError, selectRecords } from './records.js';
+import type { Plan, RecordPlan } from './types.js';
+
+export { describeOp, executePlan, type PushHooks, type RecordResult, type Stop } from './executor.js';
+export { diffFields, planPush } from './planner.js';
+export { loadRows, type PushSelection, SelectionError, selectRecords } from './records.js';
+export type { Known, KnownEntry, Plan, PushOp, RecordAction, RecordPlan } from './types.js';
+
+export interface PushOptions {
+  store: Store;
+  client: AffinityClient;
+  /** The client's transport, for the run's API usage (calls, 429s, retries). */
+  transport?: HttpTransport;
+  connectionId: number;
+  actor: string;
+  trigger?: RunTrigger;
+  selection: PushSelection;
+  dryRun?: boolean;
+  hooks?: PushHooks;
+  concurrency?: number;
+  onProgress?: (phase: 'planning' | 'pushing', done: number, total: number) => void;
+}
+
+/** One record of a plan, as shown to users. */
+export interface PlannedRecord {
+  entityId: number;
+  label: string;
+  action: RecordPlan['action'];
+  affinityId: number | null;
+  matchedBy: RecordPlan['matchedBy'];
+  reason?: string;
+  candidates?: number[];
+  operations: string[];
+  skippedValues: string[];
+}
+
+export interface PushReport {
+  runId: number;
+  status: RunStatus;
+  dryRun: boolean;
+  entity: string;
+  selection: string;
+  destination: { recordType: string; mode: string; matchRule: string; list: string | null };
+  plan: {
+    matching: Plan['matching'];
+    reads: number;
+    writes: number;
+    apiCalls: number;
+    counts: Plan['counts'];
+    records: PlannedRecord[];
+  };
+  /** What happened (absent for a dry run). */
+  outcome?: Record<
+    'created' | 'updated' | 'unchanged' | 'skipped' | 'ambiguous' | 'failed' | 'addedToList',
+    number
+  >;
+  failures: Array<{ entityId: number; label: string; errors: string[] }>;
+  stopped: Stop | null;
+  api: ApiUsage;
+}
+
+export type PushResult =
+  | { code: 'pushed'; report: PushReport }
+  /** Stopped while planning (a refused key, a spent quota): nothing was written. */
+  | { code: 'stopped'; runId: number; stop: Stop; message: string }
+  | { code: 'no-destination'; message: string }
+  | { code: 'invalid-selection'; message: string };
+
+function view(r: RecordPlan): PlannedRecord {
+  return {
+    entityId: r.entityId,
+    label: r.label,
+    action: r.action,
+    affinityId: r.affinityId,
+    matchedBy: r.matchedBy,
+    ...(r.reason !== undefined ? { reason: r.reason } : {}),
+    ...(r.candidates !== undefined ? { candidates: r.candidates } : {}),
+    operations: r.ops.map(describeOp),
+    skippedValues: r.skippedValues,
+  };
+}
+
+async function recordAll(step: StepRecorder, rows: RecordOutcomeRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 1000) await step.records(rows.slice(i, i + 1000));
+}
+
+/**
+ * Pushes a selection of our records to Affinity. Expected outcomes (no destination, an unknown
+ * saved search or list) are values; a refused key or a spent quota stops the run with a clear reason
+ * (`report.stopped`) and running the same push again resumes it.
+ */
+export async function push(options: PushOptions): Promise<PushResult> {
+  const { store, client, connectionId } = options;
+  let selected: Awaited<ReturnType<typeof selectRecords>>;
+  try {
+    selected = await selectRecords(store, options.selection);
+  } catch (err) {
+    if (err instanceof SelectionError || err instanceof ListError || err instanceof SearchInputError) {
+      return { code: 'invalid-selection', message: err.message };
+    }
+    throw err;
+  }
+  const destination = await getDestination(store, connectionId, selected.entity);
+  if (!destination) {
+    return {
+      code: 'no-destination',
+      message: `no destination for ${selected.entity}: set one with \`affinity-sync destination set ${selected.entity} …\``,
+    };
+  }
+  const dryRun = options.dryRun ?? false;
+  await markInterruptedRuns(store, connectionId);
+  const before = options.transport?.stats();
+  const run = await startRun(store, {
+    kind: 'push',
+    trigger: options.trigger ?? 'cli',
+    actor: options.actor,
+    connectionId,
+    dryRun,
+    params: { selection: options.selection, entity: selected.entity, description: selected.description },
+  });
+  const usage = (logical: number): ApiUsage => {
+    if (!options.transport || !before) return { requests: logical, throttled: 0, retries: 0 };
+    const now = options.transport.stats();
+    return {
+      requests: now.requests - before.requests,
+      throttled: now.throttled - before.throttled,
+      retries: now.retries - before.retries,
+    };
+  };
+
+  try {
+    options.onProgress?.('planning', 0, selected.rows.length);
+    const matchingStep = await run.step('matching');
+    const plan = await planPush({ store, client, connectionId, destination, rows: selected.rows });
+    await recordAll(
+      matchingStep,
+      plan.records.map((r) => ({
+        outcome:
+          r.action === 'ambiguous'
+            ? 'ambiguous'
+            : r.action === 'skipped'
+              ? 'skipped'
+              : r.affinityId !== null
+                ? 'matched'
+                : 'unmatched',
+        entityKind: r.entityKind,
+        entityId: r.entityId,
+        affinityType: destination.recordType,
+        affinityId: r.affinityId,
+        message: r.reason ?? (r.matchedBy ? `matched by ${r.matchedBy}` : 'no match: will be created'),
+        details: { label: r.label, ...(r.candidates ? { candidates: r.candidates } : {}) },
+      })),
+    );
+    await matchingStep.finish('succeeded');
+    const report: PushReport = {
+      runId: run.id,
+      status: 'running',
+      dryRun,
+      entity: selected.entity,
+      selection: selected.description,
+      destination: {
+        recordType: destination.recordType,
+        mode: destination.mode,
+        matchRule: destination.matchRule,
+        list: destination.listName,
+      },
+      plan: {
+        matching: plan.matching,
+        reads: plan.reads,
+        writes: plan.writes,
+        apiCalls: plan.apiCalls,
+        counts: plan.counts,
+        records: plan.records.map(view),
+      },
+      failures: [],
+      stopped: null,
+      api: { requests: 0, throttled: 0, retries: 0 },
+    };
+
+    if (dryRun) {
+      const step = await run.step('plan');
+      await recordAll(
+        step,
+        plan.records.map((r) => ({
+          outcome: 'planned',
+          entityKind: r.entityKind,
+          entityId: r.entityId,
+          affinityType: destination.recordType,
+          affinityId: r.affinityId,
+          message: r.action,
+          details: { label: r.label, operations: r.ops.map(describeOp), skippedValues: r.skippedValues },
+        })),
+      );
+      await step.finish('succeeded');
+      report.api = usage(plan.reads);
+      report.status = await run.finish({ api: report.api, status: 'succeeded' });
+      return { code: 'pushed', report };
+    }
+
+    await settleInDoubt(store, plan.inDoubt);
+    const executed = await executePlan({
+      store,
+      client,
+      connectionId,
+      runId: run.id,
+      plan,
+      ...(options.hooks ? { hooks: options.hooks } : {}),
+      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+      onProgress: (done, total) => options.onProgress?.('pushing', done, total),
+    });
+    await recordOutcomes(run, destination.recordType, executed.records);
+    const outcome = {
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      skipped: 0,
+      ambiguous: 0,
+      failed: 0,
+      addedToList: 0,
+    };
+    for (const r of executed.records) {
+      outcome[r.outcome] += 1;
+      if (r.addedToList) outcome.addedToList += 1;
+      if (r.errors.length > 0)
+        report.failures.push({ entityId: r.plan.entityId, label: r.plan.label, errors: r.errors });
+    }
+    report.outcome = outcome;
+    report.stopped = executed.stopped;
+    report.api = usage(plan.reads + executed.calls);
+    report.status = await run.finish({
+      api: report.api,
+      ...(executed.stopped ? { status: 'failed' as const, error: executed.stopped.reason } : {}),
+    });
+    return { code: 'pushed', report };
+  } catch (err) {
+    const stop = stopFor(err);
+    await run.finish({
+      status: 'failed',
+      error: stop ? stop.reason : err instanceof Error ? err.message : String(err),
+      api: usage(0),
+    });
+    if (stop) return { code: 'stopped', runId: run.id, stop, message: stop.reason };
+    throw err;
+  }
+}
+
+async function recordOutcomes(
+  run: Awaited<ReturnType<typeof startRun>>,
+  affinityType: string,
+  results: readonly RecordResult[],
+): Promise<void> {
+  const base = (r: RecordResult) => ({
+    entityKind: r.plan.entityKind,
+    entityId: r.plan.entityId,
+    affinityType,
+    affinityId: r.affinityId,
+  });
+  const creating = results.filter((r) => r.plan.action === 'create');
+  const updating = results.filter((r) => r.plan.action !== 'create');
+  const listed = results.filter((r) => r.addedToList);
+  const createStep = await run.step('creating');
+  await recordAll(
+    createStep,
+    creating.map((r) => ({
+      ...base(r),
+      outcome: r.errors.length > 0 ? 'failed' : r.affinityId !== null ? 'created' : 'skipped',
+      message:
+        r.errors.length > 0
+          ? r.errors.join('; ')
+          : r.affinityId !== null
+            ? null
+            : 'not sent: the push stopped',
+      details: { label: r.plan.label, fieldWrites: r.fieldWrites, skippedValues: r.plan.skippedValues },
+    })),
+  );
+  await createStep.finish();
+  const updateStep = await run.step('updating');
+  await recordAll(
+    updateStep,
+    updating.map((r) => ({
+      ...base(r),
+      outcome: r.outcome,
+      message: r.errors.length > 0 ? r.errors.join('; ') : (r.plan.reason ?? null),
+      details: {
+        label: r.plan.label,
+        operations: r.plan.ops.map(describeOp),
+        skippedValues: r.plan.skippedValues,
+        ...(r.plan.candidates ? { candidates: r.plan.candidates } : {}),
+      },
+    })),
+  );
+  await updateStep.finish();
+  const listStep = await run.step('list assignment');
+  await recordAll(
+    listStep,
+    listed.map((r) => ({ ...base(r), outcome: 'added-to-list', details: { label: r.plan.label } })),
+  );
+  await listStep.finish();
+}
