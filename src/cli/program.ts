@@ -1,9 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { registerConnect } from './commands/connect.js';
+import { registerCrm } from './commands/crm.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerImport } from './commands/import.js';
 import { registerLists } from './commands/lists.js';
+import { registerPull } from './commands/pull.js';
+import { registerPullSources } from './commands/pull-sources.js';
+import { registerReview } from './commands/review.js';
 import { registerSearch } from './commands/search.js';
 import { addGlobalOptions, describeFailure } from './context.js';
 
@@ -15,6 +19,10 @@ const registrations: Array<(program: Command) => void> = [
   registerImport,
   registerSearch,
   registerLists,
+  registerPull,
+  registerPullSources,
+  registerReview,
+  registerCrm,
 ];
 
 export function buildProgram(): Command {

@@ -1,0 +1,113 @@
+import type { Command } from 'commander';
+import type { Config } from '../../config/index.js';
+import {
+  createFromRecord,
+  ignoreRecord,
+  linkRecord,
+  type ReviewOutcome,
+  reviewQueue,
+} from '../../sync/pull/index.js';
+import { CliError, configFrom, output, withStore } from '../context.js';
+import { requireConnection } from './pull.js';
+
+function crmIdOf(raw: string): number {
+  if (!/^\d+$/.test(raw)) throw new CliError(`not a My CRM record id: ${raw}`);
+  return Number(raw);
+}
+
+async function decide(
+  cmd: Command,
+  fn: (config: Config) => Promise<ReviewOutcome>,
+  say: (o: Extract<ReviewOutcome, { ok: true }>) => string,
+): Promise<void> {
+  const config = configFrom(cmd);
+  const outcome = await fn(config);
+  if (!outcome.ok) throw new CliError(outcome.message);
+  output(cmd, outcome, () => say(outcome));
+}
+
+/**
+ * `affinity-sync review [list]`: the My CRM records matching could not settle, and the decisions
+ * that settle them for good — `link`, `ignore`, `create`.
+ */
+export function registerReview(program: Command): void {
+  const review = program
+    .command('review')
+    .description('review unmatched and ambiguous My CRM records')
+    .argument('[list]', 'only records on this Affinity list (id or name)')
+    .option('--limit <n>', 'at most this many', '100')
+    .action(async (list: string | undefined, flags: { limit: string }, cmd: Command) => {
+      const config = configFrom(cmd);
+      const limit = Number(flags.limit);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new CliError(`--limit ${flags.limit}: use a whole number ≥ 1`);
+      await withStore(config, async (store) => {
+        const connection = await requireConnection(store, config);
+        const items = await reviewQueue(store, connection.id, {
+          ...(list === undefined ? {} : { list }),
+          limit,
+        });
+        output(cmd, { ok: true, items }, () => {
+          if (items.length === 0) return 'nothing to review';
+          return items
+            .map((i) => {
+              const key = i.affinityType === 'person' ? i.emails.join(', ') : i.domains.join(', ');
+              const cands =
+                i.candidates.length > 0
+                  ? `\n      candidates: ${i.candidates.map((c) => `${c.kind}:${c.id} ${c.name} (by ${c.by})`).join('; ')}`
+                  : '';
+              return `${String(i.crmId).padStart(6)}  ${i.status.padEnd(9)} ${i.affinityType.padEnd(12)} ${i.name}${key ? ` <${key}>` : ''}  [${i.lists.join(', ')}]${cands}`;
+            })
+            .join('\n');
+        });
+      });
+    });
+  review
+    .command('link')
+    .description('link a record to a dataset entity (company:ID, investor:ID, person:ID or a bare id)')
+    .argument('<crmId>')
+    .argument('<entityId>')
+    .action(async (crmId: string, entity: string, _flags, cmd: Command) => {
+      await decide(
+        cmd,
+        (config) =>
+          withStore(config, async (store) =>
+            linkRecord(store, (await requireConnection(store, config)).id, crmIdOf(crmId), entity),
+          ),
+        (o) => `record ${o.crmId} linked to ${o.kind}:${o.entityId}`,
+      );
+    });
+  review
+    .command('ignore')
+    .description('leave a record out of review for good')
+    .argument('<crmId>')
+    .action(async (crmId: string, _flags, cmd: Command) => {
+      await decide(
+        cmd,
+        (config) =>
+          withStore(config, async (store) =>
+            ignoreRecord(store, (await requireConnection(store, config)).id, crmIdOf(crmId)),
+          ),
+        (o) => `record ${o.crmId} ignored`,
+      );
+    });
+  review
+    .command('create')
+    .description('add the record to the intelligence dataset and link it')
+    .argument('<crmId>')
+    .option('--as <kind>', 'for organizations: company (default) or investor')
+    .action(async (crmId: string, flags: { as?: string }, cmd: Command) => {
+      if (flags.as !== undefined && flags.as !== 'company' && flags.as !== 'investor')
+        throw new CliError(`--as ${flags.as}: use company or investor`);
+      await decide(
+        cmd,
+        (config) =>
+          withStore(config, async (store) =>
+            createFromRecord(store, (await requireConnection(store, config)).id, crmIdOf(crmId), {
+              ...(flags.as === undefined ? {} : { as: flags.as as 'company' | 'investor' }),
+            }),
+          ),
+        (o) => `record ${o.crmId} added to the dataset as ${o.kind}:${o.entityId} and linked`,
+      );
+    });
+}
