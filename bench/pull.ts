@@ -1,0 +1,226 @@
+/**
+ * Pull into My CRM against the emulator (real HTTP, PGlite): API calls of a 10,000-entry
+ * organization list with identity only and with field values, checked against their bounds
+ * (⌈n/500⌉ + 5 and n + ⌈n/500⌉ + 5); local ingest and matching throughput; and two lists pulled
+ * together versus one after the other under a scaled rate limit with added latency. Figures only.
+ */
+import { sql } from 'drizzle-orm';
+import type { ListEntry } from '../src/affinity/index.js';
+import { AffinityClient, createTransport, type HttpTransport } from '../src/affinity/index.js';
+import { type RunningEmulator, type Seed, startEmulator } from '../src/emulator/index.js';
+import { importRecords } from '../src/intelligence/index.js';
+import { openTestStore, type TestStore } from '../src/store/testing.js';
+import { connect } from '../src/sync/connections.js';
+import { pull } from '../src/sync/pull/engine.js';
+import {
+  identityOf,
+  refreshPresence,
+  removeUnseenMemberships,
+  upsertMemberships,
+  upsertRecords,
+} from '../src/sync/pull/ingest.js';
+import { matchRecords } from '../src/sync/pull/matching.js';
+import { LOCAL_ADMIN } from '../src/sync/roles.js';
+import { SecretBox } from '../src/sync/secret-box.js';
+
+const ORGS = 10_000;
+const PERSONS = 10_000;
+const KEY = 'bench-pull-key';
+const box = SecretBox.fromSecret('bench pull master secret, not a real one');
+
+/** A workspace with a 10k-organization list (one global value each) and a 10k-person list. */
+const seed: Seed = (b) => {
+  const owner = b.addUser({ firstName: 'Bench', lastName: 'Pull', email: 'pull@bench.dev', apiKey: KEY });
+  const orgList = b.addList({ name: 'Big Organizations', type: 1, public: true, ownerId: owner });
+  const personList = b.addList({ name: 'Big Persons', type: 0, public: true, ownerId: owner });
+  const stage = b.addField({ name: 'Stage', entityType: 1, valueType: 2 });
+  const score = b.addField({ name: 'Score', entityType: 1, valueType: 3, listId: orgList });
+  for (let i = 0; i < ORGS; i++) {
+    const id = b.addOrganization({ name: `Bench Org ${i}`, domain: `bench-org-${i}.com` });
+    const entry = b.addListEntry({ listId: orgList, entityId: id });
+    b.addFieldValue({ fieldId: stage.id, entityId: id, value: i % 2 === 0 ? 'Seed' : 'Series A' });
+    b.addFieldValue({ fieldId: score.id, entityId: id, listEntryId: entry, value: i % 100 });
+  }
+  for (let i = 0; i < PERSONS; i++) {
+    const id = b.addPerson({
+      firstName: 'Bench',
+      lastName: `Person ${i}`,
+      emails: [`person${i}@bench-org-${i}.com`],
+    });
+    b.addListEntry({ listId: personList, entityId: id });
+  }
+};
+
+/** Half the organizations and persons are in the dataset, so matching has work both ways. */
+async function loadDataset(t: TestStore): Promise<void> {
+  const companies = Array.from({ length: ORGS / 2 }, (_, i) => ({
+    row: i + 1,
+    line: i + 1,
+    record: { domain: `bench-org-${i * 2}.com`, name: `Bench Org ${i * 2}` },
+  }));
+  const people = Array.from({ length: PERSONS / 2 }, (_, i) => ({
+    row: i + 1,
+    line: i + 1,
+    record: { name: `Bench Person ${i * 2}`, emails: [`person${i * 2}@bench-org-${i * 2}.com`] },
+  }));
+  await importRecords(t.store, 'companies', companies, { recomputeGrowth: false });
+  await importRecords(t.store, 'people', people, { recomputeGrowth: false });
+}
+
+async function connected(
+  t: TestStore,
+  emu: RunningEmulator,
+  transportOptions: { ratePerMinute: number; rateWindowMs?: number },
+): Promise<{ connectionId: number; client: AffinityClient; transport: HttpTransport }> {
+  const { connection } = await connect(t.store, box, { apiKey: KEY, baseUrl: emu.url, actor: LOCAL_ADMIN });
+  const transport = createTransport({
+    apiKey: KEY,
+    baseUrl: emu.url,
+    maxConcurrent: 16,
+    ...transportOptions,
+  });
+  return { connectionId: connection.id, client: new AffinityClient({ transport }), transport };
+}
+
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function fresh(): Promise<TestStore> {
+  const t = await openTestStore('pglite');
+  await loadDataset(t);
+  return t;
+}
+
+export async function run(): Promise<void> {
+  const emu = await startEmulator({ seed, ratePerMinute: 10_000_000, maxConcurrent: 1_000 });
+  const pages = Math.ceil(ORGS / 500);
+  try {
+    // 1. Identity only.
+    {
+      const t = await fresh();
+      try {
+        const { connectionId, client, transport } = await connected(t, emu, { ratePerMinute: 10_000_000 });
+        emu.resetStats();
+        const started = performance.now();
+        const r = await pull(
+          { store: t.store, client, connectionId, stats: () => transport.stats() },
+          { lists: [{ list: 'Big Organizations' }] },
+        );
+        const ms = performance.now() - started;
+        const calls = emu.stats().total;
+        const bound = pages + 5;
+        process.stdout.write(
+          `identity only, ${fmt(ORGS)} entries: ${calls} calls (bound ${bound}, ${fmt(calls / bound, 2)} of it) ` +
+            `in ${fmt(ms)} ms; matched ${r.match.counts.matched}, unmatched ${r.match.counts.unmatched}\n`,
+        );
+      } finally {
+        await t.cleanup();
+      }
+    }
+
+    // 2. Local ingest and matching alone: the pages fetched first, then written as a pull writes them.
+    {
+      const t = await fresh();
+      try {
+        const { connectionId, client } = await connected(t, emu, { ratePerMinute: 10_000_000 });
+        const list = (await client.lists.all()).find((l) => l.name === 'Big Organizations');
+        const batches: ListEntry[][] = [];
+        for await (const page of client.listEntries.pages(list?.id ?? 0, { page_size: 500 }))
+          batches.push(page.items);
+        const [run] = await t.store.query<{ id: number }>(
+          sql`INSERT INTO sync_runs (kind, trigger, actor) VALUES ('pull', 'cli', 'bench') RETURNING id`,
+        );
+        const runId = run?.id ?? 0;
+        const started = performance.now();
+        for (const items of batches) {
+          await upsertRecords(
+            t.store,
+            connectionId,
+            items.map((e) => identityOf(e, 'organization')),
+          );
+          await upsertMemberships(
+            t.store,
+            connectionId,
+            runId,
+            items.map((e) => ({
+              affinityListId: list?.id ?? 0,
+              listEntryId: e.id,
+              affinityType: 'organization' as const,
+              affinityId: e.entity_id,
+              entryCreatedAt: e.created_at,
+            })),
+          );
+        }
+        await removeUnseenMemberships(t.store, connectionId, list?.id ?? 0, runId);
+        await refreshPresence(t.store, connectionId);
+        const ingested = performance.now();
+        const m = await matchRecords(t.store, connectionId);
+        const done = performance.now();
+        const total = done - started;
+        process.stdout.write(
+          `local ingest + matching of ${fmt(ORGS)} records on PGlite: ingest ${fmt(ingested - started)} ms, ` +
+            `matching ${fmt(done - ingested)} ms — ${fmt((ORGS / total) * 1000)} records/s ` +
+            `(target ≥ 10,000/s: ${fmt(ORGS / total / 10, 2)}×); ${m.counts.matched} matched\n`,
+        );
+      } finally {
+        await t.cleanup();
+      }
+    }
+
+    // 3. With field values: one call per record on top.
+    {
+      const t = await fresh();
+      try {
+        const { connectionId, client, transport } = await connected(t, emu, { ratePerMinute: 10_000_000 });
+        emu.resetStats();
+        const started = performance.now();
+        const r = await pull(
+          { store: t.store, client, connectionId, stats: () => transport.stats() },
+          { lists: [{ list: 'Big Organizations', withFields: true }], fieldConcurrency: 16 },
+        );
+        const ms = performance.now() - started;
+        const calls = emu.stats().total;
+        const bound = ORGS + pages + 5;
+        process.stdout.write(
+          `with fields, ${fmt(ORGS)} entries: ${fmt(calls)} calls (bound ${fmt(bound)}, ${fmt(calls / bound, 3)} of it) ` +
+            `in ${fmt(ms)} ms; ${fmt(r.lists[0]?.fieldValues.inserted ?? 0)} field values\n`,
+        );
+      } finally {
+        await t.cleanup();
+      }
+    }
+
+    // 4. Two lists together vs one after the other: 20 requests/s (a scaled window) and 100 ms latency.
+    {
+      const rate = 20;
+      emu.setConfig({ latencyMs: 100 });
+      const timed = async (lists: string[][]): Promise<{ ms: number; calls: number }> => {
+        const t = await fresh();
+        try {
+          const { connectionId, client, transport } = await connected(t, emu, {
+            ratePerMinute: rate,
+            rateWindowMs: 1_000,
+          });
+          const before = transport.stats().requests;
+          const started = performance.now();
+          for (const group of lists) {
+            await pull({ store: t.store, client, connectionId }, { lists: group.map((list) => ({ list })) });
+          }
+          return { ms: performance.now() - started, calls: transport.stats().requests - before };
+        } finally {
+          await t.cleanup();
+        }
+      };
+      const together = await timed([['Big Organizations', 'Big Persons']]);
+      const apart = await timed([['Big Organizations'], ['Big Persons']]);
+      const atRate = (together.calls / rate) * 1000;
+      process.stdout.write(
+        `two lists (${fmt(ORGS)} + ${fmt(PERSONS)}) at ${rate} req/s with 100 ms latency: together ${fmt(together.ms)} ms ` +
+          `for ${together.calls} calls (their time at the rate limit: ${fmt(atRate)} ms, ratio ${fmt(together.ms / atRate, 2)}); ` +
+          `one after the other ${fmt(apart.ms)} ms (${fmt(apart.ms / together.ms, 2)}× the concurrent pull)\n`,
+      );
+    }
+  } finally {
+    await emu.close();
+  }
+}
