@@ -24,9 +24,12 @@ describe('affinity-sync demo (what npm start runs)', () => {
       ok: boolean;
       lists: Array<{ name: string; entries: number }>;
       apiCalls: number;
+      steps: Array<{ step: string; detail: string }>;
     };
     const facts = demoWorkspaceFacts();
     expect(out.ok).toBe(true);
+    const dataset = out.steps.find((s) => s.step === 'dataset')?.detail;
+    expect(dataset).toMatch(/^loaded the demo intelligence dataset \(5000 companies\)/);
     const byName = Object.fromEntries(out.lists.map((l) => [l.name, l.entries]));
     for (const [key, name] of Object.entries(facts.lists) as Array<[keyof typeof facts.lists, string]>) {
       expect(byName[name], name).toBe(facts.counts.listEntries[key]);

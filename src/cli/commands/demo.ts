@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { AffinityClient, createTransport } from '../../affinity/index.js';
 import { startEmulator } from '../../emulator/index.js';
-import { configFrom, output, wantsJson } from '../context.js';
+import { ensureDemoDataset, search } from '../../intelligence/index.js';
+import { configFrom, output, wantsJson, withStore } from '../context.js';
 
 interface DemoStep {
   step: string;
@@ -26,43 +27,51 @@ export function registerDemo(program: Command): void {
         if (!json) process.stderr.write(`  ✓ ${step}: ${detail}\n`);
       };
 
-      const emulator = await startEmulator({ port: 0, seed: 'demo' });
-      try {
-        note('emulator', `Affinity v1 emulator with the demo workspace at ${emulator.url}`);
-        const transport = createTransport({
-          apiKey: emulator.apiKey,
-          baseUrl: emulator.url,
-          ratePerMinute: config.affinityRatePerMinute,
-          maxConcurrent: config.affinityMaxConcurrent,
-        });
-        const client = new AffinityClient({ transport });
-
-        const me = await client.whoami.get();
-        note('connect', `${me.user.firstName} ${me.user.lastName} <${me.user.email}> in ${me.tenant.name}`);
-
-        const lists = await client.lists.all();
-        const counts: Array<{ id: number; name: string; type: number; entries: number }> = [];
-        for (const list of lists) {
-          let entries = 0;
-          for await (const page of client.listEntries.pages(list.id, { page_size: 500 })) {
-            entries += page.items.length;
-          }
-          counts.push({ id: list.id, name: list.name, type: list.type, entries });
-        }
-        note('lists', counts.map((l) => `${l.name} (${l.entries})`).join(', '));
-
-        const stats = transport.stats();
+      await withStore(config, async (store) => {
+        const loaded = await ensureDemoDataset(store);
+        const top = await search(store, 'companies', { sort: 'growth' }, { limit: 3, withTotal: true });
         note(
-          'api calls',
-          `${stats.requests} requests, ${stats.throttled} rate-limited, ${stats.retries} retried`,
+          'dataset',
+          `${loaded ? 'loaded' : 'already had'} the demo intelligence dataset (${top.total ?? '?'} companies); fastest growing: ${top.results.map((r) => r.name).join(', ')}`,
         );
-        output(
-          cmd,
-          { ok: true, emulator: emulator.url, lists: counts, apiCalls: stats.requests, steps },
-          () => `demo complete: ${counts.length} Affinity lists read with ${stats.requests} API calls`,
-        );
-      } finally {
-        await emulator.close();
-      }
+        const emulator = await startEmulator({ port: 0, seed: 'demo' });
+        try {
+          note('emulator', `Affinity v1 emulator with the demo workspace at ${emulator.url}`);
+          const transport = createTransport({
+            apiKey: emulator.apiKey,
+            baseUrl: emulator.url,
+            ratePerMinute: config.affinityRatePerMinute,
+            maxConcurrent: config.affinityMaxConcurrent,
+          });
+          const client = new AffinityClient({ transport });
+
+          const me = await client.whoami.get();
+          note('connect', `${me.user.firstName} ${me.user.lastName} <${me.user.email}> in ${me.tenant.name}`);
+
+          const lists = await client.lists.all();
+          const counts: Array<{ id: number; name: string; type: number; entries: number }> = [];
+          for (const list of lists) {
+            let entries = 0;
+            for await (const page of client.listEntries.pages(list.id, { page_size: 500 })) {
+              entries += page.items.length;
+            }
+            counts.push({ id: list.id, name: list.name, type: list.type, entries });
+          }
+          note('lists', counts.map((l) => `${l.name} (${l.entries})`).join(', '));
+
+          const stats = transport.stats();
+          note(
+            'api calls',
+            `${stats.requests} requests, ${stats.throttled} rate-limited, ${stats.retries} retried`,
+          );
+          output(
+            cmd,
+            { ok: true, emulator: emulator.url, lists: counts, apiCalls: stats.requests, steps },
+            () => `demo complete: ${counts.length} Affinity lists read with ${stats.requests} API calls`,
+          );
+        } finally {
+          await emulator.close();
+        }
+      });
     });
 }
