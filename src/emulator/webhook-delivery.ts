@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
+import { webhookEventTypes } from '../affinity/schemas/common.js';
 import type { EmulatorCore, WebhookEventType } from './framework.js';
 
 /** The table holding webhook subscriptions. */
@@ -25,38 +26,8 @@ export interface WebhookSubscriptionRow {
   consecutive_failures: number;
 }
 
-/** Every event type the reference lists, in its order. */
-export const WEBHOOK_EVENT_TYPES: readonly string[] = [
-  'list.created',
-  'list.updated',
-  'list.deleted',
-  'list_entry.created',
-  'list_entry.deleted',
-  'note.created',
-  'note.updated',
-  'note.deleted',
-  'field.created',
-  'field.updated',
-  'field.deleted',
-  'field_value.created',
-  'field_value.updated',
-  'field_value.deleted',
-  'person.created',
-  'person.updated',
-  'person.deleted',
-  'organization.created',
-  'organization.updated',
-  'organization.deleted',
-  'organization.merged',
-  'opportunity.created',
-  'opportunity.updated',
-  'opportunity.deleted',
-  'file.created',
-  'file.deleted',
-  'reminder.created',
-  'reminder.updated',
-  'reminder.deleted',
-];
+/** Every event type the reference lists, in its order (one list, shared with the client's schemas). */
+export const WEBHOOK_EVENT_TYPES: readonly string[] = webhookEventTypes;
 
 export interface WebhookDeliveryOptions {
   /** Delay before the first retry; doubles on each further retry. */
