@@ -1,12 +1,15 @@
 import { Command, CommanderError } from 'commander';
+import { registerActivity } from './commands/activity.js';
 import { registerConnect } from './commands/connect.js';
 import { registerCrm } from './commands/crm.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDestination } from './commands/destination.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerImport } from './commands/import.js';
 import { registerLists } from './commands/lists.js';
 import { registerPull } from './commands/pull.js';
 import { registerPullSources } from './commands/pull-sources.js';
+import { registerPush } from './commands/push.js';
 import { registerReview } from './commands/review.js';
 import { registerSearch } from './commands/search.js';
 import { addGlobalOptions, describeFailure } from './context.js';
@@ -23,6 +26,9 @@ const registrations: Array<(program: Command) => void> = [
   registerPullSources,
   registerReview,
   registerCrm,
+  registerDestination,
+  registerPush,
+  registerActivity,
 ];
 
 export function buildProgram(): Command {
