@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when built (`npm run build`), otherwise the TypeScript sources through tsx.
+// In a checkout (sources present) run the TypeScript sources through tsx, so a stale `dist/` can
+// never shadow them; an installed package ships only `dist/` and runs that.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const compiled = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-if (existsSync(compiled)) {
-  await import(pathToFileURL(compiled).href);
-} else {
+const source = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(new URL('../src/cli/main.ts', import.meta.url).href);
+  await import(pathToFileURL(source).href);
+} else {
+  await import(new URL('../dist/cli/main.js', import.meta.url).href);
 }
