@@ -313,7 +313,10 @@ async function pullList(
           details: { crmId: c.id, listId: list.id },
         });
       }
+      // A new record is added to the list by definition; only existing ones joining it get a row.
+      const fresh = new Set(changed.filter((c) => c.inserted).map((c) => c.affinityId));
       for (const m of added) {
+        if (fresh.has(m.affinityId)) continue;
         outcomes.push({
           outcome: 'added-to-list',
           affinityType: m.affinityType,

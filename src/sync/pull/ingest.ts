@@ -138,11 +138,8 @@ export async function upsertRecords(
     inserted: boolean;
   }>(sql`
     INSERT INTO crm_records (connection_id, affinity_type, affinity_id, name, domains, emails, domain_keys, email_keys, presence)
-    SELECT ${connectionId}, t.t, t.a, t.n,
-      ARRAY(SELECT jsonb_array_elements_text(t.d)), ARRAY(SELECT jsonb_array_elements_text(t.e)),
-      ARRAY(SELECT jsonb_array_elements_text(t.dk)), ARRAY(SELECT jsonb_array_elements_text(t.ek)),
-      ${presence}
-    FROM jsonb_to_recordset(${json(rows)}) AS t(t text, a bigint, n text, d jsonb, e jsonb, dk jsonb, ek jsonb)
+    SELECT ${connectionId}, t.t, t.a, t.n, t.d, t.e, t.dk, t.ek, ${presence}
+    FROM jsonb_to_recordset(${json(rows)}) AS t(t text, a bigint, n text, d text[], e text[], dk text[], ek text[])
     ON CONFLICT (connection_id, affinity_type, affinity_id) DO UPDATE SET
       name = excluded.name, domains = excluded.domains, emails = excluded.emails,
       domain_keys = excluded.domain_keys, email_keys = excluded.email_keys,
@@ -258,10 +255,10 @@ export async function setOpportunityOrganizations(
   if (rows.length === 0) return 0;
   const data = rows.map((r) => ({ a: r.affinityId, o: [...r.organizationIds].sort((x, y) => x - y) }));
   const out = await store.query<{ id: number }>(sql`
-    UPDATE crm_records r SET organization_ids = ARRAY(SELECT jsonb_array_elements_text(t.o))::bigint[], updated_at = now()
-    FROM jsonb_to_recordset(${json(data)}) AS t(a bigint, o jsonb)
+    UPDATE crm_records r SET organization_ids = t.o, updated_at = now()
+    FROM jsonb_to_recordset(${json(data)}) AS t(a bigint, o bigint[])
     WHERE r.connection_id = ${connectionId} AND r.affinity_type = 'opportunity' AND r.affinity_id = t.a
-      AND r.organization_ids IS DISTINCT FROM ARRAY(SELECT jsonb_array_elements_text(t.o))::bigint[]
+      AND r.organization_ids IS DISTINCT FROM t.o
     RETURNING r.id`);
   return out.length;
 }
