@@ -90,20 +90,48 @@ const offsetFormat = new Intl.DateTimeFormat('en-US', {
   timeZoneName: 'longOffset',
 });
 
-/** The UTC offset of the Pacific time zone at `d`, e.g. `-07:00`. */
-export function pacificOffset(d: Date): string {
+const HOUR = 3_600_000;
+// Pacific offsets change only at whole UTC hours (transitions happen at 02:00 local with whole-hour
+// offsets), so one Intl lookup per UTC hour is exact; Intl costs ~10 µs a call, which dominated
+// seeding. Bounded so a long-running emulator stepping through many dates cannot grow it forever.
+const offsetByHour = new Map<number, string>();
+
+function formatOffset(d: Date): string {
   const part = offsetFormat.formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT-08:00';
   const m = /GMT([+-]\d{2}:\d{2})/.exec(part);
   return m?.[1] ?? '+00:00';
 }
 
+/** The UTC offset of the Pacific time zone at `d`, e.g. `-07:00`. */
+export function pacificOffset(d: Date): string {
+  const ms = d.getTime();
+  if (!Number.isFinite(ms)) return formatOffset(d);
+  const hour = Math.floor(ms / HOUR);
+  let offset = offsetByHour.get(hour);
+  if (offset === undefined) {
+    offset = formatOffset(d);
+    if (offsetByHour.size >= 100_000) offsetByHour.clear();
+    offsetByHour.set(hour, offset);
+  }
+  return offset;
+}
+
+// Writes in a burst (seeding, a batch of requests) share the clock's millisecond.
+let lastMs = Number.NaN;
+let lastTimestamp = '';
+
 /** `d` rendered in Pacific local time with offset and milliseconds, as Affinity answers. */
 export function pacificTimestamp(d: Date): string {
+  const ms = d.getTime();
+  if (ms === lastMs) return lastTimestamp;
   const offset = pacificOffset(d);
   const sign = offset.startsWith('-') ? -1 : 1;
   const minutes = sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)));
-  const local = new Date(d.getTime() + minutes * 60_000).toISOString(); // ...Z, shifted
-  return `${local.slice(0, 23)}${offset}`;
+  const local = new Date(ms + minutes * 60_000).toISOString(); // ...Z, shifted
+  const out = `${local.slice(0, 23)}${offset}`;
+  lastMs = ms;
+  lastTimestamp = out;
+  return out;
 }
 
 export interface CoreOptions {

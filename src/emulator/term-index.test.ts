@@ -44,3 +44,46 @@ describe('TermIndex at volume', () => {
     expect(idx.search('common')).toHaveLength(4999);
   });
 });
+
+describe('TermIndex against a brute-force model', () => {
+  it('answers what a linear scan answers through interleaved adds, removes and searches', () => {
+    // A small deterministic generator: the same sequence on every run.
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const vocabulary = ['al', 'alp', 'alpha', 'alpine', 'b', 'beta', 'bet', 'zz', 'zeta', 'é', 'éco'];
+    const idx = new TermIndex(8); // merges often, so sorted and pending tokens both see every case
+    const model = new Map<number, string[]>();
+    for (let step = 0; step < 20000; step++) {
+      const op = rand(10);
+      if (op < 5) {
+        const id = rand(300);
+        const tokens = Array.from(
+          { length: 1 + rand(3) },
+          () => `${vocabulary[rand(vocabulary.length)]}${rand(400)}`,
+        );
+        const before = model.get(id) ?? [];
+        idx.add(id, tokens);
+        model.set(id, [...new Set([...before, ...tokens])]);
+      } else if (op < 8) {
+        const id = rand(300);
+        const tokens = model.get(id);
+        if (!tokens) continue;
+        idx.remove(id, tokens);
+        model.delete(id);
+      } else {
+        const words = Array.from({ length: 1 + rand(2) }, () => {
+          const w = `${vocabulary[rand(vocabulary.length)]}${rand(3) === 0 ? rand(400) : ''}`;
+          return w.slice(0, 1 + rand(w.length));
+        });
+        const expected = [...model.entries()]
+          .filter(([, tokens]) => words.every((w) => tokens.some((t) => t.startsWith(w))))
+          .map(([id]) => id)
+          .sort((a, b) => a - b);
+        expect(idx.search(words.join(' ').toUpperCase())).toEqual(expected);
+      }
+    }
+  });
+});

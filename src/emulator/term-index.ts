@@ -5,15 +5,24 @@
  * `jdoe@alumni.stanford.edu`, `acme.co` finds the domain, `stanford` finds the email's domain.
  *
  * Memory matters at a million entities: a token maps to one id (a number) or an ascending id
- * array. Prefix ranges come from a sorted token list; new tokens wait in a small unsorted buffer
- * (scanned linearly) and are merged in bulk, so loading 100k entities stays linear-ish and a
- * write between two searches costs no re-sort.
+ * array. Prefix ranges come from a sorted token list with the postings alongside (`slots`), so a
+ * prefix is two binary searches and a walk over adjacent slots, with no hash lookup per token.
+ * New tokens wait in a small unsorted buffer (scanned linearly) and are merged in bulk, so loading
+ * 100k entities stays linear-ish and a write between two searches costs no re-sort.
  */
+type Posting = number | number[];
+
 export class TermIndex {
-  private readonly postings = new Map<string, number | number[]>();
+  /** Every token's posting; the source of truth. */
+  private readonly postings = new Map<string, Posting>();
+  /** Merged tokens in ascending order and, at the same index, their postings. */
   private sorted: string[] = [];
+  private slots: Posting[] = [];
+  /** Tokens added since the last merge, unsorted; their postings are only in `postings`. */
   private pending: string[] = [];
-  private static readonly MAX_PENDING = 2048;
+
+  /** `maxPending`: how many new tokens may wait (and be scanned per search) before a merge. */
+  constructor(private readonly maxPending = 512) {}
 
   add(id: number, tokens: Iterable<string>): void {
     for (const token of tokens) {
@@ -22,8 +31,11 @@ export class TermIndex {
         this.postings.set(token, id);
         this.pending.push(token);
       } else if (typeof cur === 'number') {
-        if (cur !== id) this.postings.set(token, cur < id ? [cur, id] : [id, cur]);
-      } else if (!cur.includes(id)) {
+        if (cur !== id) this.setPosting(token, cur < id ? [cur, id] : [id, cur]);
+      } else if (id > (cur[cur.length - 1] as number)) {
+        // The common case: ids come from one ascending sequence, so a new id goes at the end.
+        cur.push(id);
+      } else {
         insertSorted(cur, id);
       }
     }
@@ -36,19 +48,34 @@ export class TermIndex {
       if (typeof cur === 'number') {
         if (cur !== id) continue;
         this.postings.delete(token);
-        const p = this.pending.indexOf(token);
-        if (p >= 0) this.pending.splice(p, 1);
-        else {
-          const at = lowerBound(this.sorted, token);
-          if (this.sorted[at] === token) this.sorted.splice(at, 1);
+        const at = this.sortedIndex(token);
+        if (at >= 0) {
+          this.sorted.splice(at, 1);
+          this.slots.splice(at, 1);
+        } else {
+          const p = this.pending.indexOf(token);
+          if (p >= 0) this.pending.splice(p, 1);
         }
       } else {
-        const at = cur.indexOf(id);
-        if (at < 0) continue;
+        const at = lowerBoundId(cur, id);
+        if (cur[at] !== id) continue;
         cur.splice(at, 1);
-        if (cur.length === 1) this.postings.set(token, cur[0] as number);
+        if (cur.length === 1) this.setPosting(token, cur[0] as number);
       }
     }
+  }
+
+  /** Replaces a token's posting by another value (arrays change in place and need no call). */
+  private setPosting(token: string, posting: Posting): void {
+    this.postings.set(token, posting);
+    const at = this.sortedIndex(token);
+    if (at >= 0) this.slots[at] = posting;
+  }
+
+  /** The token's index in `sorted`, or -1 when it is pending. */
+  private sortedIndex(token: string): number {
+    const at = lowerBound(this.sorted, token);
+    return this.sorted[at] === token ? at : -1;
   }
 
   /** Merges the pending tokens into the sorted list (one sort of the buffer, one linear merge). */
@@ -56,46 +83,111 @@ export class TermIndex {
     const add = this.pending.sort();
     this.pending = [];
     const old = this.sorted;
-    const out: string[] = new Array(old.length + add.length);
+    const oldSlots = this.slots;
+    const n = old.length + add.length;
+    const out: string[] = new Array(n);
+    const outSlots: Posting[] = new Array(n);
     let i = 0;
     let j = 0;
     let k = 0;
+    const takeNew = (): void => {
+      const token = add[j++] as string;
+      out[k] = token;
+      outSlots[k++] = this.postings.get(token) as Posting;
+    };
     while (i < old.length && j < add.length) {
-      out[k++] = (old[i] as string) < (add[j] as string) ? (old[i++] as string) : (add[j++] as string);
+      if ((old[i] as string) < (add[j] as string)) {
+        out[k] = old[i] as string;
+        outSlots[k++] = oldSlots[i++] as Posting;
+      } else takeNew();
     }
-    while (i < old.length) out[k++] = old[i++] as string;
-    while (j < add.length) out[k++] = add[j++] as string;
+    while (i < old.length) {
+      out[k] = old[i] as string;
+      outSlots[k++] = oldSlots[i++] as Posting;
+    }
+    while (j < add.length) takeNew();
     this.sorted = out;
+    this.slots = outSlots;
   }
 
-  /** Ids matching every word of `term`, ascending; null when the term has no words (match all). */
+  /**
+   * Ids matching every word of `term`, ascending and distinct; null when the term has no words
+   * (match all). The array is the caller's own: it is never shared with the index.
+   */
   search(term: string): number[] | null {
     const words = term.toLowerCase().split(/\s+/).filter(Boolean);
     if (words.length === 0) return null;
-    if (this.pending.length > TermIndex.MAX_PENDING) this.flush();
-    let result: Set<number> | null = null;
+    if (this.pending.length > this.maxPending) this.flush();
+    let result: number[] | null = null;
     for (const word of words) {
-      const ids = new Set<number>();
-      const collect = (token: string): void => {
-        const p = this.postings.get(token);
-        if (p === undefined) return;
-        if (typeof p === 'number') {
-          if (!result || result.has(p)) ids.add(p);
-        } else {
-          for (const id of p) if (!result || result.has(id)) ids.add(id);
-        }
-      };
-      for (let i = lowerBound(this.sorted, word); i < this.sorted.length; i++) {
-        const token = this.sorted[i] as string;
-        if (!token.startsWith(word)) break;
-        collect(token);
-      }
-      for (const token of this.pending) if (token.startsWith(word)) collect(token);
-      result = ids;
-      if (result.size === 0) break;
+      const ids = this.matches(word);
+      result = result ? intersect(result, ids) : ids;
+      if (result.length === 0) break;
     }
-    return result ? [...result].sort((a, b) => a - b) : [];
+    return result ?? [];
   }
+
+  /**
+   * Ids of the tokens starting with `word`, ascending and distinct. Tokens of one prefix are a
+   * contiguous run of the sorted list; their postings are already ascending, so one match is a
+   * copy and several are gathered into a typed array, sorted numerically and de-duplicated (a name
+   * and a domain of one entity often share a prefix). No Set, no comparator callback.
+   */
+  private matches(word: string): number[] {
+    const lists: Posting[] = [];
+    let total = 0;
+    const take = (p: Posting | undefined): void => {
+      if (p === undefined) return;
+      lists.push(p);
+      total += typeof p === 'number' ? 1 : p.length;
+    };
+    const sorted = this.sorted;
+    const from = lowerBound(sorted, word);
+    // Every token starting with `word` sorts below `word` + U+FFFF, bar tokens holding U+FFFF
+    // right after the prefix, which the walk past the bound still picks up.
+    let to = lowerBound(sorted, `${word}\uffff`);
+    while (to < sorted.length && (sorted[to] as string).startsWith(word)) to++;
+    for (let i = from; i < to; i++) take(this.slots[i]);
+    for (const token of this.pending) if (token.startsWith(word)) take(this.postings.get(token));
+    if (lists.length === 0) return [];
+    if (lists.length === 1) {
+      const only = lists[0] as number | number[];
+      return typeof only === 'number' ? [only] : only.slice();
+    }
+    const all = new Float64Array(total);
+    let k = 0;
+    for (const p of lists) {
+      if (typeof p === 'number') all[k++] = p;
+      else for (let j = 0; j < p.length; j++) all[k++] = p[j] as number;
+    }
+    all.sort();
+    const out: number[] = [];
+    let last = Number.NaN;
+    for (let j = 0; j < all.length; j++) {
+      const id = all[j] as number;
+      if (id !== last) out.push(id);
+      last = id;
+    }
+    return out;
+  }
+}
+
+/** Ids in both ascending arrays, ascending. */
+function intersect(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i] as number;
+    const y = b[j] as number;
+    if (x === y) {
+      out.push(x);
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return out;
 }
 
 function lowerBound(arr: readonly string[], key: string): number {
@@ -109,7 +201,8 @@ function lowerBound(arr: readonly string[], key: string): number {
   return lo;
 }
 
-function insertSorted(arr: number[], id: number): void {
+/** Index of the first element of ascending `arr` not below `id`. */
+function lowerBoundId(arr: readonly number[], id: number): number {
   let lo = 0;
   let hi = arr.length;
   while (lo < hi) {
@@ -117,7 +210,13 @@ function insertSorted(arr: number[], id: number): void {
     if ((arr[mid] as number) < id) lo = mid + 1;
     else hi = mid;
   }
-  arr.splice(lo, 0, id);
+  return lo;
+}
+
+/** Inserts `id` into ascending `arr` unless it is already there. */
+function insertSorted(arr: number[], id: number): void {
+  const at = lowerBoundId(arr, id);
+  if (arr[at] !== id) arr.splice(at, 0, id);
 }
 
 /** Words of a name: whitespace-separated, and their alphanumeric parts ("O'Brien" → o'brien, o, brien). */
