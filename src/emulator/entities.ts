@@ -7,7 +7,7 @@
  * Only functions in this file write the tables of `model.ts`; reading them directly is fine.
  */
 import { pacificOffset } from './core.js';
-import { ApiError, type EmulatorCore, notFound, unprocessable } from './framework.js';
+import { ApiError, type EmulatorCore, notFound, type Table, unprocessable } from './framework.js';
 import {
   type ActionType,
   type DropdownOption,
@@ -46,7 +46,8 @@ export interface EntityIndex {
   oppsByOrg: Map<number, number[]>;
   /** Newest-first entries per list, kept until the list changes. */
   newestFirst: Map<number, ListEntryRow[]>;
-  /** Keys (`field:entity:entry`) of values, for multiplicity checks. */
+  /** Summary JSON of persons and organizations by id, for search pages (see `summariesJson`). */
+  summaryJson: Map<number, string>;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -87,6 +88,7 @@ function buildIndex(core: EmulatorCore): EntityIndex {
     oppsByPerson: new Map(),
     oppsByOrg: new Map(),
     newestFirst: new Map(),
+    summaryJson: new Map(),
   };
   for (const p of t.persons.values()) {
     for (const e of p.emails) idx.emails.set(e, p.id);
@@ -258,6 +260,7 @@ export function updatePerson(
     p.current_organization_ids = p.current_organization_ids.filter((id) => next.includes(id));
   }
   idx.personTerms.add(p.id, personTokenList(p));
+  forgetJson(core, p.id);
   return p;
 }
 
@@ -275,6 +278,7 @@ export function deletePerson(core: EmulatorCore, p: PersonRow): void {
   removeEntityValues(core, p.id);
   for (const e of p.emails) if (idx.emails.get(e) === p.id) idx.emails.delete(e);
   idx.personTerms.remove(p.id, personTokenList(p));
+  forgetJson(core, p.id);
   t.persons.delete(p.id);
 }
 
@@ -376,6 +380,7 @@ export function updateOrganization(
   }
   if (patch.person_ids) linkOrgPersons(core, o, uniq(patch.person_ids));
   idx.orgTerms.add(o.id, orgTokenList(o));
+  forgetJson(core, o.id);
   return o;
 }
 
@@ -394,6 +399,7 @@ export function deleteOrganization(core: EmulatorCore, o: OrganizationRow): void
   removeEntityValues(core, o.id);
   for (const d of o.domains) if (idx.domains.get(d) === o.id) idx.domains.delete(d);
   idx.orgTerms.remove(o.id, orgTokenList(o));
+  forgetJson(core, o.id);
   t.organizations.delete(o.id);
 }
 
@@ -432,6 +438,8 @@ export function mergeOrganizations(core: EmulatorCore, from: OrganizationRow, in
     idx.domains.set(d, into.id);
   }
   idx.orgTerms.add(into.id, orgTokenList(into));
+  forgetJson(core, into.id);
+  forgetJson(core, from.id);
   t.organizations.delete(from.id);
 }
 
@@ -925,6 +933,46 @@ export function personSummary(p: PersonRow): Record<string, unknown> {
     primary_email: p.emails[0] ?? null,
     emails: p.emails,
   };
+}
+
+/**
+ * The summary JSON of each row in `ids` (ids of existing persons or organizations), as search
+ * pages join them. Texts are cached by id in the entity index: one map lookup per row on a hit.
+ * Only this file writes rows, and each writer that changes a summarised field, or deletes the row,
+ * forgets its text (`forgetJson`); replacing the state drops the index and with it the cache.
+ */
+function summariesJson<T extends { id: number }>(
+  core: EmulatorCore,
+  ids: readonly number[],
+  table: Table<T>,
+  render: (row: T) => Record<string, unknown>,
+): string[] {
+  const cache = index(core).summaryJson;
+  const out: string[] = new Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as number;
+    let text = cache.get(id);
+    if (text === undefined) {
+      text = JSON.stringify(render(table.get(id) as T));
+      cache.set(id, text);
+    }
+    out[i] = text;
+  }
+  return out;
+}
+
+function forgetJson(core: EmulatorCore, id: number): void {
+  index(core).summaryJson.delete(id);
+}
+
+/** `JSON.stringify(personSummary(p))` for each person id, cached until the person changes. */
+export function personSummariesJson(core: EmulatorCore, ids: readonly number[]): string[] {
+  return summariesJson(core, ids, tablesOf(core).persons, personSummary);
+}
+
+/** `JSON.stringify(organizationSummary(o))` for each organization id, cached until it changes. */
+export function organizationSummariesJson(core: EmulatorCore, ids: readonly number[]): string[] {
+  return summariesJson(core, ids, tablesOf(core).organizations, organizationSummary);
 }
 
 export function organizationSummary(o: OrganizationRow): Record<string, unknown> {

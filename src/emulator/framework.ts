@@ -101,9 +101,18 @@ export interface RateLimitStatus {
   api_key_per_minute: RateLimitWindow;
 }
 
-/** A handler's answer: a JSON body (status 200), or a redirect/raw answer. */
+/**
+ * A JSON body already serialized, sent as is with status 200: search pages joined from the cached
+ * JSON of each row, so a 500-row page costs a string join instead of 500 renders and a stringify.
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/** A handler's answer: a JSON body (status 200), {@link JsonText}, or a redirect/raw answer. */
 export type HandlerResult =
   | unknown
+  | JsonText
   | { __raw: true; status: number; headers?: Record<string, string>; body?: Buffer | string };
 
 export interface RouteDef {

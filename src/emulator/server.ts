@@ -12,7 +12,13 @@ import { z } from 'zod';
 import { Core, isWorkspaceJson, type WorkspaceJson } from './core.js';
 import { index, mergeOrganizations, organizationSummary } from './entities.js';
 import { FaultInjector, type FaultSettings, type FaultStatus } from './faults.js';
-import { ApiError, type HandlerResult, type RequestContext, type ResourceModule } from './framework.js';
+import {
+  ApiError,
+  type HandlerResult,
+  JsonText,
+  type RequestContext,
+  type ResourceModule,
+} from './framework.js';
 import { type LimitVerdict, RateLimiter, rateLimitHeaders } from './limits.js';
 import { tablesOf } from './model.js';
 import { modules as defaultModules } from './modules.js';
@@ -379,7 +385,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     body: unknown,
     headers: Record<string, string>,
   ): void => {
-    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const text =
+      typeof body === 'string' ? body : body instanceof JsonText ? body.text : JSON.stringify(body);
     headers['Content-Type'] =
       typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
     headers['Content-Length'] = String(Buffer.byteLength(text));

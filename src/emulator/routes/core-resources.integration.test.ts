@@ -550,6 +550,98 @@ describe('organizations', () => {
   });
 });
 
+describe('search pages from cached row JSON', () => {
+  it('show persons and organizations as they are after updates and merges, byte for byte', async () => {
+    const text = async (
+      path: string,
+    ): Promise<{ text: string; type: string | null; length: string | null }> => {
+      const res = await fetch(`${emu.url}${path}`, { headers: { Authorization: 'Bearer key-ada' } });
+      return {
+        text: await res.text(),
+        type: res.headers.get('content-type'),
+        length: res.headers.get('content-length'),
+      };
+    };
+    const a = (await api('POST', '/organizations', { name: 'Cachet Alpha', domain: 'cachet-a.io' })).body;
+    const b = (await api('POST', '/organizations', { name: 'Cachet Beta', domain: 'cachet-b.io' })).body;
+    const summary = (o: Json): Json => ({
+      id: o.id,
+      name: o.name,
+      domain: o.domain,
+      domains: o.domains,
+      crunchbase_uuid: o.crunchbase_uuid,
+      global: o.global,
+    });
+    const first = await text('/organizations?term=cachet');
+    expect(first.type).toBe('application/json; charset=utf-8');
+    expect(first.length).toBe(String(Buffer.byteLength(first.text)));
+    expect(first.text).toBe(
+      JSON.stringify({ organizations: [summary(a), summary(b)], next_page_token: null }),
+    );
+
+    const renamed = (await api('PUT', `/organizations/${a.id}`, { name: 'Cachet Gamma', domain: 'gamma.io' }))
+      .body;
+    expect((await text('/organizations?term=gamma')).text).toBe(
+      JSON.stringify({ organizations: [summary(renamed)], next_page_token: null }),
+    );
+    const single = await text(`/organizations/${a.id}`);
+    expect(single.text).toBe(JSON.stringify({ ...summary(renamed), person_ids: [], list_entries: [] }));
+
+    const merged = await fetch(`${emu.url}/_emulator/merge-organizations`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ from: b.id, into: a.id }),
+    });
+    expect(merged.status).toBe(200);
+    const page = JSON.parse((await text('/organizations?term=cachet')).text) as Body;
+    expect(page.organizations).toEqual([{ ...summary(renamed), domains: ['gamma.io', 'cachet-b.io'] }]);
+
+    const p = (
+      await api('POST', '/persons', { first_name: 'Cachet', last_name: 'Person', emails: ['cp@x.io'] })
+    ).body;
+    await text('/persons?term=cachet');
+    await api('PUT', `/persons/${p.id}`, { last_name: 'Renamed', emails: ['renamed@x.io'] });
+    expect((await text('/persons?term=cachet')).text).toBe(
+      JSON.stringify({
+        persons: [
+          {
+            id: p.id,
+            type: 0,
+            first_name: 'Cachet',
+            last_name: 'Renamed',
+            primary_email: 'renamed@x.io',
+            emails: ['renamed@x.io'],
+          },
+        ],
+        next_page_token: null,
+      }),
+    );
+    await api('DELETE', `/persons/${p.id}`);
+    await api('DELETE', `/organizations/${a.id}`);
+  });
+
+  it('pages match lists by ids, with tokens bound to the query', async () => {
+    const made: number[] = [];
+    for (let i = 0; i < 5; i++)
+      made.push((await api('POST', '/organizations', { name: `Pagewise ${i}` })).body.id as number);
+    const one = await api('GET', '/organizations?term=pagewise&page_size=2');
+    expect(one.body.organizations.map((o: Json) => o.id)).toEqual(made.slice(0, 2));
+    const token = one.body.next_page_token as string;
+    const two = await api('GET', `/organizations?term=pagewise&page_size=2&page_token=${token}`);
+    expect(two.body.organizations.map((o: Json) => o.id)).toEqual(made.slice(2, 4));
+    const three = await api(
+      'GET',
+      `/organizations?term=pagewise&page_token=${two.body.next_page_token as string}`,
+    );
+    expect(three.body).toEqual({
+      organizations: [expect.objectContaining({ id: made[4] })],
+      next_page_token: null,
+    });
+    expect((await api('GET', `/organizations?term=other&page_token=${token}`)).status).toBe(422);
+    for (const id of made) await api('DELETE', `/organizations/${id}`);
+  });
+});
+
 describe('opportunities', () => {
   it('creates on exactly one list; deleting its list entry deletes it', async () => {
     expect((await api('POST', '/opportunities', { name: 'No list' })).status).toBe(422);

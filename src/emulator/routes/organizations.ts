@@ -7,12 +7,13 @@ import {
   entityListEntries,
   idsParam,
   index,
+  organizationSummariesJson,
   organizationSummary,
   renderField,
   stringParam,
   updateOrganization,
 } from '../entities.js';
-import type { EmulatorCore, RequestContext, ResourceModule } from '../framework.js';
+import { type EmulatorCore, JsonText, type RequestContext, type ResourceModule } from '../framework.js';
 import { type OrganizationRow, tablesOf } from '../model.js';
 import { interactionDates, interactionPersons } from './interactions.js';
 import { interactionFilter, pathInt, queryString } from './query.js';
@@ -40,23 +41,42 @@ function findOrganization(core: EmulatorCore, ctx: RequestContext): Organization
   return tablesOf(core).organizations.require(pathInt(ctx.params, 'organization_id'), 'Organization');
 }
 
+/** Whether a request asks for more than the summary of each organization. */
+function plainRendering(q: Record<string, string | string[]>): boolean {
+  return (
+    !boolParam(queryString(q, 'with_opportunities')) && !boolParam(queryString(q, 'with_interaction_dates'))
+  );
+}
+
 /** Organization search: word-prefix `term` over names and domains, interaction filters, pagination. */
 function search(core: EmulatorCore, ctx: RequestContext): unknown {
   const q = ctx.query;
   const orgs = tablesOf(core).organizations;
   const ids = index(core).orgTerms.search(queryString(q, 'term') ?? '');
-  let rows: readonly OrganizationRow[] = ids ? ids.map((id) => orgs.get(id) as OrganizationRow) : orgs.all();
   const filter = interactionFilter(q);
+  // Ids when the page is a slice of the matches, rows when a filter read them.
+  let page: { items: readonly number[] | readonly OrganizationRow[]; nextPageToken: string | null };
   if (filter || boolParam(queryString(q, 'with_interaction_dates'))) {
-    rows = rows.filter((o) => {
+    const rows = (ids ? ids.map((id) => orgs.get(id) as OrganizationRow) : orgs.all()).filter((o) => {
       const dates = interactionDates(core, o.person_ids);
       if (!Object.values(dates).some((d) => d !== null)) return false;
       return filter ? filter(dates) : true;
     });
+    page = core.paginate(rows, q, SEARCH_PAGE);
+  } else if (ids) {
+    // Matches are ascending ids: page the ids, rows are read only for the page.
+    page = core.paginate(ids, q, SEARCH_PAGE);
+  } else {
+    page = core.paginate(orgs.all(), q, SEARCH_PAGE);
   }
-  const page = core.paginate(rows, q, SEARCH_PAGE);
+  const pageIds = page.items.map((item) => (typeof item === 'number' ? item : item.id));
+  if (plainRendering(q)) {
+    return new JsonText(
+      `{"organizations":[${organizationSummariesJson(core, pageIds).join(',')}],"next_page_token":${JSON.stringify(page.nextPageToken)}}`,
+    );
+  }
   return {
-    organizations: page.items.map((o) => renderOrganization(core, o, q)),
+    organizations: pageIds.map((id) => renderOrganization(core, orgs.get(id) as OrganizationRow, q)),
     next_page_token: page.nextPageToken,
   };
 }
@@ -83,10 +103,17 @@ export const organizationsModule: ResourceModule = {
       path: '/organizations/{organization_id}',
       handler: (ctx) => {
         const o = findOrganization(core, ctx);
+        const listEntries = entityListEntries(core, o.id, ctx.userId);
+        if (plainRendering(ctx.query)) {
+          const summary = organizationSummariesJson(core, [o.id])[0] as string;
+          return new JsonText(
+            `${summary.slice(0, -1)},"person_ids":${JSON.stringify(o.person_ids)},"list_entries":${JSON.stringify(listEntries)}}`,
+          );
+        }
         return {
           ...renderOrganization(core, o, ctx.query),
           person_ids: o.person_ids,
-          list_entries: entityListEntries(core, o.id, ctx.userId),
+          list_entries: listEntries,
         };
       },
     },

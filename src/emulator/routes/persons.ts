@@ -8,6 +8,7 @@ import {
   entityListEntries,
   idsParam,
   index,
+  personSummariesJson,
   personSummary,
   renderField,
   stringParam,
@@ -16,6 +17,7 @@ import {
 import {
   ApiError,
   type EmulatorCore,
+  JsonText,
   type RequestContext,
   type ResourceModule,
   unprocessable,
@@ -56,18 +58,36 @@ function search(core: EmulatorCore, ctx: RequestContext): unknown {
   const persons = tablesOf(core).persons;
   const term = queryString(q, 'term') ?? '';
   const ids = index(core).personTerms.search(term);
-  let rows: readonly PersonRow[] = ids ? ids.map((id) => persons.get(id) as PersonRow) : persons.all();
   const filter = interactionFilter(q);
+  // Ids when the page is a slice of the matches, rows when a filter read them.
+  let page: { items: readonly number[] | readonly PersonRow[]; nextPageToken: string | null };
   if (filter || boolParam(queryString(q, 'with_interaction_dates'))) {
-    rows = rows.filter((p) => {
+    const rows = (ids ? ids.map((id) => persons.get(id) as PersonRow) : persons.all()).filter((p) => {
       const dates = interactionDates(core, [p.id]);
       if (!Object.values(dates).some((d) => d !== null)) return false;
       return filter ? filter(dates) : true;
     });
+    page = core.paginate(rows, q, SEARCH_PAGE);
+  } else if (ids) {
+    // Matches are ascending ids: page the ids, rows are read only for the page.
+    page = core.paginate(ids, q, SEARCH_PAGE);
+  } else {
+    page = core.paginate(persons.all(), q, SEARCH_PAGE);
   }
-  const page = core.paginate(rows, q, SEARCH_PAGE);
+  const plain =
+    !boolParam(queryString(q, 'with_opportunities')) &&
+    !boolParam(queryString(q, 'with_current_organizations')) &&
+    !boolParam(queryString(q, 'with_interaction_dates'));
+  const pageIds = page.items.map((item) => (typeof item === 'number' ? item : item.id));
+  if (plain) {
+    return new JsonText(
+      `{"persons":[${personSummariesJson(core, pageIds).join(',')}],"next_page_token":${JSON.stringify(page.nextPageToken)}}`,
+    );
+  }
   return {
-    persons: page.items.map((p) => renderPerson(core, p, q, { organizationIds: false })),
+    persons: pageIds.map((id) =>
+      renderPerson(core, persons.get(id) as PersonRow, q, { organizationIds: false }),
+    ),
     next_page_token: page.nextPageToken,
   };
 }
