@@ -154,7 +154,16 @@ export class TermIndex {
       const only = lists[0] as number | number[];
       return typeof only === 'number' ? [only] : only.slice();
     }
-    const all = new Float64Array(total);
+    // Ids come from one sequence and fit 32 bits; the typed sort of Uint32 is ~2.5x that of Float64.
+    let min = 0;
+    let max = 0;
+    for (const p of lists) {
+      const first = typeof p === 'number' ? p : (p[0] as number);
+      const last = typeof p === 'number' ? p : (p[p.length - 1] as number);
+      if (first < min) min = first;
+      if (last > max) max = last;
+    }
+    const all = min >= 0 && max <= 0xffffffff ? new Uint32Array(total) : new Float64Array(total);
     let k = 0;
     for (const p of lists) {
       if (typeof p === 'number') all[k++] = p;

@@ -34,6 +34,15 @@ const INTERACTIONS = [
   'last_chat_message',
 ] as const;
 
+/** Every `min_/max_{interaction}_date` parameter, built once: searches look each one up. */
+const BOUNDS = INTERACTIONS.flatMap((kind) =>
+  (['min', 'max'] as const).map((side) => ({
+    name: `${side}_${kind}_date`,
+    key: `${kind}_date` as keyof InteractionDates,
+    side,
+  })),
+);
+
 function parseBound(name: string, v: string): number {
   // A date without a time means 00:00:00, as the reference says.
   const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
@@ -49,20 +58,16 @@ export function interactionFilter(
   q: Record<string, string | string[]>,
 ): ((dates: InteractionDates) => boolean) | null {
   const checks: Array<(d: InteractionDates) => boolean> = [];
-  for (const kind of INTERACTIONS) {
-    const key = `${kind}_date` as keyof InteractionDates;
-    for (const side of ['min', 'max'] as const) {
-      const name = `${side}_${kind}_date`;
-      const raw = queryString(q, name);
-      if (raw === undefined || raw === '') continue;
-      const bound = parseBound(name, raw);
-      checks.push((d) => {
-        const v = d[key];
-        if (!v) return false;
-        const ms = Date.parse(v);
-        return side === 'min' ? ms >= bound : ms <= bound;
-      });
-    }
+  for (const { name, key, side } of BOUNDS) {
+    const raw = queryString(q, name);
+    if (raw === undefined || raw === '') continue;
+    const bound = parseBound(name, raw);
+    checks.push((d) => {
+      const v = d[key];
+      if (!v) return false;
+      const ms = Date.parse(v);
+      return side === 'min' ? ms >= bound : ms <= bound;
+    });
   }
   return checks.length ? (d) => checks.every((c) => c(d)) : null;
 }
