@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openTestStore, type TestStore } from '../store/testing.js';
+import { backends, openTestStore, type TestStore } from '../store/testing.js';
 import { type BatchEvent, importFile } from './import.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'affinity-sync-import-'));
@@ -20,10 +20,10 @@ Acme,https://www.acme.com,Fintech;AI/ML,US,New York,2015,12.5M,120,Series A,Sequ
 Globex,globex.co.uk,Climate,UK,London,2019,"$3,000,000",40,Seed,
 `;
 
-describe('import', () => {
+describe.each(backends)('import on %s', (backend) => {
   let t: TestStore;
   beforeEach(async () => {
-    t = await openTestStore('pglite');
+    t = await openTestStore(backend);
   });
   afterEach(async () => {
     await t.cleanup();
@@ -123,6 +123,11 @@ describe('import', () => {
     }
     out.end();
     await once(out, 'finish');
+    const indexes = () =>
+      t.store.query(
+        sql`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = ${t.store.schema} AND tablename = 'intel_companies' ORDER BY 1`,
+      );
+    const before = await indexes();
     const batches: BatchEvent[] = [];
     const report = await importFile(t.store, 'companies', path, {
       batchSize: 1000,
@@ -132,6 +137,24 @@ describe('import', () => {
     expect(batches).toHaveLength(30);
     expect(batches.every((b) => b.size <= 1000)).toBe(true);
     expect(batches[0]?.bytesRead).toBeLessThan(statSync(path).size / 2);
+    // A load this large into an empty table rebuilds its indexes at the end: all of them, as they were.
+    expect(await indexes()).toEqual(before);
+    expect(before.length).toBeGreaterThan(10);
+  });
+
+  it('rolls a large load back whole, indexes included, when a late row is invalid', async () => {
+    const path = join(dir, 'large-bad.csv');
+    const lines = ['name,domain,headcount'];
+    for (let k = 0; k < 25_000; k++) lines.push(`Company ${k},company-${k}.com,${k === 24_000 ? 'many' : k}`);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const indexes = () =>
+      t.store.query(sql`SELECT indexname FROM pg_indexes WHERE schemaname = ${t.store.schema} ORDER BY 1`);
+    const before = await indexes();
+    const report = await importFile(t.store, 'companies', path, { batchSize: 1000 });
+    expect(report).toMatchObject({ rows: 25_000, invalid: 1, written: false, inserted: 0 });
+    expect(report.errors[0]).toMatchObject({ row: 24_001, line: 24_002, column: 'headcount', value: 'many' });
+    expect(await t.store.query(sql`SELECT count(*)::int AS n FROM intel_companies`)).toEqual([{ n: 0 }]);
+    expect(await indexes()).toEqual(before);
   });
 
   it('imports signals long or wide, reports unknown companies, and ranks growth', async () => {

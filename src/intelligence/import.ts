@@ -5,11 +5,13 @@ import { parse } from 'csv-parse';
 import { sql } from 'drizzle-orm';
 import {
   bulkUpsert,
+  countRowsUpTo,
   type Db,
   intelCompanies,
   intelInvestors,
   intelPeople,
   type Store,
+  suspendIndexes,
   type UpsertCounts,
 } from '../store/index.js';
 import { recomputeGrowth } from './growth.js';
@@ -300,13 +302,13 @@ export async function importRecords(
   const progress = () => ({ rows: report.rows, ...(options.bytes?.() ?? { bytesRead: 0, totalBytes: 0 }) });
   const newPending = (): Pending => ({ entity, rows: new Map() }) as Pending;
   let pending = newPending();
+  // The write of one batch runs while the next one is parsed (PostgreSQL works in its own process);
+  // `inflight` is awaited before the next write, so batches still land in order, one at a time.
+  let inflight: Promise<void> = Promise.resolve();
+  let indexesChecked = false;
+  let restoreIndexes: (() => Promise<void>) | null = null;
 
-  const flush = async (tx: Db) => {
-    const size = pending.rows.size;
-    if (size === 0) return;
-    const batch = pending;
-    pending = newPending();
-    if (!writing()) return;
+  const write = async (batch: Pending, tx: Db) => {
     let counts: UpsertCounts;
     switch (batch.entity) {
       case 'companies':
@@ -343,7 +345,28 @@ export async function importRecords(
     report.updated += counts.updated;
     report.unchanged += counts.unchanged;
     report.batches++;
-    options.onBatch?.({ ...progress(), batch: report.batches, size });
+    options.onBatch?.({ ...progress(), batch: report.batches, size: batch.rows.size });
+  };
+
+  const flush = async (tx: Db) => {
+    if (pending.rows.size === 0) return;
+    const batch = pending;
+    pending = newPending();
+    await inflight;
+    if (!writing()) return;
+    if (!indexesChecked) {
+      indexesChecked = true;
+      restoreIndexes = await suspendIndexesForLargeLoad(
+        store,
+        entity,
+        batch.rows.size,
+        options.bytes?.(),
+        tx,
+      );
+    }
+    inflight = write(batch, tx);
+    // Its error is rethrown by the next `await inflight`; until then it must not count as unhandled.
+    inflight.catch(() => {});
   };
 
   const run = async (tx: Db) => {
@@ -397,7 +420,9 @@ export async function importRecords(
       if (pending.rows.size >= batchSize) await flush(tx);
     }
     await flush(tx);
+    await inflight;
     if (!writing()) throw new Rollback();
+    if (restoreIndexes) await restoreIndexes();
   };
 
   try {
@@ -417,6 +442,38 @@ export async function importRecords(
     report.growthRecomputed = true;
   }
   return report;
+}
+
+/** Below this many rows (estimated from the file size) an import updates the indexes row by row. */
+const LARGE_LOAD_ROWS = 10_000;
+
+/**
+ * Index upkeep is most of the cost of loading rows: a large import into a table that holds far fewer
+ * rows drops the non-unique indexes and builds them again before commit (see `suspendIndexes`).
+ * Decided at the first batch, from the rows it holds and how much of the file they took.
+ */
+async function suspendIndexesForLargeLoad(
+  store: Store,
+  entity: ImportEntity,
+  firstBatchRows: number,
+  bytes: { bytesRead: number; totalBytes: number } | undefined,
+  tx: Db,
+): Promise<(() => Promise<void>) | null> {
+  const table =
+    entity === 'companies'
+      ? intelCompanies
+      : entity === 'people'
+        ? intelPeople
+        : entity === 'investors'
+          ? intelInvestors
+          : null;
+  if (!table || !bytes || bytes.bytesRead <= 0) return null;
+  const estimated = (firstBatchRows * bytes.totalBytes) / bytes.bytesRead;
+  if (estimated < LARGE_LOAD_ROWS) return null;
+  // A rebuild covers the existing rows too and costs about half as much per row as row-by-row upkeep.
+  const existing = await countRowsUpTo(store, table, Math.ceil(estimated / 2) + 1, tx);
+  if (existing * 2 > estimated) return null;
+  return suspendIndexes(store, table, tx);
 }
 
 /**

@@ -99,3 +99,34 @@ function unionOfKeys(rows: ReadonlyArray<object>): string[] {
   for (const r of rows) for (const k of Object.keys(r)) keys.add(k);
   return [...keys];
 }
+
+/**
+ * Drops the indexes of `table` that an upsert does not need — every index but the primary key and
+ * the unique ones — and returns the function that builds them again from their exact definitions.
+ * Building an index once over many rows costs a fraction of updating it row by row (a trigram GIN
+ * index most of all), so a large load into a small table runs between the two calls. Both must run
+ * in the caller's transaction: an error or a rollback in between restores the indexes with
+ * everything else. On PostgreSQL the drop locks the table until commit, so readers wait for the load.
+ */
+export async function suspendIndexes(store: Store, table: PgTable, tx: Db): Promise<() => Promise<void>> {
+  const rows = await store.query<{ name: string; def: string }>(
+    sql`SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
+        FROM pg_index i
+        WHERE i.indrelid = ${getTableName(table)}::regclass AND NOT i.indisunique AND NOT i.indisprimary
+        ORDER BY 1`,
+    tx,
+  );
+  for (const r of rows) await store.query(sql.raw(`DROP INDEX ${r.name}`), tx);
+  return async () => {
+    for (const r of rows) await store.query(sql.raw(r.def), tx);
+  };
+}
+
+/** How many rows `table` holds, counting no further than `limit` (cheap on a large table). */
+export async function countRowsUpTo(store: Store, table: PgTable, limit: number, tx?: Db): Promise<number> {
+  const [row] = await store.query<{ n: number }>(
+    sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${table} LIMIT ${limit}) AS t`,
+    tx,
+  );
+  return row?.n ?? 0;
+}

@@ -2,7 +2,13 @@
  * The store: one Drizzle `pg-core` schema and one migration folder over embedded PGlite or
  * PostgreSQL. Other modules build repositories as plain functions taking a {@link Store}.
  */
-export { type BulkUpsertOptions, bulkUpsert, type UpsertCounts } from './bulk.js';
+export {
+  type BulkUpsertOptions,
+  bulkUpsert,
+  countRowsUpTo,
+  suspendIndexes,
+  type UpsertCounts,
+} from './bulk.js';
 export { acquireDirLock, DataDirLockedError, type DirLock, LOCK_FILE, type LockHolder } from './lock.js';
 export { applyMigrations, defaultMigrationsFolder } from './migrate.js';
 export { type Db, type OpenStoreOptions, openStore, type Schema, type Store } from './open.js';
