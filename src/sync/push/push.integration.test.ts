@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AffinityClient, createTransport, type Organization } from '../../affinity/index.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
+import { importRecords } from '../../intelligence/index.js';
 import { intelCompanies, syncPushOps } from '../../store/index.js';
 import { getRun } from '../activity.js';
 import { setDestination } from '../destinations.js';
@@ -310,5 +311,85 @@ describe('push to Affinity', () => {
     expect(byDomain(await organizations(), 'corvid.dev')).toHaveLength(1);
     const [row] = await f.t.store.db.select({ n: sql<number>`count(*)::int` }).from(syncPushOps);
     expect(Number(row?.n)).toBeGreaterThan(0);
+  });
+
+  it('pushes people linked to their company organization, and investors as opportunities on a list', async () => {
+    f = await pushFixture(emu);
+    await destination();
+    await pushAll();
+    const existing = await f.client.persons.create({
+      first_name: 'Old',
+      last_name: 'Friend',
+      emails: ['old@existing.com'],
+    });
+    await importRecords(f.t.store, 'people', [
+      {
+        row: 1,
+        line: 2,
+        record: {
+          name: 'Ada Byron',
+          emails: 'ada@brightwave.io',
+          company_domain: 'brightwave.io',
+          title: 'CTO',
+        },
+      },
+      {
+        row: 2,
+        line: 3,
+        record: { name: 'Old Friend', emails: 'old@existing.com', company_domain: 'existing.com' },
+      },
+    ]);
+    const saved = await setDestination(f.t.store, f.client, f.connection.id, LOCAL_ADMIN, {
+      entity: 'person',
+      recordType: 'person',
+    });
+    expect(saved.code).toBe('saved');
+    const people = await push({
+      store: f.t.store,
+      client: f.client,
+      connectionId: f.connection.id,
+      actor: 'local-admin',
+      selection: { all: 'person' },
+    });
+    if (people.code !== 'pushed') throw new Error(people.code);
+    expect(people.report.outcome).toMatchObject({ created: 1, updated: 1, failed: 0 });
+    const orgs = await organizations();
+    const brightwave = byDomain(orgs, 'brightwave.io')[0] as Organization;
+    const existingCo = byDomain(orgs, 'existing.com')[0] as Organization;
+    const ada = (await f.client.persons.search({ term: 'ada@brightwave.io' })).persons[0];
+    expect((await f.client.persons.get(ada?.id as number)).organization_ids).toEqual([brightwave.id]);
+    expect((await f.client.persons.get(existing.id)).organization_ids).toEqual([existingCo.id]);
+
+    await importRecords(f.t.store, 'investors', [
+      { row: 1, line: 2, record: { name: 'Northwind Capital', domain: 'northwind.vc', type: 'VC' } },
+    ]);
+    const inv = await setDestination(f.t.store, f.client, f.connection.id, LOCAL_ADMIN, {
+      entity: 'investor',
+      recordType: 'opportunity',
+      list: SEED.deals,
+      map: ['type=Investor Type'],
+      createMissingFields: true,
+    });
+    expect(inv.code, JSON.stringify(inv)).toBe('saved');
+    const pushInvestors = () =>
+      push({
+        store: f.t.store,
+        client: f.client,
+        connectionId: f.connection.id,
+        actor: 'a',
+        selection: { all: 'investor' },
+      });
+    const first = await pushInvestors();
+    if (first.code !== 'pushed') throw new Error(first.code);
+    expect(first.report.outcome).toMatchObject({ created: 1, failed: 0 });
+    const deals = (await f.client.lists.all()).find((l) => l.name === SEED.deals);
+    const entries = await f.client.listEntries.all(deals?.id as number);
+    expect(entries).toHaveLength(1);
+    const values = await f.client.fieldValues.all({ opportunity_id: entries[0]?.entity_id as number });
+    expect(values.map((v) => v.value)).toEqual(['VC']);
+    const second = await pushInvestors();
+    if (second.code !== 'pushed') throw new Error(second.code);
+    expect(second.report.plan.apiCalls).toBe(0);
+    expect(await f.client.listEntries.all(deals?.id as number)).toHaveLength(1);
   });
 });
