@@ -703,6 +703,18 @@ const dayFormat = new Intl.DateTimeFormat('en-CA', {
   day: '2-digit',
 });
 
+/** The Pacific calendar day of `ms` as `YYYY-MM-DD`: shifted by the (cached) offset, Intl only for odd years. */
+function pacificDay(ms: number): string {
+  const d = new Date(ms);
+  const offset = pacificOffset(d);
+  const minutes =
+    (offset.startsWith('-') ? -1 : 1) * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)));
+  const local = new Date(ms + minutes * 60_000);
+  const year = local.getUTCFullYear();
+  // Before 1883 the zone ran on local mean time (seconds in the offset), which `pacificOffset` rounds.
+  return year >= 1900 && year <= 9999 ? local.toISOString().slice(0, 10) : dayFormat.format(d);
+}
+
 /** A date value as stored since 2026: midnight Pacific of the Pacific calendar day given. */
 export function toStoredDate(value: unknown): string | null {
   if (typeof value !== 'string' || value.trim() === '') return null;
@@ -712,7 +724,7 @@ export function toStoredDate(value: unknown): string | null {
   else {
     const ms = Date.parse(v);
     if (Number.isNaN(ms)) return null;
-    day = dayFormat.format(new Date(ms));
+    day = pacificDay(ms);
   }
   if (Number.isNaN(Date.parse(`${day}T12:00:00Z`))) return null;
   return `${day}T00:00:00.000${pacificOffset(new Date(`${day}T12:00:00Z`))}`;

@@ -30,6 +30,13 @@ export function createSeedBuilder(core: EmulatorCore): SeedBuilder {
   const t = tablesOf(core);
   const activity = activitySeeder(core);
   const list = (id: number) => t.lists.require(id, 'List');
+  // Users are only added while seeding, with ever larger ids, so the first one never changes; looking
+  // it up per entry or value scanned every person.
+  let firstUser: number | undefined;
+  const defaultCreator = (): number => {
+    firstUser ??= firstUserId(core);
+    return firstUser;
+  };
   return {
     addUser(u) {
       const p = createPerson(core, {
@@ -87,7 +94,7 @@ export function createSeedBuilder(core: EmulatorCore): SeedBuilder {
       const { opportunity, entry } = createOpportunity(core, {
         name: o.name,
         list: list(o.listId),
-        creator_id: o.creatorId ?? firstUserId(core),
+        creator_id: o.creatorId ?? defaultCreator(),
         ...(o.personIds ? { person_ids: o.personIds } : {}),
         ...(o.organizationIds ? { organization_ids: o.organizationIds } : {}),
         ...(o.createdAt ? { created_at: core.timestamp(new Date(o.createdAt)) } : {}),
@@ -96,7 +103,7 @@ export function createSeedBuilder(core: EmulatorCore): SeedBuilder {
       return { id: opportunity.id, listEntryId: entry.id };
     },
     addListEntry(e) {
-      return createListEntry(core, list(e.listId), e.entityId, e.creatorId ?? firstUserId(core), e.createdAt)
+      return createListEntry(core, list(e.listId), e.entityId, e.creatorId ?? defaultCreator(), e.createdAt)
         .id;
     },
     addFieldValue(v) {
@@ -105,7 +112,7 @@ export function createSeedBuilder(core: EmulatorCore): SeedBuilder {
         entityId: v.entityId,
         ...(v.listEntryId !== undefined ? { listEntryId: v.listEntryId } : {}),
         value: v.value,
-        changerId: firstUserId(core),
+        changerId: defaultCreator(),
         ...(v.createdAt ? { createdAt: core.timestamp(new Date(v.createdAt)) } : {}),
       }).id;
     },
