@@ -1,23 +1,37 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { AffinityClient, createTransport } from '../../affinity/index.js';
 import { startEmulator } from '../../emulator/index.js';
-import { ensureDemoDataset, search } from '../../intelligence/index.js';
-import { configFrom, output, wantsJson, withStore } from '../context.js';
+import { addToList, createList, ensureDemoDataset, getList, search } from '../../intelligence/index.js';
+import { listRuns } from '../../sync/activity.js';
+import { connect, secretBoxFor } from '../../sync/connections.js';
+import { setDestination } from '../../sync/destinations.js';
+import { crmView, pull, reviewQueue } from '../../sync/pull/index.js';
+import { push } from '../../sync/push/index.js';
+import { LOCAL_ADMIN } from '../../sync/roles.js';
+import { CliError, configFrom, output, wantsJson, withStore } from '../context.js';
 
 interface DemoStep {
   step: string;
   detail: string;
 }
 
+/** The demo's own connection, so it never replaces a real one stored in the same data directory. */
+const DEMO_CONNECTION = 'demo';
+const DEMO_LIST = 'Fastest growing (demo)';
+const DEMO_PUSH_SIZE = 20;
+
 /**
- * `affinity-sync demo`: a full offline run on embedded defaults against the built-in emulator and
- * its demo workspace — never against a real Affinity, whatever the environment says, so trying
- * the product can't write into a production CRM.
+ * `affinity-sync demo`: a full offline run on embedded defaults — the demo intelligence dataset in
+ * the embedded store, the built-in emulator with its demo workspace (kept in the data directory so
+ * runs build on each other), a push of the fastest-growing companies, a pull of every list into
+ * My CRM, the growth-ranked view and the activity log. It never talks to a real Affinity, whatever
+ * the environment says, so trying the product can't write into a production CRM.
  */
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('run a full offline sync against the built-in Affinity emulator and its demo workspace')
+    .description('run a full offline push and pull against the built-in Affinity emulator')
     .action(async (_opts, cmd: Command) => {
       const config = configFrom(cmd);
       const json = wantsJson(cmd);
@@ -29,12 +43,25 @@ export function registerDemo(program: Command): void {
 
       await withStore(config, async (store) => {
         const loaded = await ensureDemoDataset(store);
-        const top = await search(store, 'companies', { sort: 'growth' }, { limit: 3, withTotal: true });
+        const top = await search(
+          store,
+          'companies',
+          { sort: 'growth' },
+          { limit: DEMO_PUSH_SIZE, withTotal: true },
+        );
         note(
           'dataset',
-          `${loaded ? 'loaded' : 'already had'} the demo intelligence dataset (${top.total ?? '?'} companies); fastest growing: ${top.results.map((r) => r.name).join(', ')}`,
+          `${loaded ? 'loaded' : 'already had'} the demo intelligence dataset (${top.total ?? '?'} companies); fastest growing: ${top.results
+            .slice(0, 3)
+            .map((r) => r.name)
+            .join(', ')}`,
         );
-        const emulator = await startEmulator({ port: 0, seed: 'demo' });
+
+        const emulator = await startEmulator({
+          port: 0,
+          seed: 'demo',
+          state: join(config.dataDir, 'emulator-workspace.json'),
+        });
         try {
           note('emulator', `Affinity v1 emulator with the demo workspace at ${emulator.url}`);
           const transport = createTransport({
@@ -44,30 +71,119 @@ export function registerDemo(program: Command): void {
             maxConcurrent: config.affinityMaxConcurrent,
           });
           const client = new AffinityClient({ transport });
+          const box = await secretBoxFor(config);
+          const { connection } = await connect(store, box, {
+            apiKey: emulator.apiKey,
+            baseUrl: emulator.url,
+            actor: LOCAL_ADMIN,
+            name: DEMO_CONNECTION,
+          });
+          note(
+            'connect',
+            `${connection.affinityUserEmail} in ${connection.tenantName} (key ${connection.apiKeyHint})`,
+          );
 
-          const me = await client.whoami.get();
-          note('connect', `${me.user.firstName} ${me.user.lastName} <${me.user.email}> in ${me.tenant.name}`);
+          const saved = await setDestination(store, client, connection.id, LOCAL_ADMIN, {
+            entity: 'company',
+            recordType: 'organization',
+            match: 'domain',
+            mode: 'create-update',
+            list: 'Deal Flow',
+            map: [
+              'linkedin_url=LinkedIn URL',
+              'website=Website',
+              'total_funding_usd=Total Funding',
+              'last_funding_date=Last Funding Date',
+              'growth_rank=Growth Rank',
+            ],
+            createMissingFields: true,
+          });
+          if (saved.code !== 'saved')
+            throw new CliError(`demo destination refused: ${saved.problems.join('; ')}`);
+          note(
+            'destination',
+            'companies → organizations, matched by domain, create + update, added to "Deal Flow"',
+          );
+
+          if (!(await getList(store, DEMO_LIST))) {
+            await createList(store, DEMO_LIST, 'companies');
+            await addToList(
+              store,
+              DEMO_LIST,
+              top.results.map((r) => String((r as { domain?: unknown }).domain ?? r.name)),
+            );
+          }
+          for (const attempt of ['push', 're-push'] as const) {
+            const result = await push({
+              store,
+              client,
+              transport,
+              connectionId: connection.id,
+              actor: LOCAL_ADMIN.id,
+              trigger: 'demo',
+              selection: { list: DEMO_LIST },
+            });
+            if (result.code !== 'pushed') {
+              throw new CliError(`demo ${attempt} failed: ${result.message}`);
+            }
+            const o = result.report.outcome;
+            note(
+              attempt,
+              `${o?.created ?? 0} created, ${o?.updated ?? 0} updated, ${o?.unchanged ?? 0} unchanged, ${o?.addedToList ?? 0} added to list, ${o?.failed ?? 0} failed — ${result.report.api.requests} API calls`,
+            );
+          }
 
           const lists = await client.lists.all();
-          const counts: Array<{ id: number; name: string; type: number; entries: number }> = [];
-          for (const list of lists) {
-            let entries = 0;
-            for await (const page of client.listEntries.pages(list.id, { page_size: 500 })) {
-              entries += page.items.length;
-            }
-            counts.push({ id: list.id, name: list.name, type: list.type, entries });
-          }
-          note('lists', counts.map((l) => `${l.name} (${l.entries})`).join(', '));
-
-          const stats = transport.stats();
+          const pulled = await pull(
+            { store, client, connectionId: connection.id, stats: () => transport.stats() },
+            { lists: lists.map((l) => ({ list: l.id })), trigger: 'demo', actor: LOCAL_ADMIN.id },
+          );
           note(
-            'api calls',
-            `${stats.requests} requests, ${stats.throttled} rate-limited, ${stats.retries} retried`,
+            'pull',
+            `${pulled.lists.map((l) => `${l.name} (${l.records})`).join(', ')} — ${pulled.api.requests} API calls`,
+          );
+          const m = pulled.match.counts;
+          const review = await reviewQueue(store, connection.id, { limit: 10_000 });
+          note(
+            'matching',
+            `${m.matched ?? 0} matched, ${m.ambiguous ?? 0} ambiguous, ${m.unmatched ?? 0} unmatched; ${review.length} to review`,
+          );
+
+          const ranked = await crmView(store, connection.id, { sort: 'growth', limit: 5 });
+          note(
+            'my crm',
+            ranked
+              .map(
+                (r) =>
+                  `${r.name}${r.company?.growthRank != null ? ` (growth rank ${Math.round(r.company.growthRank)})` : ''}`,
+              )
+              .join(', '),
+          );
+
+          const runs = await listRuns(store, { limit: 4 });
+          note(
+            'activity',
+            runs.map((r) => `#${r.id} ${r.kind} ${r.status} (${r.apiCalls} calls)`).join(', '),
           );
           output(
             cmd,
-            { ok: true, emulator: emulator.url, lists: counts, apiCalls: stats.requests, steps },
-            () => `demo complete: ${counts.length} Affinity lists read with ${stats.requests} API calls`,
+            {
+              ok: true,
+              emulator: emulator.url,
+              lists: pulled.lists.map((l) => ({
+                id: l.id,
+                name: l.name,
+                type: l.type,
+                entries: l.entries,
+                records: l.records,
+              })),
+              match: m,
+              review: review.length,
+              top: ranked.map((r) => ({ name: r.name, growthRank: r.company?.growthRank ?? null })),
+              steps,
+            },
+            () =>
+              `demo complete: pushed ${DEMO_PUSH_SIZE} companies and pulled ${pulled.lists.length} lists into My CRM`,
           );
         } finally {
           await emulator.close();
