@@ -118,6 +118,8 @@ export async function suspendIndexes(store: Store, table: PgTable, tx: Db): Prom
   );
   for (const r of rows) await store.query(sql.raw(`DROP INDEX ${r.name}`), tx);
   return async () => {
+    // A GIN build sorts its entries in this memory: with the default 64MB it flushes several times.
+    await store.query(sql`SET LOCAL maintenance_work_mem = '256MB'`, tx);
     for (const r of rows) await store.query(sql.raw(r.def), tx);
   };
 }
