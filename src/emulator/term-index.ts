@@ -18,6 +18,9 @@ export class TermIndex {
   /** Merged tokens in ascending order and, at the same index, their postings. */
   private sorted: string[] = [];
   private slots: Posting[] = [];
+  /** Bounds of every id ever added (never narrowed): the span of a bitmap over all ids. */
+  private minId = Number.POSITIVE_INFINITY;
+  private maxId = Number.NEGATIVE_INFINITY;
   /** Tokens added since the last merge, unsorted; their postings are only in `postings`. */
   private pending: string[] = [];
 
@@ -25,6 +28,8 @@ export class TermIndex {
   constructor(private readonly maxPending = 512) {}
 
   add(id: number, tokens: Iterable<string>): void {
+    if (id < this.minId) this.minId = id;
+    if (id > this.maxId) this.maxId = id;
     for (const token of tokens) {
       const cur = this.postings.get(token);
       if (cur === undefined) {
@@ -129,40 +134,46 @@ export class TermIndex {
 
   /**
    * Ids of the tokens starting with `word`, ascending and distinct. Tokens of one prefix are a
-   * contiguous run of the sorted list; their postings are already ascending, so one match is a
-   * copy and several are gathered into a typed array, sorted numerically and de-duplicated (a name
-   * and a domain of one entity often share a prefix). No Set, no comparator callback.
+   * contiguous run of the sorted list and their postings are ascending, so one match is a copy.
+   * Several are merged without a Set or a comparator (a name and a domain of one entity often share
+   * a prefix, so ids repeat): when many tokens match (32 or fewer ids of the index's span per
+   * token, e.g. a short prefix matching thousands of rows) the ids are set in a bitmap over the
+   * span and read back in order; otherwise they are gathered into a typed array, sorted
+   * numerically and de-duplicated.
    */
   private matches(word: string): number[] {
-    const lists: Posting[] = [];
-    let total = 0;
-    const take = (p: Posting | undefined): void => {
-      if (p === undefined) return;
-      lists.push(p);
-      total += typeof p === 'number' ? 1 : p.length;
-    };
     const sorted = this.sorted;
     const from = lowerBound(sorted, word);
     // Every token starting with `word` sorts below `word` + U+FFFF, bar tokens holding U+FFFF
     // right after the prefix, which the walk past the bound still picks up.
     let to = lowerBound(sorted, `${word}\uffff`);
     while (to < sorted.length && (sorted[to] as string).startsWith(word)) to++;
-    for (let i = from; i < to; i++) take(this.slots[i]);
-    for (const token of this.pending) if (token.startsWith(word)) take(this.postings.get(token));
+    const lists = this.slots.slice(from, to);
+    for (const token of this.pending) {
+      if (!token.startsWith(word)) continue;
+      const p = this.postings.get(token);
+      if (p !== undefined) lists.push(p);
+    }
     if (lists.length === 0) return [];
     if (lists.length === 1) {
-      const only = lists[0] as number | number[];
+      const only = lists[0] as Posting;
       return typeof only === 'number' ? [only] : only.slice();
     }
-    // Ids come from one sequence and fit 32 bits; the typed sort of Uint32 is ~2.5x that of Float64.
-    let min = 0;
-    let max = 0;
+    // Dense enough for a bitmap over every id (at most 32 bits per matching token)?
+    const span = this.maxId - this.minId + 1;
+    if (span <= lists.length * 32 && span <= 0x7fffffff && Number.isInteger(this.minId))
+      return bitmapUnion(lists, this.minId, span);
+    let total = 0;
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
     for (const p of lists) {
       const first = typeof p === 'number' ? p : (p[0] as number);
       const last = typeof p === 'number' ? p : (p[p.length - 1] as number);
+      total += typeof p === 'number' ? 1 : p.length;
       if (first < min) min = first;
       if (last > max) max = last;
     }
+    // Ids come from one sequence and fit 32 bits; the typed sort of Uint32 is ~2.5x that of Float64.
     const all = min >= 0 && max <= 0xffffffff ? new Uint32Array(total) : new Float64Array(total);
     let k = 0;
     for (const p of lists) {
@@ -179,6 +190,32 @@ export class TermIndex {
     }
     return out;
   }
+}
+
+/** The distinct ids of `lists` (all within `min` .. `min + span - 1`), ascending, via a bitmap. */
+function bitmapUnion(lists: readonly Posting[], min: number, span: number): number[] {
+  const bits = new Int32Array((span + 31) >>> 5);
+  for (const p of lists) {
+    if (typeof p === 'number') {
+      const o = p - min;
+      bits[o >>> 5] = (bits[o >>> 5] as number) | (1 << (o & 31));
+    } else {
+      for (let j = 0; j < p.length; j++) {
+        const o = (p[j] as number) - min;
+        bits[o >>> 5] = (bits[o >>> 5] as number) | (1 << (o & 31));
+      }
+    }
+  }
+  const out: number[] = [];
+  for (let w = 0; w < bits.length; w++) {
+    let b = bits[w] as number;
+    while (b !== 0) {
+      const low = b & -b;
+      out.push(min + w * 32 + (31 - Math.clz32(low)));
+      b ^= low;
+    }
+  }
+  return out;
 }
 
 /** Ids in both ascending arrays, ascending. */
