@@ -54,7 +54,9 @@ describe('TermIndex against a brute-force model', () => {
       return seed % n;
     };
     const vocabulary = ['al', 'alp', 'alpha', 'alpine', 'b', 'beta', 'bet', 'zz', 'zeta', 'é', 'éco'];
-    const idx = new TermIndex(8); // merges often, so sorted and pending tokens both see every case
+    // Merges often and caches small results, so sorted and pending tokens and cached matches all
+    // see every case.
+    const idx = new TermIndex({ maxPending: 8, cacheMinIds: 3 });
     const model = new Map<number, string[]>();
     for (let step = 0; step < 20000; step++) {
       const op = rand(10);

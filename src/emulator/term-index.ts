@@ -24,13 +24,31 @@ export class TermIndex {
   /** Tokens added since the last merge, unsorted; their postings are only in `postings`. */
   private pending: string[] = [];
 
-  /** `maxPending`: how many new tokens may wait (and be scanned per search) before a merge. */
-  constructor(private readonly maxPending = 512) {}
+  /**
+   * Matches of words matching many ids (short prefixes: thousands of rows, paged 500 at a time),
+   * least recently used first; an add or remove of a token drops the entries of its prefixes.
+   */
+  private readonly cache = new Map<string, readonly number[]>();
+  private cachedIds = 0;
+  private cachedMaxLength = 0;
+  private static readonly CACHE_MAX_IDS = 2_000_000;
+  private readonly maxPending: number;
+  private readonly cacheMinIds: number;
+
+  /**
+   * `maxPending`: how many new tokens may wait (and be scanned per search) before a merge;
+   * `cacheMinIds`: how many ids a word must match for its matches to be cached.
+   */
+  constructor(options: { maxPending?: number; cacheMinIds?: number } = {}) {
+    this.maxPending = options.maxPending ?? 512;
+    this.cacheMinIds = options.cacheMinIds ?? 1024;
+  }
 
   add(id: number, tokens: Iterable<string>): void {
     if (id < this.minId) this.minId = id;
     if (id > this.maxId) this.maxId = id;
     for (const token of tokens) {
+      if (this.cache.size > 0) this.forgetPrefixes(token);
       const cur = this.postings.get(token);
       if (cur === undefined) {
         this.postings.set(token, id);
@@ -48,6 +66,7 @@ export class TermIndex {
 
   remove(id: number, tokens: Iterable<string>): void {
     for (const token of tokens) {
+      if (this.cache.size > 0) this.forgetPrefixes(token);
       const cur = this.postings.get(token);
       if (cur === undefined) continue;
       if (typeof cur === 'number') {
@@ -68,6 +87,41 @@ export class TermIndex {
         if (cur.length === 1) this.setPosting(token, cur[0] as number);
       }
     }
+  }
+
+  /** Drops the cached matches of every prefix of `token` (only prefixes as long as a cached word). */
+  private forgetPrefixes(token: string): void {
+    const n = Math.min(token.length, this.cachedMaxLength);
+    for (let k = 1; k <= n; k++) {
+      const word = token.slice(0, k);
+      const hit = this.cache.get(word);
+      if (hit === undefined) continue;
+      this.cache.delete(word);
+      this.cachedIds -= hit.length;
+    }
+  }
+
+  /** The matches of `word`, from the cache when they are there. */
+  private cachedMatches(word: string): readonly number[] {
+    const hit = this.cache.get(word);
+    if (hit !== undefined) {
+      // Most recently used last.
+      this.cache.delete(word);
+      this.cache.set(word, hit);
+      return hit;
+    }
+    const ids = this.matches(word);
+    if (ids.length >= this.cacheMinIds && ids.length <= TermIndex.CACHE_MAX_IDS) {
+      for (const [oldest, old] of this.cache) {
+        if (this.cachedIds + ids.length <= TermIndex.CACHE_MAX_IDS) break;
+        this.cache.delete(oldest);
+        this.cachedIds -= old.length;
+      }
+      this.cache.set(word, ids);
+      this.cachedIds += ids.length;
+      if (word.length > this.cachedMaxLength) this.cachedMaxLength = word.length;
+    }
+    return ids;
   }
 
   /** Replaces a token's posting by another value (arrays change in place and need no call). */
@@ -117,15 +171,15 @@ export class TermIndex {
 
   /**
    * Ids matching every word of `term`, ascending and distinct; null when the term has no words
-   * (match all). The array is the caller's own: it is never shared with the index.
+   * (match all). The array may be the index's cached one: read it, never change it.
    */
-  search(term: string): number[] | null {
+  search(term: string): readonly number[] | null {
     const words = term.toLowerCase().split(/\s+/).filter(Boolean);
     if (words.length === 0) return null;
     if (this.pending.length > this.maxPending) this.flush();
-    let result: number[] | null = null;
+    let result: readonly number[] | null = null;
     for (const word of words) {
-      const ids = this.matches(word);
+      const ids = this.cachedMatches(word);
       result = result ? intersect(result, ids) : ids;
       if (result.length === 0) break;
     }
