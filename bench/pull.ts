@@ -3,22 +3,18 @@
  * organization list with identity only and with field values, checked against their bounds
  * (⌈n/500⌉ + 5 and n + ⌈n/500⌉ + 5); local ingest and matching throughput; and two lists pulled
  * together versus one after the other under a scaled rate limit with added latency. Figures only.
+ * `BENCH_PULL=identity,ingest,fields,concurrent` picks sections (default: all; `fields` makes
+ * 10,000 calls and takes minutes).
  */
-import { sql } from 'drizzle-orm';
 import type { ListEntry } from '../src/affinity/index.js';
 import { AffinityClient, createTransport, type HttpTransport } from '../src/affinity/index.js';
 import { type RunningEmulator, type Seed, startEmulator } from '../src/emulator/index.js';
 import { importRecords } from '../src/intelligence/index.js';
 import { openTestStore, type TestStore } from '../src/store/testing.js';
+import { startRun } from '../src/sync/activity.js';
 import { connect } from '../src/sync/connections.js';
 import { pull } from '../src/sync/pull/engine.js';
-import {
-  identityOf,
-  refreshPresence,
-  removeUnseenMemberships,
-  upsertMemberships,
-  upsertRecords,
-} from '../src/sync/pull/ingest.js';
+import { identityOf, ingestPage, refreshPresence, removeUnseenMemberships } from '../src/sync/pull/ingest.js';
 import { matchRecords } from '../src/sync/pull/matching.js';
 import { LOCAL_ADMIN } from '../src/sync/roles.js';
 import { SecretBox } from '../src/sync/secret-box.js';
@@ -92,11 +88,12 @@ async function fresh(): Promise<TestStore> {
 }
 
 export async function run(): Promise<void> {
+  const wanted = new Set((process.env.BENCH_PULL ?? 'identity,ingest,fields,concurrent').split(','));
   const emu = await startEmulator({ seed, ratePerMinute: 10_000_000, maxConcurrent: 1_000 });
   const pages = Math.ceil(ORGS / 500);
   try {
     // 1. Identity only.
-    {
+    if (wanted.has('identity')) {
       const t = await fresh();
       try {
         const { connectionId, client, transport } = await connected(t, emu, { ratePerMinute: 10_000_000 });
@@ -119,7 +116,7 @@ export async function run(): Promise<void> {
     }
 
     // 2. Local ingest and matching alone: the pages fetched first, then written as a pull writes them.
-    {
+    if (wanted.has('ingest')) {
       const t = await fresh();
       try {
         const { connectionId, client } = await connected(t, emu, { ratePerMinute: 10_000_000 });
@@ -127,34 +124,35 @@ export async function run(): Promise<void> {
         const batches: ListEntry[][] = [];
         for await (const page of client.listEntries.pages(list?.id ?? 0, { page_size: 500 }))
           batches.push(page.items);
-        const [run] = await t.store.query<{ id: number }>(
-          sql`INSERT INTO sync_runs (kind, trigger, actor) VALUES ('pull', 'cli', 'bench') RETURNING id`,
-        );
-        const runId = run?.id ?? 0;
+        const run = await startRun(t.store, { kind: 'pull', trigger: 'cli', actor: 'bench', connectionId });
+        const step = await run.step('fetch list Big Organizations');
+        const listId = list?.id ?? 0;
+        const target = {
+          connectionId,
+          listId,
+          type: 'organization' as const,
+          runId: run.id,
+          stepId: step.id,
+        };
+        const seen: number[] = [];
         const started = performance.now();
         for (const items of batches) {
-          await upsertRecords(
+          await ingestPage(
             t.store,
-            connectionId,
-            items.map((e) => identityOf(e, 'organization')),
-          );
-          await upsertMemberships(
-            t.store,
-            connectionId,
-            runId,
+            target,
             items.map((e) => ({
-              affinityListId: list?.id ?? 0,
               listEntryId: e.id,
-              affinityType: 'organization' as const,
-              affinityId: e.entity_id,
-              entryCreatedAt: e.created_at,
+              createdAt: e.created_at,
+              identity: identityOf(e, 'organization'),
             })),
           );
+          for (const e of items) seen.push(e.id);
         }
-        await removeUnseenMemberships(t.store, connectionId, list?.id ?? 0, runId);
+        await removeUnseenMemberships(t.store, connectionId, listId, seen);
         await refreshPresence(t.store, connectionId);
         const ingested = performance.now();
-        const m = await matchRecords(t.store, connectionId);
+        const matching = await run.step('matching');
+        const m = await matchRecords(t.store, connectionId, { log: { runId: run.id, stepId: matching.id } });
         const done = performance.now();
         const total = done - started;
         process.stdout.write(
@@ -168,7 +166,7 @@ export async function run(): Promise<void> {
     }
 
     // 3. With field values: one call per record on top.
-    {
+    if (wanted.has('fields')) {
       const t = await fresh();
       try {
         const { connectionId, client, transport } = await connected(t, emu, { ratePerMinute: 10_000_000 });
@@ -191,7 +189,7 @@ export async function run(): Promise<void> {
     }
 
     // 4. Two lists together vs one after the other: 20 requests/s (a scaled window) and 100 ms latency.
-    {
+    if (wanted.has('concurrent')) {
       const rate = 20;
       emu.setConfig({ latencyMs: 100 });
       const timed = async (lists: string[][]): Promise<{ ms: number; calls: number }> => {

@@ -119,7 +119,7 @@ export const crmMemberships = pgTable(
     affinityType: text('affinity_type').notNull(),
     affinityId: bigint('affinity_id', { mode: 'number' }).notNull(),
     entryCreatedAt: ts('entry_created_at'),
-    /** The pull that last saw the entry; entries a complete pull did not see are gone. */
+    /** The pull that first saw the entry; entries a complete walk of the list did not see are gone. */
     lastRunId: bigint('last_run_id', { mode: 'number' }).notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
   },

@@ -3,6 +3,7 @@ import type { AffinityClient, ClientStats, List, Opportunity } from '../../affin
 import type { Store } from '../../store/index.js';
 import {
   type ApiUsage,
+  type RecordOutcome,
   type RecordOutcomeRow,
   type RunRecorder,
   type RunStatus,
@@ -15,17 +16,16 @@ import {
   affinityTypeOf,
   type FieldInfo,
   identityOf,
-  type MembershipRow,
+  ingestPage,
   type RecordFieldValues,
   type RecordIdentity,
   refreshPresence,
   removeUnseenMemberships,
   setOpportunityOrganizations,
-  upsertMemberships,
   upsertRecords,
   writeFieldValues,
 } from './ingest.js';
-import { type MatchReport, type MatchStatus, matchRecords } from './matching.js';
+import { type MatchStatus, matchRecords } from './matching.js';
 
 /**
  * The pull: several Affinity lists fetched concurrently within the connection's one rate budget
@@ -103,6 +103,67 @@ export class PullInputError extends Error {
 
 const RECORD_CHUNK = 1000;
 
+/**
+ * Counts outcomes a statement wrote to the activity log itself (set-based ingest), as if they had
+ * gone through `step.records`.
+ */
+function counted(step: StepRecorder, outcome: RecordOutcome, n: number): void {
+  if (n <= 0) return;
+  step.counts[outcome] = (step.counts[outcome] ?? 0) + n;
+  step.run.count(outcome, n);
+}
+
+/** How many pages of a list may wait to be written before fetching pauses (memory bound). */
+const PREFETCH_PAGES = 16;
+
+/**
+ * Walks an async iterator ahead of its consumer: up to `depth` items are fetched while the
+ * consumer works on earlier ones. The first error is rethrown where the consumer reaches it; a
+ * consumer that stops early stops the walk.
+ */
+export async function* prefetch<T>(source: AsyncIterable<T>, depth = PREFETCH_PAGES): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  const queue: Array<IteratorResult<T> | { error: unknown }> = [];
+  let wake: (() => void) | undefined;
+  let room: (() => void) | undefined;
+  let stopped = false;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const producer = (async () => {
+    try {
+      for (;;) {
+        while (queue.length >= depth && !stopped) await new Promise<void>((r) => (room = r));
+        if (stopped) return;
+        const next = await it.next();
+        queue.push(next);
+        notify();
+        if (next.done) return;
+      }
+    } catch (error) {
+      queue.push({ error });
+      notify();
+    }
+  })();
+  try {
+    for (;;) {
+      if (queue.length === 0) await new Promise<void>((r) => (wake = r));
+      const head = queue.shift() as IteratorResult<T> | { error: unknown };
+      room?.();
+      room = undefined;
+      if ('error' in head) throw head.error;
+      if (head.done) return;
+      yield head.value;
+    }
+  } finally {
+    stopped = true;
+    room?.();
+    await producer;
+    await it.return?.();
+  }
+}
+
 async function recordAll(step: StepRecorder, rows: readonly RecordOutcomeRow[]): Promise<void> {
   for (let k = 0; k < rows.length; k += RECORD_CHUNK) await step.records(rows.slice(k, k + RECORD_CHUNK));
 }
@@ -178,8 +239,8 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
 
     options.onProgress?.({ type: 'matching' });
     const matching = await run.step('matching');
-    const match = await matchRecords(store, connectionId);
-    await recordMatchOutcomes(matching, match);
+    const match = await matchRecords(store, connectionId, { log: { runId: run.id, stepId: matching.id } });
+    for (const [outcome, n] of Object.entries(match.counts)) counted(matching, outcome as RecordOutcome, n);
     await matching.finish();
 
     const api = usageSince(before, deps.stats?.());
@@ -199,29 +260,6 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
     });
     throw err;
   }
-}
-
-async function recordMatchOutcomes(step: StepRecorder, match: MatchReport): Promise<void> {
-  await recordAll(
-    step,
-    match.results.map((c) => {
-      const r = c.result;
-      return {
-        outcome: r.status,
-        affinityType: c.affinityType,
-        affinityId: c.affinityId,
-        entityKind: r.status === 'matched' ? r.kind : null,
-        entityId: r.status === 'matched' ? r.entityId : null,
-        message:
-          r.status === 'matched'
-            ? `matched by ${r.by}`
-            : r.status === 'ambiguous'
-              ? `${r.candidates.length} candidates: ${r.candidates.map((x) => `${x.kind} ${x.id} (${x.by})`).join(', ')}`
-              : null,
-        details: { crmId: c.recordId, name: c.name, previous: c.previous },
-      };
-    }),
-  );
 }
 
 /** What concurrent list pulls of one run share, so nothing is fetched twice. */
@@ -282,49 +320,35 @@ async function pullList(
     updatedRecords: 0,
     fieldValues: { inserted: 0, updated: 0, deleted: 0 },
   };
-  const onList = new Map<number, RecordIdentity>();
+  const onList = new Set<number>();
+  const seen = new Set<number>();
+  const target = { connectionId, listId: list.id, type, runId: run.id, stepId: step.id };
   try {
     options.onProgress?.({ type: 'list', listId: list.id, name: list.name, fetched: 0, done: false });
-    for await (const page of client.listEntries.pages(list.id, { page_size: options.pageSize ?? 500 })) {
+    // Pages are fetched ahead while earlier ones are written, so the rate-limited walk of the list
+    // never waits on the database.
+    const pages = prefetch(client.listEntries.pages(list.id, { page_size: options.pageSize ?? 500 }));
+    for await (const page of pages) {
       options.onProgress?.({ type: 'page', listId: list.id, entries: page.items.length });
-      const identities = page.items.map((e) => identityOf(e, type));
-      const memberships: MembershipRow[] = page.items.map((e) => ({
-        affinityListId: list.id,
-        listEntryId: e.id,
-        affinityType: type,
-        affinityId: e.entity_id,
-        entryCreatedAt: e.created_at,
-      }));
-      const changed = await upsertRecords(store, connectionId, identities);
-      const added = await upsertMemberships(store, connectionId, run.id, memberships);
-      for (const i of identities) onList.set(i.affinityId, i);
-      if (type === 'opportunity') for (const i of identities) shared.opportunityIds.add(i.affinityId);
+      const written = await ingestPage(
+        store,
+        target,
+        page.items.map((e) => ({
+          listEntryId: e.id,
+          createdAt: e.created_at,
+          identity: identityOf(e, type),
+        })),
+      );
+      for (const e of page.items) {
+        seen.add(e.id);
+        onList.add(e.entity_id);
+        if (type === 'opportunity') shared.opportunityIds.add(e.entity_id);
+      }
+      for (const [outcome, n] of Object.entries(written.logged)) counted(step, outcome as RecordOutcome, n);
       report.entries += page.items.length;
-      report.added += added.length;
-      const outcomes: RecordOutcomeRow[] = [];
-      for (const c of changed) {
-        if (c.inserted) report.newRecords++;
-        else report.updatedRecords++;
-        outcomes.push({
-          outcome: c.inserted ? 'fetched' : 'updated',
-          affinityType: c.affinityType,
-          affinityId: c.affinityId,
-          message: c.inserted ? 'new in My CRM' : 'identity changed in Affinity',
-          details: { crmId: c.id, listId: list.id },
-        });
-      }
-      // A new record is added to the list by definition; only existing ones joining it get a row.
-      const fresh = new Set(changed.filter((c) => c.inserted).map((c) => c.affinityId));
-      for (const m of added) {
-        if (fresh.has(m.affinityId)) continue;
-        outcomes.push({
-          outcome: 'added-to-list',
-          affinityType: m.affinityType,
-          affinityId: m.affinityId,
-          details: { listId: list.id, listEntryId: m.listEntryId },
-        });
-      }
-      await recordAll(step, outcomes);
+      report.added += written.added;
+      report.newRecords += written.newRecords;
+      report.updatedRecords += written.updatedRecords;
       options.onProgress?.({
         type: 'list',
         listId: list.id,
@@ -334,7 +358,7 @@ async function pullList(
       });
     }
     // Only a complete walk of the list proves an entry is gone.
-    const removed = await removeUnseenMemberships(store, connectionId, list.id, run.id);
+    const removed = await removeUnseenMemberships(store, connectionId, list.id, seen);
     report.removed = removed.length;
     await recordAll(
       step,
@@ -368,7 +392,7 @@ async function pullList(
   if (withFields) {
     const fstep = await run.step(`field values of ${list.name} (${list.id})`);
     try {
-      report.fieldValues = await pullFieldValues(deps, shared, list, type, [...onList.keys()], options);
+      report.fieldValues = await pullFieldValues(deps, shared, list, type, [...onList], options);
       await fstep.finish();
     } catch (err) {
       await fstep.finish('failed', err instanceof Error ? err.message : String(err));

@@ -155,9 +155,99 @@ export async function upsertRecords(
   }));
 }
 
+/** What one page of list entries did to My CRM. */
+export interface PageIngest {
+  newRecords: number;
+  updatedRecords: number;
+  /** New memberships (entries not seen on the list before), new records' included. */
+  added: number;
+  /** Outcome rows written to the activity log, by outcome. */
+  logged: { fetched: number; updated: number; 'added-to-list': number };
+}
+
 /**
- * Records the entries of a page as seen by `runId` (one statement). Returns the entries that are
- * new memberships.
+ * Ingests one page of list entries in a single statement: the records (inserted, or rewritten
+ * only when their identity changed or they come back to a list), the new memberships, and the
+ * activity-log outcomes of both (`fetched`, `updated`, and `added-to-list` for existing records
+ * joining the list) — the page travelling once, as one JSON parameter, parsed once. Memberships
+ * already known are not touched: a complete walk of the list removes the unseen ones once, with
+ * `removeUnseenMemberships`.
+ */
+export async function ingestPage(
+  store: Store,
+  target: { connectionId: number; listId: number; type: AffinityType; runId: number; stepId: number },
+  entries: ReadonlyArray<{ listEntryId: number; createdAt: string | null; identity: RecordIdentity }>,
+): Promise<PageIngest> {
+  const none = { newRecords: 0, updatedRecords: 0, added: 0 };
+  if (entries.length === 0) return { ...none, logged: { fetched: 0, updated: 0, 'added-to-list': 0 } };
+  const { connectionId, listId, type, runId, stepId } = target;
+  const rows = entries.map((e) => ({
+    le: e.listEntryId,
+    a: e.identity.affinityId,
+    c: e.createdAt,
+    n: e.identity.name,
+    d: e.identity.domains,
+    e: e.identity.emails,
+    dk: e.identity.domainKeys,
+    ek: e.identity.emailKeys,
+  }));
+  // Rows in key order so concurrent pages on PostgreSQL take row locks in the same order.
+  const [out] = await store.query<{ new_records: number; updated_records: number; added: number }>(sql`
+    WITH src AS MATERIALIZED (
+      SELECT * FROM jsonb_to_recordset(${json(rows)})
+        AS t(le bigint, a bigint, c text, n text, d text[], e text[], dk text[], ek text[])
+    ),
+    rec AS (
+      INSERT INTO crm_records (connection_id, affinity_type, affinity_id, name, domains, emails, domain_keys, email_keys, presence)
+      SELECT DISTINCT ON (src.a) ${connectionId}::bigint, ${type}::text, src.a, src.n, src.d, src.e, src.dk, src.ek, 'listed'
+      FROM src ORDER BY src.a
+      ON CONFLICT (connection_id, affinity_type, affinity_id) DO UPDATE SET
+        name = excluded.name, domains = excluded.domains, emails = excluded.emails,
+        domain_keys = excluded.domain_keys, email_keys = excluded.email_keys,
+        presence = 'listed', off_list_since = NULL, updated_at = now()
+      WHERE (crm_records.name, crm_records.domains, crm_records.emails) IS DISTINCT FROM (excluded.name, excluded.domains, excluded.emails)
+        OR crm_records.presence <> 'listed'
+      RETURNING id, affinity_id, (xmax = 0) AS inserted
+    ),
+    mem AS (
+      INSERT INTO crm_memberships (connection_id, affinity_list_id, list_entry_id, affinity_type, affinity_id, entry_created_at, last_run_id)
+      SELECT ${connectionId}::bigint, ${listId}::bigint, src.le, ${type}::text, src.a, src.c::timestamptz, ${runId}::bigint
+      FROM src ORDER BY src.le
+      ON CONFLICT (connection_id, list_entry_id) DO NOTHING
+      RETURNING list_entry_id, affinity_id
+    ),
+    logged AS (
+      INSERT INTO sync_run_records (run_id, step_id, outcome, affinity_type, affinity_id, message, details)
+      SELECT ${runId}::bigint, ${stepId}::bigint, CASE WHEN rec.inserted THEN 'fetched' ELSE 'updated' END, ${type}::text, rec.affinity_id,
+        CASE WHEN rec.inserted THEN 'new in My CRM' ELSE 'identity changed in Affinity' END,
+        jsonb_build_object('crmId', rec.id, 'listId', ${listId}::bigint)
+      FROM rec
+      UNION ALL
+      -- A new record is added to the list by definition; only existing ones joining it get a row.
+      SELECT ${runId}::bigint, ${stepId}::bigint, 'added-to-list', ${type}::text, mem.affinity_id, NULL::text,
+        jsonb_build_object('listId', ${listId}::bigint, 'listEntryId', mem.list_entry_id)
+      FROM mem WHERE NOT EXISTS (SELECT 1 FROM rec WHERE rec.inserted AND rec.affinity_id = mem.affinity_id)
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM rec WHERE inserted)::int AS new_records,
+           (SELECT count(*) FROM rec WHERE NOT inserted)::int AS updated_records,
+           (SELECT count(*) FROM mem)::int AS added,
+           (SELECT count(*) FROM logged)::int AS logged`);
+  const newRecords = out?.new_records ?? 0;
+  const updatedRecords = out?.updated_records ?? 0;
+  const added = out?.added ?? 0;
+  const joined = ((out as { logged?: number } | undefined)?.logged ?? 0) - newRecords - updatedRecords;
+  return {
+    newRecords,
+    updatedRecords,
+    added,
+    logged: { fetched: newRecords, updated: updatedRecords, 'added-to-list': joined },
+  };
+}
+
+/**
+ * Records the new entries of a page, first seen by `runId` (one statement); known entries are not
+ * rewritten. Returns the entries that are new memberships.
  */
 export async function upsertMemberships(
   store: Store,
@@ -175,25 +265,26 @@ export async function upsertMemberships(
       a: e.affinityId,
       c: e.entryCreatedAt,
     }));
-  const out = await store.query<{ list_entry_id: number; inserted: boolean }>(sql`
+  const out = await store.query<{ list_entry_id: number }>(sql`
     INSERT INTO crm_memberships (connection_id, affinity_list_id, list_entry_id, affinity_type, affinity_id, entry_created_at, last_run_id)
     SELECT ${connectionId}, t.l, t.le, t.t, t.a, t.c::timestamptz, ${runId}
     FROM jsonb_to_recordset(${json(rows)}) AS t(l bigint, le bigint, t text, a bigint, c text)
-    ON CONFLICT (connection_id, list_entry_id) DO UPDATE SET last_run_id = excluded.last_run_id
-    RETURNING list_entry_id, (xmax = 0) AS inserted`);
-  const added = new Set(out.filter((r) => r.inserted).map((r) => r.list_entry_id));
+    ON CONFLICT (connection_id, list_entry_id) DO NOTHING
+    RETURNING list_entry_id`);
+  const added = new Set(out.map((r) => r.list_entry_id));
   return entries.filter((e) => added.has(e.listEntryId));
 }
 
 /**
- * Drops the memberships of a list that a complete pull (`runId`) did not see: those entries are
- * gone from the list in Affinity. Returns them.
+ * Drops the memberships of a list that a complete walk of it did not see (`seenEntryIds`, the
+ * list entry ids of every page): those entries are gone from the list in Affinity. One statement
+ * per list. Returns them.
  */
 export async function removeUnseenMemberships(
   store: Store,
   connectionId: number,
   listId: number,
-  runId: number,
+  seenEntryIds: Iterable<number>,
 ): Promise<MembershipRow[]> {
   const out = await store.query<{
     affinity_list_id: number;
@@ -202,7 +293,8 @@ export async function removeUnseenMemberships(
     affinity_id: number;
   }>(sql`
     DELETE FROM crm_memberships
-    WHERE connection_id = ${connectionId} AND affinity_list_id = ${listId} AND last_run_id <> ${runId}
+    WHERE connection_id = ${connectionId} AND affinity_list_id = ${listId}
+      AND NOT (list_entry_id = ANY(${bigintArray(seenEntryIds)}::bigint[]))
     RETURNING affinity_list_id, list_entry_id, affinity_type, affinity_id`);
   return out.map((r) => ({
     affinityListId: r.affinity_list_id,
@@ -211,6 +303,13 @@ export async function removeUnseenMemberships(
     affinityId: r.affinity_id,
     entryCreatedAt: null,
   }));
+}
+
+/** A PostgreSQL array literal of integers: one short text parameter, however many ids. */
+function bigintArray(ids: Iterable<number>): string {
+  let out = '{';
+  for (const id of ids) out += out.length === 1 ? String(id) : `,${id}`;
+  return `${out}}`;
 }
 
 /**

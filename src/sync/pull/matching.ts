@@ -105,7 +105,11 @@ export function decide(
 export async function matchRecords(
   store: Store,
   connectionId: number,
-  options: { recordIds?: readonly number[] } = {},
+  options: {
+    recordIds?: readonly number[];
+    /** Write every record's outcome to this run step, in the statement that writes the states. */
+    log?: { runId: number; stepId: number };
+  } = {},
 ): Promise<MatchReport> {
   const scope =
     options.recordIds === undefined
@@ -151,16 +155,23 @@ export async function matchRecords(
     SELECT u.id, 'investor', i.id, i.name, 'name' FROM unresolved u JOIN intel_investors i ON lower(i.name) = lower(u.name)`),
   );
 
+  // A few records look their emails up in the GIN index; every record of the connection joins
+  // the people's emails by hash instead: one pass over the people rather than an index probe per
+  // email, which also stays fast while the index has a long pending list after a bulk import.
+  const byEmail =
+    options.recordIds === undefined
+      ? sql`SELECT keys.id AS rid, 'person' AS kind, p.id AS eid, p.name, 'email' AS by
+      FROM (SELECT recs.id, k FROM recs, unnest(recs.email_keys) AS k) keys
+      JOIN (SELECT p.id, p.name, e FROM intel_people p, unnest(p.emails) AS e) p ON p.e = keys.k`
+      : sql`SELECT recs.id AS rid, 'person' AS kind, p.id AS eid, p.name, 'email' AS by
+      FROM recs, unnest(recs.email_keys) AS k JOIN intel_people p ON p.emails @> ARRAY[k]`;
   add(
     await store.query<CandidateRow>(sql`
     WITH recs AS (
       SELECT r.id, r.email_keys, r.linkedin_url FROM crm_records r
       WHERE r.connection_id = ${connectionId} AND r.affinity_type = 'person' AND r.review_decision IS NULL ${scope}
     ),
-    em AS (
-      SELECT recs.id AS rid, 'person' AS kind, p.id AS eid, p.name, 'email' AS by
-      FROM recs, unnest(recs.email_keys) AS k JOIN intel_people p ON p.emails @> ARRAY[k]
-    )
+    em AS (${byEmail})
     SELECT DISTINCT rid, kind, eid, name, by FROM em
     UNION ALL
     SELECT recs.id, 'person', p.id, p.name, 'linkedin' FROM recs JOIN intel_people p ON p.linkedin_url = recs.linkedin_url
@@ -241,22 +252,43 @@ export async function matchRecords(
     if (res.status !== 'matched') return res.status === 'ambiguous';
     return b.match_kind !== res.kind || b.match_entity_id !== res.entityId || b.matched_by !== res.by;
   });
-  if (changed.length > 0) {
-    const rows = changed.map((c) => ({
-      id: c.recordId,
-      s: c.result.status,
-      k: c.result.status === 'matched' ? c.result.kind : null,
-      e: c.result.status === 'matched' ? c.result.entityId : null,
-      b: c.result.status === 'matched' ? c.result.by : null,
-      c: c.result.candidates,
-    }));
+  const changedIds = new Set(changed.map((c) => c.recordId));
+  const rows = (options.log ? results : changed).map((c) => ({
+    id: c.recordId,
+    u: changedIds.has(c.recordId),
+    s: c.result.status,
+    k: c.result.status === 'matched' ? c.result.kind : null,
+    e: c.result.status === 'matched' ? c.result.entityId : null,
+    b: c.result.status === 'matched' ? c.result.by : null,
+    c: c.result.candidates,
+    ...(options.log
+      ? { t: c.affinityType, a: c.affinityId, m: outcomeMessage(c.result), p: c.previous, n: c.name }
+      : {}),
+  }));
+  if (rows.length > 0) {
+    // The rows travel once; the states that changed are written and, when logging, every outcome.
+    const log = options.log
+      ? sql`, logged AS (
+          INSERT INTO sync_run_records (run_id, step_id, outcome, entity_kind, entity_id, affinity_type, affinity_id, message, details)
+          SELECT ${options.log.runId}::bigint, ${options.log.stepId}::bigint, t.s, t.k, t.e, t.t, t.a, t.m,
+            jsonb_build_object('crmId', t.id, 'name', t.n, 'previous', t.p)
+          FROM t
+        )`
+      : sql``;
     await store.query(sql`
-      UPDATE crm_records r SET match_status = t.s, match_kind = t.k, match_entity_id = t.e, matched_by = t.b,
-        candidates = t.c, updated_at = now()
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS t(id bigint, s text, k text, e bigint, b text, c jsonb)
-      WHERE r.id = t.id
-        AND (r.match_status, r.match_kind, r.match_entity_id, r.matched_by, r.candidates)
-            IS DISTINCT FROM (t.s, t.k, t.e, t.b, t.c)`);
+      WITH t AS MATERIALIZED (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          AS t(id bigint, u boolean, s text, k text, e bigint, b text, c jsonb, t text, a bigint, m text, p text, n text)
+      ),
+      upd AS (
+        UPDATE crm_records r SET match_status = t.s, match_kind = t.k, match_entity_id = t.e, matched_by = t.b,
+          candidates = t.c, updated_at = now()
+        FROM t
+        WHERE t.u AND r.id = t.id
+          AND (r.match_status, r.match_kind, r.match_entity_id, r.matched_by, r.candidates)
+              IS DISTINCT FROM (t.s, t.k, t.e, t.b, t.c)
+      )${log}
+      SELECT 1`);
   }
   const linksAdded = await recordLinks(store, connectionId);
   const counts: Record<MatchStatus, number> = { matched: 0, ambiguous: 0, unmatched: 0 };
@@ -265,6 +297,14 @@ export async function matchRecords(
     (c) => before.get(c.recordId)?.match_status !== c.result.status,
   ).length;
   return { counts, results, changed: reallyChanged, linksAdded };
+}
+
+/** The activity-log message of a match outcome: how it matched, or the competing candidates. */
+export function outcomeMessage(r: MatchResult): string | null {
+  if (r.status === 'matched') return `matched by ${r.by}`;
+  if (r.status === 'ambiguous')
+    return `${r.candidates.length} candidates: ${r.candidates.map((x) => `${x.kind} ${x.id} (${x.by})`).join(', ')}`;
+  return null;
 }
 
 /**
