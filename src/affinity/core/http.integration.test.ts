@@ -191,16 +191,19 @@ describe('transport over real HTTP', () => {
       { hang: true },
       { json: { ok: true } },
     ]);
-    const { transport } = client(server, { timeoutMs: 150 });
+    // Generous timeout: on a loaded machine the answer to the retried GET must still fit in it.
+    const { transport } = client(server, { timeoutMs: 1000 });
     await expect(transport.request(get)).resolves.toEqual({ ok: true });
     expect(server.requests).toHaveLength(2);
     const err = await transport.request(post).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AffinityConnectionError);
     expect(err).toMatchObject({ timedOut: true, mayHaveLanded: true });
     expect((err as Error).message).toBe(
-      'POST /persons: timed out after 150 ms (the write may have been applied)',
+      'POST /persons: timed out after 1000 ms (the write may have been applied)',
     );
-    expect(server.requests).toHaveLength(3);
+    // The POST was sent once and never again (the server may not even have read it before the abort).
+    expect(transport.stats().requests).toBe(3);
+    expect(server.requests.length).toBeLessThanOrEqual(3);
     expect(transport.stats().networkErrors).toBe(2);
   });
 
