@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
+import { runCli } from '../support/cli.js';
 
-const bin = fileURLToPath(new URL('../../bin/affinity-sync.mjs', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'connect-e2e-'));
 const KEY = 'e2e-secret-api-key-7788';
 let emu: RunningEmulator;
@@ -19,22 +17,10 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Runs the CLI asynchronously (the emulator lives in this process, so it must keep serving). */
-function run(args: string[], stdin = '', env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args, '--data-dir', dataDir, '--base-url', emu.url], {
-      env: { ...process.env, AFFINITY_API_KEY: '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
+function run(args: string[], stdin = '') {
+  return runCli([...args, '--data-dir', dataDir, '--base-url', emu.url], {
+    env: { AFFINITY_API_KEY: '' },
+    stdin,
   });
 }
 

@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, runCli } from '../../../test/support/cli.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
 import { demoWorkspaceFacts } from '../../emulator/seeds/index.js';
 
-const bin = fileURLToPath(new URL('../../../bin/affinity-sync.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'affinity-sync-pull-cli-'));
 const facts = demoWorkspaceFacts();
 let emu: RunningEmulator;
@@ -19,40 +17,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function cli(
-  ...args: string[]
-): Promise<{ code: number | null; stdout: string; stderr: string; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [bin, ...args, '--data-dir', join(dir, 'data'), '--base-url', emu.url, '--json'],
-      {
-        env: {
-          ...process.env,
-          DATABASE_URL: '',
-          AFFINITY_API_KEY: '',
-          AFFINITY_SYNC_SECRET: 'pull cli test master secret',
-        },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      let json: unknown = null;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        // left null: the assertion on it will say so
-      }
-      resolve({ code, stdout, stderr, json });
-    });
+function cli(...args: string[]): Promise<CliResult> {
+  return runCli([...args, '--data-dir', join(dir, 'data'), '--base-url', emu.url, '--json'], {
+    env: {
+      DATABASE_URL: '',
+      AFFINITY_API_KEY: '',
+      AFFINITY_SYNC_SECRET: 'pull cli test master secret',
+    },
   });
 }
 
