@@ -385,8 +385,9 @@ describe('governor over real HTTP (real clock)', () => {
       worst = Math.max(worst, inWindow);
     }
     expect(worst).toBeLessThanOrEqual(rate);
-    // The first window's budget goes out at once; every later request is held back.
-    expect(held).toHaveLength(100 - rate);
+    // At most the first window's budget goes out at once; every later request is held back (on a
+    // loaded machine an early one may be held too, so this is a lower bound).
+    expect(held.length).toBeGreaterThanOrEqual(100 - rate);
     expect(transport.stats().requests).toBe(100);
   });
 
