@@ -285,6 +285,36 @@ describe('push to Affinity', () => {
     expect(emulatorCalls(emu).writes).toBe(0);
   });
 
+  it('stops when the monthly quota is spent, then resumes without duplicates once it resets', async () => {
+    f = await pushFixture(emu);
+    await destination();
+    try {
+      // The account's monthly quota runs out in the middle of the push.
+      const report = await pushAll({
+        hooks: {
+          beforeSend: (_op, n) => {
+            if (n === 3) emu.setConfig({ monthlyLimit: 1 });
+          },
+        },
+      });
+      expect(report.status).toBe('failed');
+      expect(report.stopped?.code).toBe('quota');
+      expect(report.stopped?.reason).toMatch(/monthly Affinity API quota is used up.*run the push again/);
+      expect((await getRun(f.t.store, report.runId))?.run.error).toMatch(/quota/);
+    } finally {
+      emu.setConfig({ monthlyLimit: 'unlimited' });
+    }
+
+    const resumed = await pushAll();
+    expect(resumed.status).toBe('succeeded');
+    const orgs = await organizations();
+    expect(byDomain(orgs, 'brightwave.io')).toHaveLength(1);
+    expect(byDomain(orgs, 'corvid.dev')).toHaveLength(1);
+    emu.resetStats();
+    await pushAll();
+    expect(emulatorCalls(emu).writes).toBe(0);
+  });
+
   it("records a 422 on one record with Affinity's message and goes on with the others", async () => {
     f = await pushFixture(emu);
     await destination();
