@@ -1088,6 +1088,13 @@ export function renderList(core: EmulatorCore, l: ListRow, withFields: boolean):
   return out;
 }
 
+/** `GET /persons/fields` and `GET /organizations/fields`: the global fields of one entity type. */
+export function globalFields(core: EmulatorCore, entityType: 0 | 1): Array<Record<string, unknown>> {
+  return [...tablesOf(core).fields.values()]
+    .filter((f) => f.list_id === null && f.entity_type === entityType)
+    .map((f) => renderField(f));
+}
+
 export function renderFieldValue(core: EmulatorCore, v: FieldValueRow): Record<string, unknown> {
   return {
     id: v.id,

@@ -57,16 +57,17 @@ interface FilterDef {
 
 type ParsedValue = { values: string[]; number?: undefined } | { number: number | string; values?: undefined };
 
-const lowerEq = (col: PgColumn) => (_op: FilterOp, v: ParsedValue) =>
-  sql`lower(${col}) IN (${sql.join(
+/** The filter's values as a comma-separated list of bound parameters. */
+const valueList = (v: ParsedValue): SQL =>
+  sql.join(
     (v.values ?? []).map((x) => sql`${x}`),
     sql`, `,
-  )})`;
+  );
+const lowerEq = (col: PgColumn) => (_op: FilterOp, v: ParsedValue) => sql`lower(${col}) IN (${valueList(v)})`;
+/** Domains are stored normalised, and the parser normalises the values: plain equality. */
+const domainIn = (col: PgColumn) => (_op: FilterOp, v: ParsedValue) => sql`${col} IN (${valueList(v)})`;
 const anyKey = (col: PgColumn) => (_op: FilterOp, v: ParsedValue) =>
-  sql`${col} && ${sql`ARRAY[${sql.join(
-    (v.values ?? []).map((x) => sql`${x}`),
-    sql`, `,
-  )}]::text[]`}`;
+  sql`${col} && ${sql`ARRAY[${valueList(v)}]::text[]`}`;
 const range = (col: PgColumn | SQL) => (op: FilterOp, v: ParsedValue) => {
   const n = v.number;
   return op === '>=' ? sql`${col} >= ${n}` : op === '<=' ? sql`${col} <= ${n}` : sql`${col} = ${n}`;
@@ -96,11 +97,7 @@ const filterDefs: Record<SearchEntity, Record<string, FilterDef>> = {
     },
     domain: {
       kind: 'domain',
-      build: (_o, v) =>
-        sql`${c.domain} IN (${sql.join(
-          (v.values ?? []).map((x) => sql`${x}`),
-          sql`, `,
-        )})`,
+      build: domainIn(c.domain),
       help: 'domain',
     },
     funding: {
@@ -171,11 +168,7 @@ const filterDefs: Record<SearchEntity, Record<string, FilterDef>> = {
     },
     domain: {
       kind: 'domain',
-      build: (_o, v) =>
-        sql`${i.domain} IN (${sql.join(
-          (v.values ?? []).map((x) => sql`${x}`),
-          sql`, `,
-        )})`,
+      build: domainIn(i.domain),
       help: 'domain',
     },
     investments: {

@@ -5,11 +5,11 @@ import {
   createOrganization,
   deleteOrganization,
   entityListEntries,
+  globalFields,
   idsParam,
   index,
   organizationSummariesJson,
   organizationSummary,
-  renderField,
   stringParam,
   updateOrganization,
 } from '../entities.js';
@@ -93,10 +93,7 @@ export const organizationsModule: ResourceModule = {
     {
       method: 'GET',
       path: '/organizations/fields',
-      handler: () =>
-        [...tablesOf(core).fields.values()]
-          .filter((f) => f.list_id === null && f.entity_type === 1)
-          .map((f) => renderField(f)),
+      handler: () => globalFields(core, 1),
     },
     {
       method: 'GET',

@@ -6,11 +6,11 @@ import {
   deletePerson,
   emailsParam,
   entityListEntries,
+  globalFields,
   idsParam,
   index,
   personSummariesJson,
   personSummary,
-  renderField,
   stringParam,
   updatePerson,
 } from '../entities.js';
@@ -99,10 +99,7 @@ export const personsModule: ResourceModule = {
     {
       method: 'GET',
       path: '/persons/fields',
-      handler: () =>
-        [...tablesOf(core).fields.values()]
-          .filter((f) => f.list_id === null && f.entity_type === 0)
-          .map((f) => renderField(f)),
+      handler: () => globalFields(core, 0),
     },
     {
       method: 'GET',
