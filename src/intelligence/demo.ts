@@ -8,7 +8,8 @@ import { sql } from 'drizzle-orm';
 import { type DemoUniverse, demoUniverse, Rng } from '../demo/index.js';
 import type { Store } from '../store/index.js';
 import { recomputeGrowth } from './growth.js';
-import { type ImportReport, importRecords, type SourceRecord } from './import.js';
+import { type ImportReport, importRecords } from './import.js';
+import type { SourceRecord } from './sources.js';
 
 /** Signals run monthly over the twelve months up to this date (fixed, so the dataset never drifts). */
 export const DEMO_SIGNALS_END = '2025-12-01';

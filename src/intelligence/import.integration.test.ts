@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backends, openTestStore, type TestStore } from '../store/testing.js';
-import { type BatchEvent, importFile } from './import.js';
+import { type BatchEvent, type ImportReport, importFile } from './import.js';
+import type { ImportEntity } from './records.js';
+import { ImportFileError } from './sources.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'affinity-sync-import-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -190,5 +192,90 @@ describe.each(backends)('import on %s', (backend) => {
       value: 'zzz.com',
       message: 'no company has this domain',
     });
+  });
+});
+
+describe.each(backends)('import through the worker thread on %s', (backend) => {
+  let a: TestStore;
+  let b: TestStore;
+  beforeEach(async () => {
+    [a, b] = await Promise.all([openTestStore(backend), openTestStore(backend)]);
+  });
+  afterEach(async () => {
+    await Promise.all([a.cleanup(), b.cleanup()]);
+  });
+
+  const snapshot = (t: TestStore, table: string) =>
+    t.store.query(
+      sql.raw(`SELECT to_jsonb(x) - 'id' - 'created_at' - 'updated_at' AS r FROM ${table} x ORDER BY 1`),
+    );
+  const comparable = (r: ImportReport) => ({ ...r, batches: undefined });
+
+  it('reports and writes exactly what an import in this thread does', async () => {
+    // A key repeated in a later batch (the later row wins), errors, several entities and formats.
+    const companies = ['name,domain,headcount,industries,description'];
+    for (let k = 0; k < 5000; k++) {
+      companies.push(`Co ${k},co-${k}.com,${k},Fintech;AI,"line one\nline\ttwo \\ ""quoted"""`);
+    }
+    companies.push('Co 7 again,co-7.com,7000,Climate,later row wins');
+    const files = {
+      companies: file(`w-companies-${backend}.csv`, `${companies.join('\n')}\n`),
+      people: file(
+        `w-people-${backend}.ndjson`,
+        [
+          JSON.stringify({ name: 'Jane Doe', emails: ['jane@co-1.com'], past_companies: ['co-2.com'] }),
+          JSON.stringify({ name: 'Li Wei', linkedin_url: 'linkedin.com/in/liwei' }),
+        ].join('\n'),
+      ),
+      signals: file(
+        `w-signals-${backend}.csv`,
+        'domain,date,headcount\nco-1.com,2024-12-01,10\nco-1.com,2025-12-01,20\nnone.com,2025-12-01,1\n',
+      ),
+    };
+    for (const [entity, path] of Object.entries(files) as Array<[ImportEntity, string]>) {
+      const opts = { batchSize: 700, skipInvalid: true };
+      const viaWorker = await importFile(a.store, entity, path, { ...opts, worker: true });
+      const here = await importFile(b.store, entity, path, { ...opts, worker: false });
+      expect(comparable(viaWorker)).toEqual(comparable(here));
+    }
+    for (const table of ['intel_companies', 'intel_people']) {
+      expect(await snapshot(a, table)).toEqual(await snapshot(b, table));
+    }
+    const [co7] = await a.store.query(
+      sql`SELECT name, headcount FROM intel_companies WHERE domain = 'co-7.com'`,
+    );
+    expect(co7).toEqual({ name: 'Co 7 again', headcount: 7000 });
+    expect(await a.store.query(sql`SELECT count(*)::int AS n FROM intel_company_signals`)).toEqual([
+      { n: 2 },
+    ]);
+  });
+
+  it('reports invalid rows with their place and writes nothing, or the valid rows with --skip-invalid', async () => {
+    const lines = ['name,domain,headcount'];
+    for (let k = 0; k < 3000; k++) lines.push(`Co ${k},co-${k}.com,${k === 2500 ? 'lots' : k}`);
+    lines.push('Broken,bad domain,1', 'Short');
+    const path = file(`w-bad-${backend}.csv`, `${lines.join('\n')}\n`);
+    const report = await importFile(a.store, 'companies', path, { worker: true, batchSize: 500 });
+    expect(report).toMatchObject({ rows: 3002, valid: 2999, invalid: 3, written: false, inserted: 0 });
+    expect(report.errors.map((e) => [e.row, e.line, e.column])).toEqual([
+      [2501, 2502, 'headcount'],
+      [3001, 3002, 'domain'],
+      [3002, 3003, '(row)'],
+    ]);
+    expect(await a.store.query(sql`SELECT 1 FROM intel_companies`)).toHaveLength(0);
+    const skipping = await importFile(a.store, 'companies', path, { worker: true, skipInvalid: true });
+    expect(skipping).toMatchObject({ valid: 2999, invalid: 3, inserted: 2999, written: true });
+  });
+
+  it('fails with the file error itself', async () => {
+    await expect(
+      importFile(a.store, 'companies', file('w-nokey.csv', 'name,country\nAcme,US\n'), { worker: true }),
+    ).rejects.toThrow(new ImportFileError('missing column domain for companies'));
+    await expect(
+      importFile(a.store, 'companies', file('w-broken.csv', 'name,domain\n"Acme,acme.com\n'), {
+        worker: true,
+      }),
+    ).rejects.toThrow(/not a readable CSV file/);
+    expect(await a.store.query(sql`SELECT 1 FROM intel_companies`)).toHaveLength(0);
   });
 });

@@ -1,12 +1,14 @@
-import { createReadStream, statSync } from 'node:fs';
-import { extname } from 'node:path';
-import { createInterface } from 'node:readline';
-import { parse } from 'csv-parse';
+import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { sql } from 'drizzle-orm';
 import {
   bulkUpsert,
   countRowsUpTo,
   type Db,
+  encodingFor,
+  insertNew,
   intelCompanies,
   intelInvestors,
   intelPeople,
@@ -14,27 +16,19 @@ import {
   suspendIndexes,
   type UpsertCounts,
 } from '../store/index.js';
+import { addError, Batcher, type ImportCounters, newCounters, type WriteBatch } from './batcher.js';
 import { recomputeGrowth } from './growth.js';
+import type { ParseJob, WorkerMessage } from './parse-worker.js';
+import type { ImportEntity } from './records.js';
 import {
-  type CompanyRow,
-  canonicalColumn,
-  type ImportEntity,
-  type InvestorRow,
-  type PersonRow,
-  parseRecord,
-  type SignalRow,
-} from './records.js';
-
-export type ImportFormat = 'csv' | 'ndjson';
-
-/** One invalid row: where it is (data row number, file line), which column, what value, why. */
-export interface RowError {
-  row: number;
-  line: number;
-  column: string;
-  value: string | null;
-  message: string;
-}
+  csvRecords,
+  formatOf,
+  ImportFileError,
+  type ImportFormat,
+  ndjsonRecords,
+  type RowError,
+  type SourceRecord,
+} from './sources.js';
 
 export interface ImportProgress {
   rows: number;
@@ -81,47 +75,22 @@ export interface ImportReport {
   growthRecomputed: boolean;
 }
 
-/** The file cannot be imported at all (unreadable, missing columns, broken CSV). */
-export class ImportFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ImportFileError';
-  }
-}
-
-/** A record from a source, with canonical keys, or a structural problem with it. */
-export type SourceRecord =
-  | { row: number; line: number; record: Record<string, unknown> }
-  | { row: number; line: number; problem: RowError };
-
-/** Infers the format from the extension: `.ndjson`/`.jsonl` are NDJSON, everything else CSV. */
-export function formatOf(file: string): ImportFormat {
-  const ext = extname(file).toLowerCase();
-  return ext === '.ndjson' || ext === '.jsonl' || ext === '.json' ? 'ndjson' : 'csv';
-}
-
-const requiredColumns: Record<ImportEntity, string[][]> = {
-  companies: [['domain'], ['name']],
-  people: [
-    ['name', 'first_name', 'last_name'],
-    ['emails', 'linkedin_url'],
-  ],
-  investors: [['domain'], ['name']],
-  signals: [['domain'], ['date'], ['metric', 'headcount', 'web_visits', 'social_followers']],
-};
+/** Files from this size on are read and validated in a worker thread while the main thread writes. */
+export const WORKER_MIN_BYTES = 1 << 20;
 
 /**
  * Imports a CSV or NDJSON file. The file is streamed and written in batches of one statement each,
  * so its size does not matter; every row is validated; the whole import is one transaction, so by
  * default a file with any invalid row writes nothing, while `skipInvalid` writes the valid rows.
  * Rows upsert on their natural key and unchanged rows are not rewritten: importing the same file
- * twice reports everything unchanged the second time.
+ * twice reports everything unchanged the second time. A large file (or `worker: true`) is read and
+ * validated by a worker thread, so parsing runs on another core while the database writes.
  */
 export async function importFile(
   store: Store,
   entity: ImportEntity,
   file: string,
-  options: ImportOptions & { format?: ImportFormat } = {},
+  options: ImportOptions & { format?: ImportFormat; worker?: boolean } = {},
 ): Promise<ImportReport> {
   let totalBytes: number;
   try {
@@ -130,138 +99,19 @@ export async function importFile(
     throw new ImportFileError(`cannot read ${file}: ${(err as Error).message}`);
   }
   const format = options.format ?? formatOf(file);
-  const stream = createReadStream(file);
-  const ignored = new Set<string>();
-  const source =
-    format === 'csv' ? csvRecords(stream, entity, ignored) : ndjsonRecords(stream, entity, ignored);
-  try {
-    return await importRecords(store, entity, source, {
-      ...options,
-      bytes: () => ({ bytesRead: stream.bytesRead, totalBytes }),
-      ignoredColumns: ignored,
-    });
-  } finally {
-    stream.destroy();
-  }
+  const batcherOptions = {
+    batchSize: options.batchSize ?? DEFAULT_BATCH,
+    maxErrors: options.maxErrors ?? DEFAULT_MAX_ERRORS,
+    skipInvalid: options.skipInvalid === true,
+    encoding: encodingFor(store),
+    trackKeys: store.copyFrom !== null,
+  };
+  const useWorker = options.worker ?? totalBytes >= WORKER_MIN_BYTES;
+  const feed = useWorker
+    ? workerFeed({ ...batcherOptions, file, format, entity, ahead: 3 }, totalBytes, options.onProgress)
+    : await fileFeed(entity, file, format, batcherOptions, totalBytes, options.onProgress);
+  return writeFeed(store, entity, feed, options);
 }
-
-async function* csvRecords(
-  stream: NodeJS.ReadableStream,
-  entity: ImportEntity,
-  ignored: Set<string>,
-): AsyncGenerator<SourceRecord> {
-  const parser = stream.pipe(
-    parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true, trim: false }),
-  );
-  let header: Array<string | null> | null = null;
-  let row = 0;
-  try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const cells = item.record;
-      if (header === null) {
-        header = cells.map((h) => {
-          const c = canonicalColumn(entity, h);
-          if (c === null && h.trim() !== '') ignored.add(h.trim());
-          return c;
-        });
-        checkRequired(entity, header);
-        continue;
-      }
-      row++;
-      if (cells.length !== header.length) {
-        yield {
-          row,
-          line: item.info.lines,
-          problem: {
-            row,
-            line: item.info.lines,
-            column: '(row)',
-            value: null,
-            message: `has ${cells.length} fields, the header has ${header.length}`,
-          },
-        };
-        continue;
-      }
-      const record: Record<string, unknown> = {};
-      for (let i = 0; i < header.length; i++) {
-        const key = header[i];
-        if (key) record[key] = cells[i];
-      }
-      yield { row, line: item.info.lines, record };
-    }
-  } catch (err) {
-    if (err instanceof ImportFileError) throw err;
-    throw new ImportFileError(`not a readable CSV file: ${(err as Error).message}`);
-  }
-  if (header === null) throw new ImportFileError('the file is empty: a CSV import needs a header row');
-}
-
-async function* ndjsonRecords(
-  stream: NodeJS.ReadableStream,
-  entity: ImportEntity,
-  ignored: Set<string>,
-): AsyncGenerator<SourceRecord> {
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  let line = 0;
-  let row = 0;
-  const keyMap = new Map<string, string | null>();
-  for await (const text of lines) {
-    line++;
-    if (text.trim() === '') continue;
-    row++;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      const message = `is not JSON: ${(err as Error).message}`;
-      yield { row, line, problem: { row, line, column: '(line)', value: clip(text), message } };
-      continue;
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      yield {
-        row,
-        line,
-        problem: { row, line, column: '(line)', value: clip(text), message: 'is not a JSON object' },
-      };
-      continue;
-    }
-    const record: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      let c = keyMap.get(k);
-      if (c === undefined) {
-        c = canonicalColumn(entity, k);
-        keyMap.set(k, c);
-        if (c === null) ignored.add(k);
-      }
-      if (c) record[c] = v;
-    }
-    yield { row, line, record };
-  }
-}
-
-function checkRequired(entity: ImportEntity, header: Array<string | null>): void {
-  const have = new Set(header.filter((h): h is string => h !== null));
-  const missing = requiredColumns[entity].filter((alts) => !alts.some((a) => have.has(a)));
-  if (missing.length > 0) {
-    throw new ImportFileError(
-      `missing column${missing.length > 1 ? 's' : ''} ${missing.map((alts) => alts.join(' or ')).join(', ')} for ${entity}`,
-    );
-  }
-}
-
-function clip(v: unknown): string | null {
-  if (v === undefined || v === null) return null;
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
-  return s.length > 200 ? `${s.slice(0, 197)}...` : s;
-}
-
-class Rollback extends Error {}
-
-type Pending =
-  | { entity: 'companies'; rows: Map<string, CompanyRow> }
-  | { entity: 'people'; rows: Map<string, PersonRow> }
-  | { entity: 'investors'; rows: Map<string, InvestorRow> }
-  | { entity: 'signals'; rows: Map<string, SignalRow & { row: number; line: number }> };
 
 /**
  * Imports records from any source (files, the demo dataset) with the same validation, batching,
@@ -271,13 +121,208 @@ export async function importRecords(
   store: Store,
   entity: ImportEntity,
   source: AsyncIterable<SourceRecord> | Iterable<SourceRecord>,
-  options: ImportOptions & {
-    bytes?: () => { bytesRead: number; totalBytes: number };
-    ignoredColumns?: Set<string>;
-  } = {},
+  options: ImportOptions = {},
 ): Promise<ImportReport> {
-  const batchSize = options.batchSize ?? 2000;
-  const maxErrors = options.maxErrors ?? 100;
+  const batcher = new Batcher(entity, {
+    batchSize: options.batchSize ?? DEFAULT_BATCH,
+    maxErrors: options.maxErrors ?? DEFAULT_MAX_ERRORS,
+    skipInvalid: options.skipInvalid === true,
+    encoding: encodingFor(store),
+    trackKeys: store.copyFrom !== null,
+  });
+  return writeFeed(
+    store,
+    entity,
+    localFeed(batcher, source, () => ({ bytesRead: 0, totalBytes: 0 }), options.onProgress),
+    options,
+  );
+}
+
+const DEFAULT_BATCH = 2000;
+const DEFAULT_MAX_ERRORS = 100;
+
+/** Validated batches in source order, with the counters of everything read so far. */
+interface Feed {
+  /** The next batch, or null once the source is exhausted. */
+  next(): Promise<{ batch: WriteBatch; progress: ImportProgress } | null>;
+  /** Invalid rows seen so far. */
+  invalid(): number;
+  /** Final counters, once `next` has returned null. */
+  counters(): ImportCounters;
+  ignored(): string[];
+  /** Stops reading (early, on an error); safe to call twice. */
+  close(): void;
+}
+
+/** Validates in this thread, pulling records from `source` as batches are asked for. */
+function localFeed(
+  batcher: Batcher,
+  source: AsyncIterable<SourceRecord> | Iterable<SourceRecord>,
+  bytes: () => { bytesRead: number; totalBytes: number },
+  onProgress: ImportOptions['onProgress'],
+  ignored: Set<string> = new Set(),
+  close: () => void = () => {},
+): Feed {
+  const it = (Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]()) as
+    | AsyncIterator<SourceRecord>
+    | Iterator<SourceRecord>;
+  let done = false;
+  const progress = () => ({ rows: batcher.counters.rows, ...bytes() });
+  return {
+    async next() {
+      while (!done) {
+        const r = await it.next();
+        if (r.done) {
+          done = true;
+          onProgress?.(progress());
+          const last = batcher.finish();
+          return last ? { batch: last, progress: progress() } : null;
+        }
+        const batch = batcher.add(r.value);
+        if (batcher.counters.rows % 1000 === 0) onProgress?.(progress());
+        if (batch) return { batch, progress: progress() };
+      }
+      return null;
+    },
+    invalid: () => batcher.counters.invalid,
+    counters: () => batcher.counters,
+    ignored: () => [...ignored],
+    close,
+  };
+}
+
+async function fileFeed(
+  entity: ImportEntity,
+  file: string,
+  format: ImportFormat,
+  options: ConstructorParameters<typeof Batcher>[1],
+  totalBytes: number,
+  onProgress: ImportOptions['onProgress'],
+): Promise<Feed> {
+  const { createReadStream } = await import('node:fs');
+  const stream = createReadStream(file);
+  const ignored = new Set<string>();
+  const source =
+    format === 'csv' ? csvRecords(stream, entity, ignored) : ndjsonRecords(stream, entity, ignored);
+  return localFeed(
+    new Batcher(entity, options),
+    source,
+    () => ({ bytesRead: stream.bytesRead, totalBytes }),
+    onProgress,
+    ignored,
+    () => stream.destroy(),
+  );
+}
+
+/** Validates in a worker thread (see `parse-worker.ts`), which runs a few batches ahead of the writer. */
+function workerFeed(job: ParseJob, totalBytes: number, onProgress: ImportOptions['onProgress']): Feed {
+  const worker = spawnParseWorker(job);
+  const queue: WorkerMessage[] = [];
+  let waiting: (() => void) | null = null;
+  let failure: Error | null = null;
+  let final: Extract<WorkerMessage, { t: 'done' }> | null = null;
+  let invalid = 0;
+  let closed = false;
+  const wake = () => {
+    waiting?.();
+    waiting = null;
+  };
+  worker.on('message', (m: WorkerMessage) => {
+    if (m.t === 'progress') {
+      invalid = m.invalid;
+      onProgress?.({ rows: m.rows, bytesRead: m.bytesRead, totalBytes });
+      return;
+    }
+    queue.push(m);
+    wake();
+  });
+  worker.on('error', (err) => {
+    failure ??= err;
+    wake();
+  });
+  worker.on('exit', (code) => {
+    if (!final && !closed) failure ??= new Error(`the import worker stopped (exit code ${code})`);
+    wake();
+  });
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    void worker.terminate();
+  };
+  return {
+    async next() {
+      for (;;) {
+        const m = queue.shift();
+        if (m?.t === 'batch') {
+          worker.postMessage({ t: 'ack' });
+          invalid = m.invalid;
+          return { batch: m.batch, progress: { rows: m.rows, bytesRead: m.bytesRead, totalBytes } };
+        }
+        if (m?.t === 'done') {
+          final = m;
+          invalid = m.counters.invalid;
+          onProgress?.({ rows: m.counters.rows, bytesRead: m.bytesRead, totalBytes });
+          close();
+          return null;
+        }
+        if (m?.t === 'fail') {
+          close();
+          if (m.fileError) throw new ImportFileError(m.message);
+          const err = new Error(m.message);
+          if (m.stack) err.stack = m.stack;
+          throw err;
+        }
+        if (failure) {
+          close();
+          throw failure;
+        }
+        await new Promise<void>((r) => (waiting = r));
+      }
+    },
+    invalid: () => invalid,
+    counters: () => {
+      if (!final) throw new Error('the import worker has not finished');
+      return final.counters;
+    },
+    ignored: () => final?.ignored ?? [],
+    close,
+  };
+}
+
+/**
+ * Starts the parse worker: the compiled module when running from `dist/`, the TypeScript source
+ * through tsx in a checkout (the worker does not inherit the parent's loader).
+ */
+function spawnParseWorker(job: ParseJob): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./parse-worker.js', here), { workerData: job });
+  // `require` resolves the CommonJS build of tsx's ESM API; the worker imports its ESM twin.
+  const tsxApi = createRequire(here)
+    .resolve('tsx/esm/api')
+    .replace(/\.cjs$/, '.mjs');
+  const tsx = pathToFileURL(tsxApi).href;
+  const entry = new URL('./parse-worker.ts', here).href;
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { eval: true, workerData: job });
+}
+
+class Rollback extends Error {}
+
+/**
+ * Writes a feed's batches in one transaction, in order, each while the next one is being read and
+ * validated; reports what validation and the writes found. Nothing is written when invalid rows
+ * were found without `skipInvalid`.
+ */
+async function writeFeed(
+  store: Store,
+  entity: ImportEntity,
+  feed: Feed,
+  options: ImportOptions,
+): Promise<ImportReport> {
+  const maxErrors = options.maxErrors ?? DEFAULT_MAX_ERRORS;
+  // Rows found invalid only when written: signals whose domain no company has.
+  const late = newCounters();
+  const writing = () => options.skipInvalid === true || feed.invalid() + late.invalid === 0;
   const report: ImportReport = {
     entity,
     rows: 0,
@@ -294,50 +339,52 @@ export async function importRecords(
     ignoredColumns: [],
     growthRecomputed: false,
   };
-  const addError = (e: RowError) => {
-    if (report.errors.length < maxErrors) report.errors.push(e);
-    else report.errorsTruncated = true;
-  };
-  const writing = () => options.skipInvalid === true || report.invalid === 0;
-  const progress = () => ({ rows: report.rows, ...(options.bytes?.() ?? { bytesRead: 0, totalBytes: 0 }) });
-  const newPending = (): Pending => ({ entity, rows: new Map() }) as Pending;
-  let pending = newPending();
-  // The write of one batch runs while the next one is parsed (PostgreSQL works in its own process);
-  // `inflight` is awaited before the next write, so batches still land in order, one at a time.
-  let inflight: Promise<void> = Promise.resolve();
-  let indexesChecked = false;
   let restoreIndexes: (() => Promise<void>) | null = null;
+  // The table was empty when the import began and only this transaction writes it (PGlite has one
+  // connection): a batch of keys no earlier batch had is appended without conflict checks.
+  let appendFresh = false;
 
-  const write = async (batch: Pending, tx: Db) => {
+  const write = async (batch: WriteBatch, progress: ImportProgress, tx: Db) => {
     let counts: UpsertCounts;
     switch (batch.entity) {
       case 'companies':
-        counts = await bulkUpsert(store, intelCompanies, [...batch.rows.values()], { key: ['domain'], tx });
+        counts =
+          appendFresh && batch.fresh
+            ? await insertNew(store, intelCompanies, batch.encoded, tx)
+            : await bulkUpsert(store, intelCompanies, batch.encoded, { key: ['domain'], tx });
         break;
       case 'people':
-        counts = await bulkUpsert(store, intelPeople, [...batch.rows.values()], { key: ['personKey'], tx });
+        counts =
+          appendFresh && batch.fresh
+            ? await insertNew(store, intelPeople, batch.encoded, tx)
+            : await bulkUpsert(store, intelPeople, batch.encoded, { key: ['personKey'], tx });
         break;
       case 'investors':
-        counts = await bulkUpsert(store, intelInvestors, [...batch.rows.values()], { key: ['domain'], tx });
+        counts =
+          appendFresh && batch.fresh
+            ? await insertNew(store, intelInvestors, batch.encoded, tx)
+            : await bulkUpsert(store, intelInvestors, batch.encoded, { key: ['domain'], tx });
         break;
       case 'signals': {
-        const out = await upsertSignals(store, [...batch.rows.values()], tx);
+        const out = await upsertSignals(store, batch.json, batch.size, tx);
         counts = out.counts;
         const badRows = new Set<number>();
         for (const m of out.missing) {
-          if (!badRows.has(m.row)) {
-            badRows.add(m.row);
-            addError({
+          if (badRows.has(m.row)) continue;
+          badRows.add(m.row);
+          addError(
+            late,
+            {
               row: m.row,
               line: m.line,
               column: 'domain',
               value: m.domain,
               message: 'no company has this domain',
-            });
-          }
+            },
+            maxErrors,
+          );
         }
-        report.invalid += badRows.size;
-        report.valid -= badRows.size;
+        late.invalid += badRows.size;
         break;
       }
     }
@@ -345,103 +392,82 @@ export async function importRecords(
     report.updated += counts.updated;
     report.unchanged += counts.unchanged;
     report.batches++;
-    options.onBatch?.({ ...progress(), batch: report.batches, size: batch.rows.size });
-  };
-
-  const flush = async (tx: Db) => {
-    if (pending.rows.size === 0) return;
-    const batch = pending;
-    pending = newPending();
-    await inflight;
-    if (!writing()) return;
-    if (!indexesChecked) {
-      indexesChecked = true;
-      restoreIndexes = await suspendIndexesForLargeLoad(
-        store,
-        entity,
-        batch.rows.size,
-        options.bytes?.(),
-        tx,
-      );
-    }
-    inflight = write(batch, tx);
-    // Its error is rethrown by the next `await inflight`; until then it must not count as unhandled.
-    inflight.catch(() => {});
+    options.onBatch?.({ ...progress, batch: report.batches, size: batch.size });
   };
 
   const run = async (tx: Db) => {
-    for await (const src of source) {
-      report.rows++;
-      if (report.rows % 1000 === 0) options.onProgress?.(progress());
-      if ('problem' in src) {
-        report.invalid++;
-        addError(src.problem);
-        continue;
-      }
-      const parsed = parseRecord(entity, src.record);
-      if (!parsed.ok) {
-        report.invalid++;
-        for (const p of parsed.problems) {
-          addError({
-            row: src.row,
-            line: src.line,
-            column: p.column,
-            value: clip(p.value),
-            message: p.message,
-          });
+    // The write of one batch runs while the next one is read (PostgreSQL works in its own process,
+    // a worker thread parses for PGlite); batches still land in order, one at a time.
+    let inflight: Promise<void> = Promise.resolve();
+    let first = true;
+    try {
+      for (;;) {
+        const item = await feed.next();
+        await inflight;
+        if (!item) break;
+        if (!writing()) continue;
+        if (first) {
+          first = false;
+          const table = tableOf(entity);
+          appendFresh =
+            table !== null && store.copyFrom !== null && (await countRowsUpTo(store, table, 1, tx)) === 0;
+          restoreIndexes = await suspendIndexesForLargeLoad(
+            store,
+            entity,
+            item.batch.size,
+            item.progress,
+            tx,
+          );
         }
-        continue;
+        inflight = write(item.batch, item.progress, tx);
+        // Its error is rethrown by the next `await inflight`; until then it must not count as unhandled.
+        inflight.catch(() => {});
       }
-      report.valid++;
-      if (!writing()) continue;
-      const before = pending.rows.size;
-      let added = 1;
-      switch (parsed.entity) {
-        case 'companies':
-          (pending.rows as Map<string, CompanyRow>).set(parsed.row.domain, parsed.row);
-          break;
-        case 'people':
-          (pending.rows as Map<string, PersonRow>).set(parsed.row.personKey, parsed.row);
-          break;
-        case 'investors':
-          (pending.rows as Map<string, InvestorRow>).set(parsed.row.domain, parsed.row);
-          break;
-        case 'signals':
-          added = parsed.rows.length;
-          for (const s of parsed.rows) {
-            (pending.rows as Map<string, SignalRow & { row: number; line: number }>).set(
-              `${s.domain}|${s.metric}|${s.observedOn}`,
-              { ...s, row: src.row, line: src.line },
-            );
-          }
-          break;
-      }
-      report.duplicates += added - (pending.rows.size - before);
-      if (pending.rows.size >= batchSize) await flush(tx);
+    } finally {
+      feed.close();
     }
-    await flush(tx);
-    await inflight;
     if (!writing()) throw new Rollback();
     if (restoreIndexes) await restoreIndexes();
   };
 
+  let rolledBack = false;
   try {
     await store.db.transaction(async (tx) => run(tx as unknown as Db));
     report.written = true;
   } catch (err) {
     if (!(err instanceof Rollback)) throw err;
+    rolledBack = true;
+  }
+  const c = feed.counters();
+  report.rows = c.rows;
+  report.valid = c.valid - late.invalid;
+  report.invalid = c.invalid + late.invalid;
+  report.duplicates = c.duplicates;
+  const errors = [...c.errors, ...late.errors].sort((a, b) => a.row - b.row);
+  report.errors = errors.slice(0, maxErrors);
+  report.errorsTruncated = c.errorsTruncated || late.errorsTruncated || errors.length > maxErrors;
+  report.ignoredColumns = feed.ignored();
+  if (rolledBack) {
     report.inserted = 0;
     report.updated = 0;
     report.unchanged = 0;
   }
-  options.onProgress?.(progress());
-  report.ignoredColumns = [...(options.ignoredColumns ?? [])];
   const recompute = options.recomputeGrowth ?? (entity === 'signals' || entity === 'companies');
   if (report.written && recompute && report.inserted + report.updated > 0) {
     await recomputeGrowth(store);
     report.growthRecomputed = true;
   }
   return report;
+}
+
+function tableOf(entity: ImportEntity) {
+  return entity === 'companies'
+    ? intelCompanies
+    : entity === 'people'
+      ? intelPeople
+      : entity === 'investors'
+        ? intelInvestors
+        : null;
 }
 
 /** Below this many rows (estimated from the file size) an import updates the indexes row by row. */
@@ -459,14 +485,7 @@ async function suspendIndexesForLargeLoad(
   bytes: { bytesRead: number; totalBytes: number } | undefined,
   tx: Db,
 ): Promise<(() => Promise<void>) | null> {
-  const table =
-    entity === 'companies'
-      ? intelCompanies
-      : entity === 'people'
-        ? intelPeople
-        : entity === 'investors'
-          ? intelInvestors
-          : null;
+  const table = tableOf(entity);
   if (!table || !bytes || bytes.bytesRead <= 0) return null;
   const estimated = (firstBatchRows * bytes.totalBytes) / bytes.bytesRead;
   if (estimated < LARGE_LOAD_ROWS) return null;
@@ -482,7 +501,8 @@ async function suspendIndexesForLargeLoad(
  */
 async function upsertSignals(
   store: Store,
-  rows: Array<SignalRow & { row: number; line: number }>,
+  json: string,
+  count: number,
   tx: Db,
 ): Promise<{ counts: UpsertCounts; missing: Array<{ row: number; line: number; domain: string }> }> {
   const [out] = await store.query<{
@@ -492,7 +512,7 @@ async function upsertSignals(
   }>(
     sql`
     WITH t AS (
-      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      SELECT * FROM jsonb_to_recordset(${json}::jsonb)
         AS t("row" int, line int, domain text, metric text, "observedOn" date, value float8)
     ),
     j AS (SELECT t.*, c.id AS company_id FROM t LEFT JOIN intel_companies c ON c.domain = t.domain),
@@ -513,7 +533,7 @@ async function upsertSignals(
   const written = out?.written ?? 0;
   const inserted = out?.inserted ?? 0;
   return {
-    counts: { inserted, updated: written - inserted, unchanged: rows.length - missing.length - written },
+    counts: { inserted, updated: written - inserted, unchanged: count - missing.length - written },
     missing,
   };
 }

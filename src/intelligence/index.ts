@@ -12,16 +12,12 @@ export {
 export { growthHorizons, recomputeGrowth } from './growth.js';
 export {
   type BatchEvent,
-  formatOf,
-  ImportFileError,
-  type ImportFormat,
   type ImportOptions,
   type ImportProgress,
   type ImportReport,
   importFile,
   importRecords,
-  type RowError,
-  type SourceRecord,
+  WORKER_MIN_BYTES,
 } from './import.js';
 export {
   addToList,
@@ -92,3 +88,4 @@ export {
   sortOrders,
   tableOf,
 } from './search.js';
+export { formatOf, ImportFileError, type ImportFormat, type RowError, type SourceRecord } from './sources.js';

@@ -6,9 +6,15 @@ export {
   type BulkUpsertOptions,
   bulkUpsert,
   countRowsUpTo,
+  type EncodedRows,
+  encodeRows,
+  encodingFor,
+  insertNew,
+  type RowEncoding,
   suspendIndexes,
   type UpsertCounts,
 } from './bulk.js';
+export { type CopyKind, copyKindOf, encodeCopyRows } from './copy-text.js';
 export { acquireDirLock, DataDirLockedError, type DirLock, LOCK_FILE, type LockHolder } from './lock.js';
 export { applyMigrations, defaultMigrationsFolder } from './migrate.js';
 export { type Db, type OpenStoreOptions, openStore, type Schema, type Store } from './open.js';

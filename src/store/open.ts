@@ -25,6 +25,14 @@ export interface Store {
    * and `date` as a `YYYY-MM-DD` string. Pass `tx` to run inside a transaction.
    */
   query<T = Record<string, unknown>>(q: SQL, tx?: Db): Promise<T[]>;
+  /**
+   * Loads rows in COPY's text format (see `encodeCopyRows`) into `table (columns)`; PGlite only (it
+   * parses them several times faster than JSON), `null` on PostgreSQL. Pass `tx` to run inside a
+   * transaction.
+   */
+  readonly copyFrom:
+    | ((table: string, columns: readonly string[], data: string, tx?: Db) => Promise<void>)
+    | null;
   /** Closes connections and releases the data directory lock. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -89,6 +97,15 @@ async function openPglite(dataDir: string, schemaName: string): Promise<Store> {
     kind: 'pglite',
     schema: schemaName,
     query: (q, tx) => runQuery(tx ?? db, q),
+    copyFrom: async (table, columns, data, tx) => {
+      // Drizzle keeps the PGlite client (or its open transaction) as its session's client.
+      const target = (tx ?? db) as unknown as { session: { client: Pick<PGlite, 'query'> } };
+      await target.session.client.query(
+        `COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM '/dev/blob'`,
+        [],
+        { blob: new Blob([data]) },
+      );
+    },
     close: async () => {
       if (closed) return;
       closed = true;
@@ -148,6 +165,7 @@ async function openPostgres(url: string, schemaName: string, poolSize: number): 
     kind: 'postgres',
     schema: schemaName,
     query: (q, tx) => runQuery(tx ?? db, q),
+    copyFrom: null,
     close: async () => {
       if (closed) return;
       closed = true;
