@@ -4,7 +4,7 @@
  */
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parse } from 'csv-parse';
+import { csvStream } from './csv.js';
 import { canonicalColumn, type ImportEntity } from './records.js';
 
 export type ImportFormat = 'csv' | 'ndjson';
@@ -52,44 +52,33 @@ export async function* csvRecords(
   entity: ImportEntity,
   ignored: Set<string>,
 ): AsyncGenerator<SourceRecord> {
-  const parser = stream.pipe(
-    parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true, trim: false }),
-  );
   let header: Array<string | null> | null = null;
   let row = 0;
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const cells = item.record;
-      if (header === null) {
-        header = cells.map((h) => {
-          const c = canonicalColumn(entity, h);
-          if (c === null && h.trim() !== '') ignored.add(h.trim());
-          return c;
-        });
-        checkRequired(entity, header);
-        continue;
+    for await (const chunk of csvStream(stream as AsyncIterable<Buffer>)) {
+      for (const { cells, line } of chunk) {
+        if (header === null) {
+          header = cells.map((h) => {
+            const c = canonicalColumn(entity, h);
+            if (c === null && h.trim() !== '') ignored.add(h.trim());
+            return c;
+          });
+          checkRequired(entity, header);
+          continue;
+        }
+        row++;
+        if (cells.length !== header.length) {
+          const message = `has ${cells.length} fields, the header has ${header.length}`;
+          yield { row, line, problem: { row, line, column: '(row)', value: null, message } };
+          continue;
+        }
+        const record: Record<string, unknown> = {};
+        for (let i = 0; i < header.length; i++) {
+          const key = header[i];
+          if (key) record[key] = cells[i];
+        }
+        yield { row, line, record };
       }
-      row++;
-      if (cells.length !== header.length) {
-        yield {
-          row,
-          line: item.info.lines,
-          problem: {
-            row,
-            line: item.info.lines,
-            column: '(row)',
-            value: null,
-            message: `has ${cells.length} fields, the header has ${header.length}`,
-          },
-        };
-        continue;
-      }
-      const record: Record<string, unknown> = {};
-      for (let i = 0; i < header.length; i++) {
-        const key = header[i];
-        if (key) record[key] = cells[i];
-      }
-      yield { row, line: item.info.lines, record };
     }
   } catch (err) {
     if (err instanceof ImportFileError) throw err;

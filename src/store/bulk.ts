@@ -151,16 +151,19 @@ export async function bulkUpsert<T extends PgTable>(
       : sql`x.${ident(keyCols[0]?.name ?? 'id')} IS NULL OR (${join(
           valueCols.map(([, c]) => sql`x.${ident(c.name)}`),
         )}) IS DISTINCT FROM (${join(valueCols.map(([n, c]) => (c.notNull && is(c.default, SQL) ? sql`COALESCE(t.${ident(n)}, ${c.default})` : sql`t.${ident(n)}`)))})`;
-  const q = sql`INSERT INTO ${target} (${insertCols})
+  // The counts come back as one row: a row per written record costs PGlite more than the insert.
+  const q = sql`WITH w AS (
+    INSERT INTO ${target} (${insertCols})
     SELECT ${selectCols} FROM ${source}
     LEFT JOIN ${target} x ON ${joinOn}
     WHERE ${changedCond}
     ON CONFLICT (${conflict}) ${onConflict}
-    RETURNING (xmax = 0) AS inserted`;
-  const out = await store.query<{ inserted: boolean }>(q, options.tx);
-  let inserted = 0;
-  for (const r of out) if (r.inserted) inserted++;
-  return { inserted, updated: out.length - inserted, unchanged: count - out.length };
+    RETURNING (xmax = 0) AS inserted)
+    SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*)::int AS written FROM w`;
+  const [out] = await store.query<{ inserted: number; written: number }>(q, options.tx);
+  const inserted = out?.inserted ?? 0;
+  const written = out?.written ?? 0;
+  return { inserted, updated: written - inserted, unchanged: count - written };
 }
 
 /**
