@@ -3,7 +3,7 @@
  * folds repeated natural keys within a batch (the later row wins) and hands back full batches,
  * already encoded for the store. Needs no database, so it runs in a worker thread for large files.
  */
-import { encodeRows, type RowEncoding } from '../store/bulk.js';
+import { encodeRows } from '../store/bulk.js';
 import { intelCompanies, intelInvestors, intelPeople } from '../store/schema/intelligence.js';
 import {
   type CompanyRow,
@@ -45,8 +45,6 @@ export interface BatcherOptions {
   batchSize: number;
   maxErrors: number;
   skipInvalid: boolean;
-  /** How the store wants entity rows (see `encodingFor`). */
-  encoding: RowEncoding;
   /**
    * Remember every key written so far, to mark batches whose keys are all new (`fresh`): into an
    * empty table they can be appended without conflict checks. Costs a set of keys in memory.
@@ -158,23 +156,22 @@ export class Batcher {
     const rows = [...this.pending.values()];
     this.pending = new Map();
     const size = rows.length;
-    const enc = this.options.encoding;
     switch (this.entity) {
       case 'companies':
         return {
           entity: 'companies',
           size,
           fresh,
-          encoded: encodeRows(intelCompanies, rows as CompanyRow[], enc),
+          encoded: encodeRows(intelCompanies, rows as CompanyRow[]),
         };
       case 'people':
-        return { entity: 'people', size, fresh, encoded: encodeRows(intelPeople, rows as PersonRow[], enc) };
+        return { entity: 'people', size, fresh, encoded: encodeRows(intelPeople, rows as PersonRow[]) };
       case 'investors':
         return {
           entity: 'investors',
           size,
           fresh,
-          encoded: encodeRows(intelInvestors, rows as InvestorRow[], enc),
+          encoded: encodeRows(intelInvestors, rows as InvestorRow[]),
         };
       case 'signals':
         return { entity: 'signals', size, json: JSON.stringify(rows) };

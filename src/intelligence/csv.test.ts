@@ -28,7 +28,7 @@ function reference(text: string): CsvRecord[] {
     skip_empty_lines: true,
     relax_column_count: true,
     info: true,
-  }) as Array<{
+  }) as unknown as Array<{
     record: string[];
     info: { lines: number };
   }>;

@@ -3,15 +3,18 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { sql } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import {
+  type BulkUpsertOptions,
   bulkUpsert,
   countRowsUpTo,
   type Db,
-  encodingFor,
+  type EncodedRows,
   insertNew,
   intelCompanies,
   intelInvestors,
   intelPeople,
+  lockIfEmpty,
   type Store,
   suspendIndexes,
   type UpsertCounts,
@@ -103,8 +106,7 @@ export async function importFile(
     batchSize: options.batchSize ?? DEFAULT_BATCH,
     maxErrors: options.maxErrors ?? DEFAULT_MAX_ERRORS,
     skipInvalid: options.skipInvalid === true,
-    encoding: encodingFor(store),
-    trackKeys: store.copyFrom !== null,
+    trackKeys: true,
   };
   const useWorker = options.worker ?? totalBytes >= WORKER_MIN_BYTES;
   const feed = useWorker
@@ -127,8 +129,7 @@ export async function importRecords(
     batchSize: options.batchSize ?? DEFAULT_BATCH,
     maxErrors: options.maxErrors ?? DEFAULT_MAX_ERRORS,
     skipInvalid: options.skipInvalid === true,
-    encoding: encodingFor(store),
-    trackKeys: store.copyFrom !== null,
+    trackKeys: true,
   });
   return writeFeed(
     store,
@@ -340,30 +341,30 @@ async function writeFeed(
     growthRecomputed: false,
   };
   let restoreIndexes: (() => Promise<void>) | null = null;
-  // The table was empty when the import began and only this transaction writes it (PGlite has one
-  // connection): a batch of keys no earlier batch had is appended without conflict checks.
-  let appendFresh = false;
+  // The table was empty when the import began and stays the import's own until it commits: a batch
+  // of keys no earlier batch had is all new, and is appended without conflict checks.
+  let emptyAtStart = false;
+  const upsert = <T extends PgTable>(
+    table: T,
+    key: BulkUpsertOptions<T>['key'],
+    batch: { encoded: EncodedRows; fresh: boolean },
+    tx: Db,
+  ): Promise<UpsertCounts> => {
+    if (emptyAtStart && batch.fresh) return insertNew(store, table, batch.encoded, tx);
+    return bulkUpsert(store, table, batch.encoded, { key, tx });
+  };
 
   const write = async (batch: WriteBatch, progress: ImportProgress, tx: Db) => {
     let counts: UpsertCounts;
     switch (batch.entity) {
       case 'companies':
-        counts =
-          appendFresh && batch.fresh
-            ? await insertNew(store, intelCompanies, batch.encoded, tx)
-            : await bulkUpsert(store, intelCompanies, batch.encoded, { key: ['domain'], tx });
+        counts = await upsert(intelCompanies, ['domain'], batch, tx);
         break;
       case 'people':
-        counts =
-          appendFresh && batch.fresh
-            ? await insertNew(store, intelPeople, batch.encoded, tx)
-            : await bulkUpsert(store, intelPeople, batch.encoded, { key: ['personKey'], tx });
+        counts = await upsert(intelPeople, ['personKey'], batch, tx);
         break;
       case 'investors':
-        counts =
-          appendFresh && batch.fresh
-            ? await insertNew(store, intelInvestors, batch.encoded, tx)
-            : await bulkUpsert(store, intelInvestors, batch.encoded, { key: ['domain'], tx });
+        counts = await upsert(intelInvestors, ['domain'], batch, tx);
         break;
       case 'signals': {
         const out = await upsertSignals(store, batch.json, batch.size, tx);
@@ -409,8 +410,7 @@ async function writeFeed(
         if (first) {
           first = false;
           const table = tableOf(entity);
-          appendFresh =
-            table !== null && store.copyFrom !== null && (await countRowsUpTo(store, table, 1, tx)) === 0;
+          emptyAtStart = table !== null && (await lockIfEmpty(store, table, tx));
           restoreIndexes = await suspendIndexesForLargeLoad(
             store,
             entity,

@@ -18,47 +18,34 @@ export interface BulkUpsertOptions<T extends PgTable> {
   tx?: Db;
 }
 
-/** How a batch travels to the database: COPY's text format (PGlite) or one JSON parameter. */
-export type RowEncoding = 'copy' | 'json';
-
-/** A batch already encoded for one backend (see {@link encodeRows}), e.g. by a worker thread. */
+/** A batch encoded in COPY's text format (see {@link encodeRows}), e.g. by a worker thread. */
 export interface EncodedRows {
-  encoding: RowEncoding;
   /** Property names of the columns written, in the order of the data. */
   columns: string[];
   count: number;
   data: string;
 }
 
-/** The encoding a store loads fastest: COPY where it has it (PGlite), JSON otherwise. */
-export function encodingFor(store: Pick<Store, 'copyFrom'>): RowEncoding {
-  return store.copyFrom ? 'copy' : 'json';
-}
-
 /**
- * Encodes rows (keyed by Drizzle property names) for {@link bulkUpsert}. Pure: it needs the table's
- * definition, not a connection, so batches can be encoded off the main thread.
+ * Encodes rows (keyed by Drizzle property names) for {@link bulkUpsert} and {@link insertNew}. Pure:
+ * it needs the table's definition, not a connection, so batches can be encoded off the main thread.
  */
 export function encodeRows<T extends PgTable>(
   table: T,
   rows: ReadonlyArray<Partial<T['$inferInsert']>>,
-  encoding: RowEncoding,
   columns?: string[],
 ): EncodedRows {
   const names = columns ?? unionOfKeys(rows);
   const all = getTableColumns(table) as Record<string, PgColumn>;
-  if (encoding === 'json')
-    return { encoding, columns: names, count: rows.length, data: JSON.stringify(rows) };
   const kinds = names.map((n) => {
     const c = all[n];
     if (!c) throw new Error(`bulkUpsert: ${getTableName(table)} has no column ${n}`);
     const kind = copyKindOf(c.getSQLType());
-    // A NOT NULL array column with a default (they default to '{}') gets an empty array, as a
-    // missing value gets its default in the JSON form.
+    // A NOT NULL array column with a default (they default to '{}') gets an empty array for a
+    // missing value, as an INSERT would give it its default.
     return kind === 'array' && c.notNull && c.hasDefault ? { key: n, kind, missing: '{}' } : { key: n, kind };
   });
   return {
-    encoding,
     columns: names,
     count: rows.length,
     data: encodeCopyRows(kinds, rows as ReadonlyArray<Record<string, unknown>>),
@@ -66,13 +53,12 @@ export function encodeRows<T extends PgTable>(
 }
 
 /**
- * Inserts or updates a batch of rows in one statement. The rows reach the database in one piece: on
- * PostgreSQL as one JSON parameter that `jsonb_to_recordset` turns into a relation, on PGlite through
- * COPY into a temporary staging table (parsing JSON costs PGlite more than the insert itself). A row
- * whose written columns already hold the same values is left alone (its `updated_at` does not move),
- * which is what makes re-imports idempotent and lets callers report inserted/updated/unchanged.
- * Rows are keyed by Drizzle property names; a key must appear at most once per batch. `rows` may be
- * a batch encoded beforehand by {@link encodeRows} with the store's {@link encodingFor}.
+ * Inserts or updates a batch of rows in one statement. The rows reach the database in one piece,
+ * through COPY into a temporary staging table: both backends parse COPY's text format several times
+ * faster than JSON. A row whose written columns already hold the same values is left alone (its
+ * `updated_at` does not move), which is what makes re-imports idempotent and lets callers report
+ * inserted/updated/unchanged. Rows are keyed by Drizzle property names; a key must appear at most
+ * once per batch. `rows` may be a batch encoded beforehand by {@link encodeRows}.
  */
 export async function bulkUpsert<T extends PgTable>(
   store: Store,
@@ -82,16 +68,12 @@ export async function bulkUpsert<T extends PgTable>(
 ): Promise<UpsertCounts> {
   const count = 'data' in rows ? rows.count : rows.length;
   if (count === 0) return { inserted: 0, updated: 0, unchanged: 0 };
-  const encoding = encodingFor(store);
-  if (encoding === 'copy' && !options.tx) {
+  const tx = options.tx;
+  if (!tx) {
     // The staging table lives until the end of the transaction.
-    return store.db.transaction(async (tx) => bulkUpsert(store, table, rows, { ...options, tx: tx as Db }));
+    return store.db.transaction(async (t) => bulkUpsert(store, table, rows, { ...options, tx: t as Db }));
   }
-  const encoded =
-    'data' in rows ? rows : encodeRows(table, rows, encoding, options.columns ?? unionOfKeys(rows));
-  if (encoded.encoding !== encoding) {
-    throw new Error(`bulkUpsert: rows encoded as ${encoded.encoding}, but this store loads ${encoding}`);
-  }
+  const encoded = 'data' in rows ? rows : encodeRows(table, rows, options.columns ?? unionOfKeys(rows));
   const all = getTableColumns(table) as Record<string, PgColumn>;
   const names = encoded.columns;
   const cols = names.map((n) => {
@@ -110,15 +92,9 @@ export async function bulkUpsert<T extends PgTable>(
   const ident = (s: string) => sql.identifier(s);
   const join = (parts: Array<SQL | ReturnType<typeof sql.identifier>>) => sql.join(parts, sql`, `);
 
-  let source: SQL;
-  if (encoded.encoding === 'copy') {
-    const stage = await stagingTable(store, table, options.tx as Db);
-    await (store.copyFrom as NonNullable<Store['copyFrom']>)(stage, names, encoded.data, options.tx);
-    source = sql`${ident(stage)} AS t`;
-  } else {
-    const recordDef = join(cols.map(([n, c]) => sql`${ident(n)} ${sql.raw(c.getSQLType())}`));
-    source = sql`jsonb_to_recordset(${encoded.data}::jsonb) AS t(${recordDef})`;
-  }
+  const stage = await stagingTable(store, table, tx);
+  await store.copyFrom(stage, names, encoded.data, tx);
+  const source = sql`${ident(stage)} AS t`;
   const insertCols = join(cols.map(([, c]) => ident(c.name)));
   // A row without a NOT NULL column that has a default (arrays default to '{}') gets the default.
   const selectCols = join(
@@ -152,15 +128,14 @@ export async function bulkUpsert<T extends PgTable>(
           valueCols.map(([, c]) => sql`x.${ident(c.name)}`),
         )}) IS DISTINCT FROM (${join(valueCols.map(([n, c]) => (c.notNull && is(c.default, SQL) ? sql`COALESCE(t.${ident(n)}, ${c.default})` : sql`t.${ident(n)}`)))})`;
   // The counts come back as one row: a row per written record costs PGlite more than the insert.
+  const onlyChanged = sql`LEFT JOIN ${target} x ON ${joinOn} WHERE ${changedCond}`;
   const q = sql`WITH w AS (
     INSERT INTO ${target} (${insertCols})
-    SELECT ${selectCols} FROM ${source}
-    LEFT JOIN ${target} x ON ${joinOn}
-    WHERE ${changedCond}
+    SELECT ${selectCols} FROM ${source} ${onlyChanged}
     ON CONFLICT (${conflict}) ${onConflict}
     RETURNING (xmax = 0) AS inserted)
     SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*)::int AS written FROM w`;
-  const [out] = await store.query<{ inserted: number; written: number }>(q, options.tx);
+  const [out] = await store.query<{ inserted: number; written: number }>(q, tx);
   const inserted = out?.inserted ?? 0;
   const written = out?.written ?? 0;
   return { inserted, updated: written - inserted, unchanged: count - written };
@@ -168,9 +143,9 @@ export async function bulkUpsert<T extends PgTable>(
 
 /**
  * Appends a batch with COPY straight into `table`, for rows the caller knows are all new: their keys
- * are absent from the table and from every other batch (e.g. a load into an empty table on PGlite,
- * whose single connection nobody else writes through). Skipping the staging table and the conflict
- * checks makes it the cheapest way in; a key that does exist still fails on the unique index.
+ * are absent from the table and from every other batch, and nobody else can write the table until
+ * the transaction ends (see {@link lockIfEmpty}). Skipping the staging table and the conflict checks
+ * makes it the cheapest way in; a key that does exist still fails on the unique index.
  */
 export async function insertNew<T extends PgTable>(
   store: Store,
@@ -178,8 +153,6 @@ export async function insertNew<T extends PgTable>(
   rows: EncodedRows,
   tx: Db,
 ): Promise<UpsertCounts> {
-  if (!store.copyFrom || rows.encoding !== 'copy')
-    throw new Error('insertNew: needs COPY-encoded rows and PGlite');
   const all = getTableColumns(table) as Record<string, PgColumn>;
   const names = rows.columns.map((n) => {
     const c = all[n];
@@ -247,6 +220,18 @@ export async function suspendIndexes(store: Store, table: PgTable, tx: Db): Prom
     await store.query(sql`SET LOCAL maintenance_work_mem = '256MB'`, tx);
     for (const r of rows) await store.query(sql.raw(r.def), tx);
   };
+}
+
+/**
+ * Whether `table` is empty, and if so keeps it to this transaction: other writers wait until it ends
+ * (readers do not), so every row the transaction appends is known to be new. A table that holds
+ * rows is not locked.
+ */
+export async function lockIfEmpty(store: Store, table: PgTable, tx: Db): Promise<boolean> {
+  if ((await countRowsUpTo(store, table, 1, tx)) > 0) return false;
+  await store.query(sql`LOCK TABLE ${table} IN EXCLUSIVE MODE`, tx);
+  // A row committed between the count and the lock would still show now.
+  return (await countRowsUpTo(store, table, 1, tx)) === 0;
 }
 
 /** How many rows `table` holds, counting no further than `limit` (cheap on a large table). */

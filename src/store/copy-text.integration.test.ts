@@ -4,7 +4,7 @@ import { bulkUpsert, encodeRows, insertNew } from './bulk.js';
 import { encodeCopyRows } from './copy-text.js';
 import type { Db } from './open.js';
 import { intelCompanies } from './schema/index.js';
-import { openTestStore, type TestStore } from './testing.js';
+import { backends, openTestStore, type TestStore } from './testing.js';
 
 // Values that break naive encodings: separators, escapes, quotes, braces, NULL look-alikes, unicode.
 const nasty = [
@@ -23,17 +23,15 @@ const nasty = [
   'ünïcödé ✓ 日本',
 ];
 
-describe('COPY text encoding (PGlite)', () => {
+describe.each(backends)('COPY text encoding on %s', (backend) => {
   let t: TestStore;
   afterEach(async () => {
     await t?.cleanup();
   });
 
   it('round-trips text, arrays, numbers, dates, JSON and NULLs exactly', async () => {
-    t = await openTestStore('pglite');
+    t = await openTestStore(backend);
     const { store } = t;
-    const copyFrom = store.copyFrom;
-    expect(copyFrom).not.toBeNull();
     await store.query(
       sql`CREATE TABLE rt (n int, s text, a text[], i bigint, f float8, d date, j jsonb, b boolean)`,
     );
@@ -61,22 +59,18 @@ describe('COPY text encoding (PGlite)', () => {
       ],
       rows,
     );
-    await copyFrom?.('rt', ['n', 's', 'a', 'i', 'f', 'd', 'j', 'b'], data);
+    await store.copyFrom('rt', ['n', 's', 'a', 'i', 'f', 'd', 'j', 'b'], data);
     const back = await store.query<Record<string, unknown>>(sql`SELECT * FROM rt ORDER BY n`);
     expect(back).toEqual(rows);
   });
 
   it('writes a NOT NULL array column missing from a row as its empty default', async () => {
-    t = await openTestStore('pglite');
+    t = await openTestStore(backend);
     const { store } = t;
-    const encoded = encodeRows(
-      intelCompanies,
-      [
-        { domain: 'acme.com', name: 'Acme', searchText: 'acme', tags: ['b2b'] },
-        { domain: 'globex.io', name: 'Globex', searchText: 'globex' },
-      ],
-      'copy',
-    );
+    const encoded = encodeRows(intelCompanies, [
+      { domain: 'acme.com', name: 'Acme', searchText: 'acme', tags: ['b2b'] },
+      { domain: 'globex.io', name: 'Globex', searchText: 'globex' },
+    ]);
     await store.db.transaction(async (tx) => {
       expect(await insertNew(store, intelCompanies, encoded, tx as unknown as Db)).toEqual({
         inserted: 2,
@@ -99,7 +93,7 @@ describe('COPY text encoding (PGlite)', () => {
   });
 
   it('upserts rows staged through COPY, outside and inside a transaction alike', async () => {
-    t = await openTestStore('pglite');
+    t = await openTestStore(backend);
     const { store } = t;
     const key = { key: ['domain' as const] };
     const row = (domain: string, description: string) => ({

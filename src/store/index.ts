@@ -8,9 +8,8 @@ export {
   countRowsUpTo,
   type EncodedRows,
   encodeRows,
-  encodingFor,
   insertNew,
-  type RowEncoding,
+  lockIfEmpty,
   suspendIndexes,
   type UpsertCounts,
 } from './bulk.js';

@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { SQL } from 'drizzle-orm';
@@ -6,6 +8,7 @@ import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 import { acquireDirLock, type DirLock } from './lock.js';
 import { applyMigrations, assertSchemaName, quoteIdent } from './migrate.js';
 import * as schema from './schema/index.js';
@@ -26,13 +29,10 @@ export interface Store {
    */
   query<T = Record<string, unknown>>(q: SQL, tx?: Db): Promise<T[]>;
   /**
-   * Loads rows in COPY's text format (see `encodeCopyRows`) into `table (columns)`; PGlite only (it
-   * parses them several times faster than JSON), `null` on PostgreSQL. Pass `tx` to run inside a
-   * transaction.
+   * Loads rows in COPY's text format (see `encodeCopyRows`) into `table (columns)`: the fastest way
+   * in on both backends. Pass `tx` to run inside a transaction.
    */
-  readonly copyFrom:
-    | ((table: string, columns: readonly string[], data: string, tx?: Db) => Promise<void>)
-    | null;
+  copyFrom(table: string, columns: readonly string[], data: string, tx?: Db): Promise<void>;
   /** Closes connections and releases the data directory lock. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -165,7 +165,19 @@ async function openPostgres(url: string, schemaName: string, poolSize: number): 
     kind: 'postgres',
     schema: schemaName,
     query: (q, tx) => runQuery(tx ?? db, q),
-    copyFrom: null,
+    copyFrom: async (table, columns, data, tx) => {
+      const text = `COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`;
+      const run = (client: pg.PoolClient) =>
+        pipeline(Readable.from([data]), client.query(copyFromStdin(text)));
+      // Drizzle keeps the transaction's pool client as its session's client.
+      if (tx) return run((tx as unknown as { session: { client: pg.PoolClient } }).session.client);
+      const client = await pool.connect();
+      try {
+        await run(client);
+      } finally {
+        client.release();
+      }
+    },
     close: async () => {
       if (closed) return;
       closed = true;
