@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backends, openTestStore, type TestStore } from '../store/testing.js';
 import { getRun, listRuns, markInterruptedRuns, startRun } from './activity.js';
@@ -66,6 +67,47 @@ describe.each(backends)('activity log on %s', (backend) => {
 
     const failedOnly = await getRun(t.store, run.id, { outcome: 'failed' });
     expect(failedOnly?.steps.flatMap((s) => s.records.map((r) => r.entityId))).toEqual([3]);
+  });
+
+  it('stores a batch of outcomes as one row and lists it record by record, in order', async () => {
+    t = await openTestStore(backend);
+    const run = await startRun(t.store, { kind: 'pull', trigger: 'cli', actor: 'local-admin' });
+    const step = await run.step('fetch list Deal Flow (7)');
+    await step.records([
+      { outcome: 'removed', affinityType: 'organization', affinityId: 1, message: 'first' },
+    ]);
+    await step.batch(
+      'fetched',
+      [
+        { affinityId: 10, details: { crmId: 100 } },
+        { affinityId: 11, details: { crmId: 101 }, message: 'its own message' },
+        { affinityId: 12, affinityType: 'person', details: { crmId: 102 } },
+      ],
+      { affinityType: 'organization', message: 'new in My CRM', details: { listId: 7 } },
+    );
+    await step.records([{ outcome: 'removed', affinityType: 'organization', affinityId: 2 }]);
+    await step.finish();
+    expect(step.counts).toEqual({ removed: 2, fetched: 3 });
+    expect(run.counts).toEqual({ removed: 2, fetched: 3 });
+    const [stored] = await t.store.query<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM sync_run_records WHERE run_id = ${run.id}`,
+    );
+    expect(stored?.n).toBe(3);
+
+    const records = (await getRun(t.store, run.id))?.steps[0]?.records ?? [];
+    expect(records.map((r) => [r.outcome, r.affinityType, r.affinityId, r.message])).toEqual([
+      ['removed', 'organization', 1, 'first'],
+      ['fetched', 'organization', 10, 'new in My CRM'],
+      ['fetched', 'organization', 11, 'its own message'],
+      ['fetched', 'person', 12, 'new in My CRM'],
+      ['removed', 'organization', 2, null],
+    ]);
+    expect(records[2]).toMatchObject({ runId: run.id, details: { listId: 7, crmId: 101 }, entityKind: null });
+    expect(records[4]?.details).toEqual({});
+
+    const fetched = (await getRun(t.store, run.id, { outcome: 'fetched', recordLimit: 2 }))?.steps[0]
+      ?.records;
+    expect(fetched?.map((r) => r.affinityId)).toEqual([10, 11]);
   });
 
   it('lists runs newest first, filters by kind, and marks abandoned runs interrupted', async () => {

@@ -48,6 +48,40 @@ function bump(counts: Counts, key: string, by = 1): void {
   counts[key] = (counts[key] ?? 0) + by;
 }
 
+/**
+ * One record's outcome inside a batch row: what is not given (or null) is the batch row's;
+ * `details` are merged over the row's.
+ */
+export interface OutcomeItem {
+  entityKind?: string | null;
+  entityId?: number | null;
+  affinityType?: string | null;
+  affinityId?: number | null;
+  message?: string | null;
+  details?: Record<string, unknown>;
+}
+
+const ITEM_FIELDS = ['entityKind', 'entityId', 'affinityType', 'affinityId', 'message'] as const;
+
+/**
+ * The stored form of a batch's items (`sync_run_records.items`): columns rather than one object
+ * per record, which PostgreSQL builds several times faster from a set — `{"count": n, "<field>":
+ * [n values], "details": {"<key>": [n values]}}`, fields as in {@link OutcomeItem}, only the
+ * columns some item has. Set-based statements build the same shape with `array_agg`.
+ */
+export function packOutcomeItems(items: readonly OutcomeItem[]): Record<string, unknown> {
+  const packed: Record<string, unknown> = { count: items.length };
+  for (const field of ITEM_FIELDS)
+    if (items.some((i) => i[field] != null)) packed[field] = items.map((i) => i[field] ?? null);
+  const keys = new Set(items.flatMap((i) => Object.keys(i.details ?? {})));
+  if (keys.size > 0) {
+    const details: Record<string, unknown[]> = {};
+    for (const k of keys) details[k] = items.map((i) => i.details?.[k] ?? null);
+    packed.details = details;
+  }
+  return packed;
+}
+
 /** Records the outcomes of one step; outcomes are written in batches, one statement each. */
 export class StepRecorder {
   readonly counts: Counts = {};
@@ -76,10 +110,40 @@ export class StepRecorder {
         details: r.details ?? {},
       })),
     );
-    for (const r of rows) {
-      bump(this.counts, r.outcome);
-      this.run.count(r.outcome);
-    }
+    for (const r of rows) this.tally(r.outcome, 1);
+  }
+
+  /**
+   * Appends many outcomes of one kind as a single row (a batch): what the items share — the
+   * outcome, and `shared` fields such as the Affinity type, a message or common details — is
+   * stored once. `getRun` lists them as separate records, in order.
+   */
+  async batch(
+    outcome: RecordOutcome,
+    items: readonly OutcomeItem[],
+    shared: OutcomeItem = {},
+  ): Promise<void> {
+    if (items.length === 0) return;
+    await this.store.db.insert(syncRunRecords).values({
+      runId: this.run.id,
+      stepId: this.id,
+      outcome,
+      entityKind: shared.entityKind ?? null,
+      entityId: shared.entityId ?? null,
+      affinityType: shared.affinityType ?? null,
+      affinityId: shared.affinityId ?? null,
+      message: shared.message ?? null,
+      details: shared.details ?? {},
+      items: packOutcomeItems(items),
+    });
+    this.tally(outcome, items.length);
+  }
+
+  /** Counts outcomes written by a statement of the caller's own (set-based ingest and matching). */
+  tally(outcome: string, n: number): void {
+    if (n <= 0) return;
+    bump(this.counts, outcome, n);
+    this.run.count(outcome, n);
   }
 
   /** Closes the step; its status defaults to failed when any record failed. */
@@ -168,7 +232,8 @@ export async function startRun(store: Store, options: StartRunOptions): Promise<
 
 export type RunRow = typeof syncRuns.$inferSelect;
 export type StepRow = typeof syncRunSteps.$inferSelect;
-export type RecordRow = typeof syncRunRecords.$inferSelect;
+/** One record's outcome, as stored or as expanded from a batch row (which then lends it its id). */
+export type RecordRow = Omit<typeof syncRunRecords.$inferSelect, 'items'>;
 
 /** The most recent runs, newest first. */
 export async function listRuns(
@@ -203,15 +268,47 @@ export async function getRun(
     .orderBy(asc(syncRunSteps.position));
   const detailed = [];
   for (const step of steps) {
-    const where = options.outcome
-      ? and(eq(syncRunRecords.stepId, step.id), eq(syncRunRecords.outcome, options.outcome))
-      : eq(syncRunRecords.stepId, step.id);
-    const records = await store.db
-      .select()
-      .from(syncRunRecords)
-      .where(where)
-      .orderBy(asc(syncRunRecords.id))
-      .limit(options.recordLimit ?? 1000);
+    const outcome = options.outcome ? sql`AND r.outcome = ${options.outcome}` : sql``;
+    // Batch rows are expanded in place, item by item; a single row stands for itself.
+    const rows = await store.query<{
+      id: number;
+      run_id: number;
+      step_id: number | null;
+      entity_kind: string | null;
+      entity_id: number | null;
+      affinity_type: string | null;
+      affinity_id: number | null;
+      outcome: string;
+      message: string | null;
+      details: Record<string, unknown>;
+      created_at: string;
+    }>(sql`
+      SELECT r.id, r.run_id, r.step_id, r.outcome,
+        COALESCE(r.items->'entityKind'->>i.n, r.entity_kind) AS entity_kind,
+        COALESCE((r.items->'entityId'->>i.n)::bigint, r.entity_id) AS entity_id,
+        COALESCE(r.items->'affinityType'->>i.n, r.affinity_type) AS affinity_type,
+        COALESCE((r.items->'affinityId'->>i.n)::bigint, r.affinity_id) AS affinity_id,
+        COALESCE(r.items->'message'->>i.n, r.message) AS message,
+        r.details || COALESCE((SELECT jsonb_object_agg(d.key, d.value->i.n) FROM jsonb_each(r.items->'details') AS d), '{}'::jsonb) AS details,
+        r.created_at::text AS created_at
+      FROM sync_run_records r
+      LEFT JOIN LATERAL generate_series(0, (r.items->>'count')::int - 1) AS i(n) ON true
+      WHERE r.step_id = ${step.id} ${outcome}
+      ORDER BY r.id, i.n
+      LIMIT ${options.recordLimit ?? 1000}`);
+    const records: RecordRow[] = rows.map((r) => ({
+      id: r.id,
+      runId: r.run_id,
+      stepId: r.step_id,
+      entityKind: r.entity_kind,
+      entityId: r.entity_id,
+      affinityType: r.affinity_type,
+      affinityId: r.affinity_id,
+      outcome: r.outcome,
+      message: r.message,
+      details: r.details,
+      createdAt: r.created_at,
+    }));
     detailed.push({ ...step, records });
   }
   return { run, steps: detailed };

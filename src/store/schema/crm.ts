@@ -11,6 +11,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -24,6 +25,13 @@ const connectionId = () =>
   bigint('connection_id', { mode: 'number' })
     .notNull()
     .references(() => syncConnections.id, { onDelete: 'cascade' });
+/**
+ * The connection of a high-volume pull table (records, memberships): no foreign key, whose check
+ * per inserted row costs as much as the row itself on PGlite. Only the pull writes these rows, for
+ * a connection it holds; deleting the connection still removes them, by the trigger
+ * `sync_connections_forget` (migration 0005).
+ */
+const ownedConnectionId = () => bigint('connection_id', { mode: 'number' }).notNull();
 
 /** An Affinity list a connection pulls when `pull` is given no list. */
 export const crmPullSources = pgTable(
@@ -66,7 +74,7 @@ export const crmRecords = pgTable(
   'crm_records',
   {
     id: id(),
-    connectionId: connectionId(),
+    connectionId: ownedConnectionId(),
     /** `organization` | `person` | `opportunity`. */
     affinityType: text('affinity_type').notNull(),
     affinityId: bigint('affinity_id', { mode: 'number' }).notNull(),
@@ -101,19 +109,17 @@ export const crmRecords = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex('crm_records_affinity_key').on(t.connectionId, t.affinityType, t.affinityId),
-    index('crm_records_match_idx').on(t.connectionId, t.matchStatus),
-    index('crm_records_entity_idx').on(t.matchKind, t.matchEntityId),
-  ],
+  (t) => [uniqueIndex('crm_records_affinity_key').on(t.connectionId, t.affinityType, t.affinityId)],
 );
 
-/** One list entry: a record's membership of an Affinity list (an entity may be on a list twice). */
+/**
+ * One list entry: a record's membership of an Affinity list (an entity may be on a list twice).
+ * Keyed by list and entry (entry ids are unique in Affinity), which also serves a list's walk.
+ */
 export const crmMemberships = pgTable(
   'crm_memberships',
   {
-    id: id(),
-    connectionId: connectionId(),
+    connectionId: ownedConnectionId(),
     affinityListId: bigint('affinity_list_id', { mode: 'number' }).notNull(),
     listEntryId: bigint('list_entry_id', { mode: 'number' }).notNull(),
     affinityType: text('affinity_type').notNull(),
@@ -124,9 +130,8 @@ export const crmMemberships = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('crm_memberships_entry_key').on(t.connectionId, t.listEntryId),
+    primaryKey({ name: 'crm_memberships_pkey', columns: [t.connectionId, t.affinityListId, t.listEntryId] }),
     index('crm_memberships_record_idx').on(t.connectionId, t.affinityType, t.affinityId),
-    index('crm_memberships_list_idx').on(t.connectionId, t.affinityListId, t.lastRunId),
   ],
 );
 

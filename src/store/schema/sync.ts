@@ -52,9 +52,12 @@ export const syncLinks = pgTable(
   'sync_links',
   {
     id: id(),
-    connectionId: bigint('connection_id', { mode: 'number' })
-      .notNull()
-      .references(() => syncConnections.id, { onDelete: 'cascade' }),
+    /**
+     * No foreign key: a pull records thousands of links at once and the check per row costs as
+     * much as the row on PGlite. Deleting the connection removes them, by the trigger
+     * `sync_connections_forget` (migration 0005).
+     */
+    connectionId: bigint('connection_id', { mode: 'number' }).notNull(),
     /** `company` | `person` | `investor`. */
     entityKind: text('entity_kind').notNull(),
     entityId: bigint('entity_id', { mode: 'number' }).notNull(),
@@ -141,6 +144,13 @@ export const syncRunRecords = pgTable(
     outcome: text('outcome').notNull(),
     message: text('message'),
     details: jsonb('details').notNull().default(sql`'{}'::jsonb`),
+    /**
+     * A batch of outcomes stored as one row (a page of a pull: hundreds of records), sharing this
+     * row's run, step and outcome, packed by column: `{"count": n, "affinityId": [n values], …,
+     * "details": {"crmId": [n values], …}}` (see `packOutcomeItems`); a missing or null value is
+     * the row's, details are merged over the row's. Null for a row that is one record's outcome.
+     */
+    items: jsonb('items'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [

@@ -3,8 +3,6 @@ import type { AffinityClient, ClientStats, List, Opportunity } from '../../affin
 import type { Store } from '../../store/index.js';
 import {
   type ApiUsage,
-  type RecordOutcome,
-  type RecordOutcomeRow,
   type RunRecorder,
   type RunStatus,
   type RunTrigger,
@@ -14,13 +12,13 @@ import {
 import {
   type AffinityType,
   affinityTypeOf,
+  endListWalk,
   type FieldInfo,
   identityOf,
   ingestPage,
+  listPulledBefore,
   type RecordFieldValues,
   type RecordIdentity,
-  refreshPresence,
-  removeUnseenMemberships,
   setOpportunityOrganizations,
   upsertRecords,
   writeFieldValues,
@@ -101,18 +99,6 @@ export class PullInputError extends Error {
   }
 }
 
-const RECORD_CHUNK = 1000;
-
-/**
- * Counts outcomes a statement wrote to the activity log itself (set-based ingest), as if they had
- * gone through `step.records`.
- */
-function counted(step: StepRecorder, outcome: RecordOutcome, n: number): void {
-  if (n <= 0) return;
-  step.counts[outcome] = (step.counts[outcome] ?? 0) + n;
-  step.run.count(outcome, n);
-}
-
 /** How many pages of a list may wait to be written before fetching pauses (memory bound). */
 const PREFETCH_PAGES = 16;
 
@@ -164,10 +150,6 @@ export async function* prefetch<T>(source: AsyncIterable<T>, depth = PREFETCH_PA
   }
 }
 
-async function recordAll(step: StepRecorder, rows: readonly RecordOutcomeRow[]): Promise<void> {
-  for (let k = 0; k < rows.length; k += RECORD_CHUNK) await step.records(rows.slice(k, k + RECORD_CHUNK));
-}
-
 function usageSince(before: ClientStats | undefined, after: ClientStats | undefined): ApiUsage {
   if (!before || !after) return { requests: 0, throttled: 0, retries: 0 };
   return {
@@ -214,33 +196,37 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
   });
   try {
     const targets = resolveLists(await client.lists.all(), options.lists);
-    const shared = new PullShared(client);
-    const reports = await Promise.all(
-      targets.map((t) => pullList(deps, run, shared, t.list, t.withFields, options)),
+    // Every list's step first, then the one that records what left every list, so the log reads
+    // in that order whichever list finishes first.
+    const steps: StepRecorder[] = [];
+    for (const t of targets) steps.push(await run.step(`fetch list ${t.list.name} (${t.list.id})`));
+    const presence = await run.step('presence');
+    const shared = new PullShared(client, presence);
+    // Every list runs to its end (or its failure) before the run moves on or fails.
+    const settled = await Promise.allSettled(
+      targets.map((t, k) =>
+        pullList(deps, run, shared, steps[k] as StepRecorder, t.list, t.withFields, options),
+      ),
     );
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) {
+      await presence.finish('skipped');
+      throw failed.reason;
+    }
+    const reports = settled.map((r) => (r as PromiseFulfilledResult<PullListReport>).value);
+    await presence.finish();
 
     const relate = await run.step('organizations of opportunities');
     await resolveOpportunityOrganizations(deps, shared, relate);
     await relate.finish();
 
-    const presence = await run.step('presence');
-    const left = await refreshPresence(store, connectionId);
-    await recordAll(
-      presence,
-      left.map((r) => ({
-        outcome: 'removed',
-        affinityType: r.affinityType,
-        affinityId: r.affinityId,
-        message: 'no longer on any pulled list (kept, marked off-list)',
-        details: { crmId: r.id, name: r.name },
-      })),
-    );
-    await presence.finish();
-
     options.onProgress?.({ type: 'matching' });
     const matching = await run.step('matching');
-    const match = await matchRecords(store, connectionId, { log: { runId: run.id, stepId: matching.id } });
-    for (const [outcome, n] of Object.entries(match.counts)) counted(matching, outcome as RecordOutcome, n);
+    const match = await matchRecords(store, connectionId, {
+      log: { runId: run.id, stepId: matching.id },
+      results: false,
+    });
+    for (const [outcome, n] of Object.entries(match.counts)) matching.tally(outcome, n);
     await matching.finish();
 
     const api = usageSince(before, deps.stats?.());
@@ -249,7 +235,7 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
       runId: run.id,
       status,
       lists: reports,
-      offList: left.length,
+      offList: shared.offList,
       match: { counts: match.counts, changed: match.changed, linksAdded: match.linksAdded },
       api,
     };
@@ -269,8 +255,22 @@ class PullShared {
   /** Records whose field values this run already fetched (a record may be on several lists). */
   readonly fieldsFetched = new Set<string>();
   readonly opportunityIds = new Set<number>();
+  /** Records that left every list during this run. */
+  offList = 0;
+  #walkEnds: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly client: AffinityClient) {}
+  constructor(
+    private readonly client: AffinityClient,
+    /** The step that records what left every list. */
+    readonly presence: StepRecorder,
+  ) {}
+
+  /** Runs the ends of list walks one at a time: each must see the memberships the others left. */
+  oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const done = this.#walkEnds.then(work, work);
+    this.#walkEnds = done.catch(() => undefined);
+    return done;
+  }
 
   fields(): Promise<Map<number, FieldInfo>> {
     this.#fields ??= this.client.fields
@@ -300,13 +300,13 @@ async function pullList(
   deps: PullDeps,
   run: RunRecorder,
   shared: PullShared,
+  step: StepRecorder,
   list: List,
   withFields: boolean,
   options: PullOptions,
 ): Promise<PullListReport> {
   const { store, client, connectionId } = deps;
   const type = affinityTypeOf(list.type);
-  const step = await run.step(`fetch list ${list.name} (${list.id})`);
   const report: PullListReport = {
     id: list.id,
     name: list.name,
@@ -322,7 +322,14 @@ async function pullList(
   };
   const onList = new Set<number>();
   const seen = new Set<number>();
-  const target = { connectionId, listId: list.id, type, runId: run.id, stepId: step.id };
+  const target = {
+    connectionId,
+    listId: list.id,
+    type,
+    runId: run.id,
+    stepId: step.id,
+    repull: await listPulledBefore(store, connectionId, list.id),
+  };
   try {
     options.onProgress?.({ type: 'list', listId: list.id, name: list.name, fetched: 0, done: false });
     // Pages are fetched ahead while earlier ones are written, so the rate-limited walk of the list
@@ -344,7 +351,7 @@ async function pullList(
         onList.add(e.entity_id);
         if (type === 'opportunity') shared.opportunityIds.add(e.entity_id);
       }
-      for (const [outcome, n] of Object.entries(written.logged)) counted(step, outcome as RecordOutcome, n);
+      for (const [outcome, n] of Object.entries(written.logged)) step.tally(outcome, n);
       report.entries += page.items.length;
       report.added += written.added;
       report.newRecords += written.newRecords;
@@ -358,18 +365,13 @@ async function pullList(
       });
     }
     // Only a complete walk of the list proves an entry is gone.
-    const removed = await removeUnseenMemberships(store, connectionId, list.id, seen);
-    report.removed = removed.length;
-    await recordAll(
-      step,
-      removed.map((m) => ({
-        outcome: 'removed',
-        affinityType: m.affinityType,
-        affinityId: m.affinityId,
-        message: `removed from list ${list.name}`,
-        details: { listId: list.id, listEntryId: m.listEntryId },
-      })),
+    const ended = await shared.oneAtATime(() =>
+      endListWalk(store, { ...target, listName: list.name }, shared.presence.id, seen),
     );
+    report.removed = ended.removed;
+    step.tally('removed', ended.removed);
+    shared.presence.tally('removed', ended.offList);
+    shared.offList += ended.offList;
     report.records = onList.size;
     await store.query(sql`
       INSERT INTO crm_lists (connection_id, affinity_list_id, name, list_type, entry_count, last_run_id, last_pulled_at)
@@ -509,14 +511,13 @@ async function resolveOpportunityOrganizations(
   };
   await Promise.all(Array.from({ length: Math.min(8, missing.length) }, worker));
   const inserted = await upsertRecords(store, connectionId, fetched, 'related');
-  await recordAll(
-    step,
+  await step.batch(
+    'fetched',
     inserted.map((c) => ({
-      outcome: 'fetched' as const,
       affinityType: c.affinityType,
       affinityId: c.affinityId,
-      message: "an opportunity's organization, on no pulled list",
       details: { crmId: c.id },
     })),
+    { message: "an opportunity's organization, on no pulled list" },
   );
 }

@@ -161,7 +161,7 @@ export interface PageIngest {
   updatedRecords: number;
   /** New memberships (entries not seen on the list before), new records' included. */
   added: number;
-  /** Outcome rows written to the activity log, by outcome. */
+  /** Outcomes written to the activity log, by outcome. */
   logged: { fetched: number; updated: number; 'added-to-list': number };
 }
 
@@ -169,18 +169,35 @@ export interface PageIngest {
  * Ingests one page of list entries in a single statement: the records (inserted, or rewritten
  * only when their identity changed or they come back to a list), the new memberships, and the
  * activity-log outcomes of both (`fetched`, `updated`, and `added-to-list` for existing records
- * joining the list) — the page travelling once, as one JSON parameter, parsed once. Memberships
- * already known are not touched: a complete walk of the list removes the unseen ones once, with
- * `removeUnseenMemberships`.
+ * joining the list) as at most one batch row per outcome — the page travelling once, as one JSON
+ * parameter, parsed once. Memberships already known are not touched: a complete walk of the list
+ * removes the unseen ones once, with `removeUnseenMemberships`.
  */
 export async function ingestPage(
   store: Store,
-  target: { connectionId: number; listId: number; type: AffinityType; runId: number; stepId: number },
+  target: {
+    connectionId: number;
+    listId: number;
+    type: AffinityType;
+    runId: number;
+    stepId: number;
+    /** The list was pulled before: most of its records are already in My CRM. */
+    repull?: boolean;
+  },
   entries: ReadonlyArray<{ listEntryId: number; createdAt: string | null; identity: RecordIdentity }>,
 ): Promise<PageIngest> {
   const none = { newRecords: 0, updatedRecords: 0, added: 0 };
   if (entries.length === 0) return { ...none, logged: { fetched: 0, updated: 0, 'added-to-list': 0 } };
   const { connectionId, listId, type, runId, stepId } = target;
+  // On a re-pull, a record already listed as it is is left alone: the upsert would lock its row
+  // even to change nothing. A probe per entry (kept from becoming a join by its LIMIT) that a
+  // first pull of the list does without.
+  const unchanged = target.repull
+    ? sql`WHERE (SELECT 1 FROM crm_records r
+             WHERE r.connection_id = ${connectionId} AND r.affinity_type = ${type} AND r.affinity_id = src.a
+               AND r.presence = 'listed' AND (r.name, r.domains, r.emails) IS NOT DISTINCT FROM (src.n, src.d, src.e)
+             LIMIT 1) IS NULL`
+    : sql``;
   const rows = entries.map((e) => ({
     le: e.listEntryId,
     a: e.identity.affinityId,
@@ -192,7 +209,12 @@ export async function ingestPage(
     ek: e.identity.emailKeys,
   }));
   // Rows in key order so concurrent pages on PostgreSQL take row locks in the same order.
-  const [out] = await store.query<{ new_records: number; updated_records: number; added: number }>(sql`
+  const [out] = await store.query<{
+    new_records: number;
+    updated_records: number;
+    added: number;
+    joined: number;
+  }>(sql`
     WITH src AS MATERIALIZED (
       SELECT * FROM jsonb_to_recordset(${json(rows)})
         AS t(le bigint, a bigint, c text, n text, d text[], e text[], dk text[], ek text[])
@@ -200,7 +222,8 @@ export async function ingestPage(
     rec AS (
       INSERT INTO crm_records (connection_id, affinity_type, affinity_id, name, domains, emails, domain_keys, email_keys, presence)
       SELECT DISTINCT ON (src.a) ${connectionId}::bigint, ${type}::text, src.a, src.n, src.d, src.e, src.dk, src.ek, 'listed'
-      FROM src ORDER BY src.a
+      FROM src ${unchanged}
+      ORDER BY src.a
       ON CONFLICT (connection_id, affinity_type, affinity_id) DO UPDATE SET
         name = excluded.name, domains = excluded.domains, emails = excluded.emails,
         domain_keys = excluded.domain_keys, email_keys = excluded.email_keys,
@@ -213,35 +236,48 @@ export async function ingestPage(
       INSERT INTO crm_memberships (connection_id, affinity_list_id, list_entry_id, affinity_type, affinity_id, entry_created_at, last_run_id)
       SELECT ${connectionId}::bigint, ${listId}::bigint, src.le, ${type}::text, src.a, src.c::timestamptz, ${runId}::bigint
       FROM src ORDER BY src.le
-      ON CONFLICT (connection_id, list_entry_id) DO NOTHING
+      ON CONFLICT (connection_id, affinity_list_id, list_entry_id) DO NOTHING
       RETURNING list_entry_id, affinity_id
     ),
+    -- A new record is added to the list by definition; only existing ones joining it are logged.
+    joined AS MATERIALIZED (
+      SELECT mem.list_entry_id, mem.affinity_id FROM mem
+      WHERE NOT EXISTS (SELECT 1 FROM rec WHERE rec.inserted AND rec.affinity_id = mem.affinity_id)
+    ),
+    -- One batch row per outcome, its items packed by column (see packOutcomeItems).
     logged AS (
-      INSERT INTO sync_run_records (run_id, step_id, outcome, affinity_type, affinity_id, message, details)
-      SELECT ${runId}::bigint, ${stepId}::bigint, CASE WHEN rec.inserted THEN 'fetched' ELSE 'updated' END, ${type}::text, rec.affinity_id,
-        CASE WHEN rec.inserted THEN 'new in My CRM' ELSE 'identity changed in Affinity' END,
-        jsonb_build_object('crmId', rec.id, 'listId', ${listId}::bigint)
-      FROM rec
-      UNION ALL
-      -- A new record is added to the list by definition; only existing ones joining it get a row.
-      SELECT ${runId}::bigint, ${stepId}::bigint, 'added-to-list', ${type}::text, mem.affinity_id, NULL::text,
-        jsonb_build_object('listId', ${listId}::bigint, 'listEntryId', mem.list_entry_id)
-      FROM mem WHERE NOT EXISTS (SELECT 1 FROM rec WHERE rec.inserted AND rec.affinity_id = mem.affinity_id)
-      RETURNING 1
+      INSERT INTO sync_run_records (run_id, step_id, outcome, affinity_type, message, details, items)
+      SELECT ${runId}::bigint, ${stepId}::bigint, o.outcome, ${type}::text, o.message,
+        jsonb_build_object('listId', ${listId}::bigint), o.items
+      FROM (
+        SELECT 'fetched' AS outcome, 'new in My CRM' AS message, count(*) AS n,
+          jsonb_build_object('count', count(*), 'affinityId', array_agg(rec.affinity_id ORDER BY rec.affinity_id),
+            'details', jsonb_build_object('crmId', array_agg(rec.id ORDER BY rec.affinity_id))) AS items
+        FROM rec WHERE rec.inserted
+        UNION ALL
+        SELECT 'updated', 'identity changed in Affinity', count(*),
+          jsonb_build_object('count', count(*), 'affinityId', array_agg(rec.affinity_id ORDER BY rec.affinity_id),
+            'details', jsonb_build_object('crmId', array_agg(rec.id ORDER BY rec.affinity_id)))
+        FROM rec WHERE NOT rec.inserted
+        UNION ALL
+        SELECT 'added-to-list', NULL, count(*),
+          jsonb_build_object('count', count(*), 'affinityId', array_agg(joined.affinity_id ORDER BY joined.list_entry_id),
+            'details', jsonb_build_object('listEntryId', array_agg(joined.list_entry_id ORDER BY joined.list_entry_id)))
+        FROM joined
+      ) o
+      WHERE o.n > 0
     )
     SELECT (SELECT count(*) FROM rec WHERE inserted)::int AS new_records,
            (SELECT count(*) FROM rec WHERE NOT inserted)::int AS updated_records,
            (SELECT count(*) FROM mem)::int AS added,
-           (SELECT count(*) FROM logged)::int AS logged`);
+           (SELECT count(*) FROM joined)::int AS joined`);
   const newRecords = out?.new_records ?? 0;
   const updatedRecords = out?.updated_records ?? 0;
-  const added = out?.added ?? 0;
-  const joined = ((out as { logged?: number } | undefined)?.logged ?? 0) - newRecords - updatedRecords;
   return {
     newRecords,
     updatedRecords,
-    added,
-    logged: { fetched: newRecords, updated: updatedRecords, 'added-to-list': joined },
+    added: out?.added ?? 0,
+    logged: { fetched: newRecords, updated: updatedRecords, 'added-to-list': out?.joined ?? 0 },
   };
 }
 
@@ -269,40 +305,81 @@ export async function upsertMemberships(
     INSERT INTO crm_memberships (connection_id, affinity_list_id, list_entry_id, affinity_type, affinity_id, entry_created_at, last_run_id)
     SELECT ${connectionId}, t.l, t.le, t.t, t.a, t.c::timestamptz, ${runId}
     FROM jsonb_to_recordset(${json(rows)}) AS t(l bigint, le bigint, t text, a bigint, c text)
-    ON CONFLICT (connection_id, list_entry_id) DO NOTHING
+    ON CONFLICT (connection_id, affinity_list_id, list_entry_id) DO NOTHING
     RETURNING list_entry_id`);
   const added = new Set(out.map((r) => r.list_entry_id));
   return entries.filter((e) => added.has(e.listEntryId));
 }
 
+/** Whether the connection holds entries of this list, from an earlier pull. */
+export async function listPulledBefore(store: Store, connectionId: number, listId: number): Promise<boolean> {
+  const rows = await store.query(sql`
+    SELECT 1 FROM crm_memberships WHERE connection_id = ${connectionId} AND affinity_list_id = ${listId} LIMIT 1`);
+  return rows.length > 0;
+}
+
+/** What the end of a complete walk of a list changed. */
+export interface ListWalkEnd {
+  /** Entries gone from the list: their memberships were dropped. */
+  removed: number;
+  /** Records that thereby left every list: kept, marked `off-list`. */
+  offList: number;
+}
+
 /**
- * Drops the memberships of a list that a complete walk of it did not see (`seenEntryIds`, the
- * list entry ids of every page): those entries are gone from the list in Affinity. One statement
- * per list. Returns them.
+ * Ends a complete walk of a list in one statement: drops the memberships of the list the walk did
+ * not see (`seenEntryIds`, the list entry ids of every page) — those entries are gone from the
+ * list in Affinity — and marks `off-list` (kept, never deleted) the records that thereby have no
+ * membership left on any list. Both are logged: the removals to the list's step, the records that
+ * left every list to `offListStep`. Walks of several lists must end one at a time (each sees the
+ * memberships the others left).
  */
-export async function removeUnseenMemberships(
+export async function endListWalk(
   store: Store,
-  connectionId: number,
-  listId: number,
+  target: { connectionId: number; listId: number; listName: string; runId: number; stepId: number },
+  offListStep: number,
   seenEntryIds: Iterable<number>,
-): Promise<MembershipRow[]> {
-  const out = await store.query<{
-    affinity_list_id: number;
-    list_entry_id: number;
-    affinity_type: AffinityType;
-    affinity_id: number;
-  }>(sql`
-    DELETE FROM crm_memberships
-    WHERE connection_id = ${connectionId} AND affinity_list_id = ${listId}
-      AND NOT (list_entry_id = ANY(${bigintArray(seenEntryIds)}::bigint[]))
-    RETURNING affinity_list_id, list_entry_id, affinity_type, affinity_id`);
-  return out.map((r) => ({
-    affinityListId: r.affinity_list_id,
-    listEntryId: r.list_entry_id,
-    affinityType: r.affinity_type,
-    affinityId: r.affinity_id,
-    entryCreatedAt: null,
-  }));
+): Promise<ListWalkEnd> {
+  const { connectionId, listId, runId, stepId } = target;
+  const [out] = await store.query<{ removed: number; off_list: number }>(sql`
+    WITH gone AS MATERIALIZED (
+      DELETE FROM crm_memberships m
+      WHERE m.connection_id = ${connectionId} AND m.affinity_list_id = ${listId}
+        AND NOT (m.list_entry_id = ANY(${bigintArray(seenEntryIds)}::bigint[]))
+      RETURNING m.list_entry_id, m.affinity_type, m.affinity_id
+    ),
+    -- The statement still sees the memberships it deletes: they do not count as left.
+    lost AS MATERIALIZED (
+      UPDATE crm_records r SET presence = 'off-list', off_list_since = now(), updated_at = now()
+      FROM (SELECT DISTINCT affinity_type, affinity_id FROM gone) g
+      WHERE r.connection_id = ${connectionId} AND r.affinity_type = g.affinity_type
+        AND r.affinity_id = g.affinity_id AND r.presence = 'listed'
+        AND NOT EXISTS (
+          SELECT 1 FROM crm_memberships m
+          WHERE m.connection_id = r.connection_id AND m.affinity_type = r.affinity_type AND m.affinity_id = r.affinity_id
+            AND NOT EXISTS (SELECT 1 FROM gone WHERE gone.list_entry_id = m.list_entry_id))
+      RETURNING r.id, r.affinity_type, r.affinity_id, r.name
+    ),
+    logged AS (
+      INSERT INTO sync_run_records (run_id, step_id, outcome, message, details, items)
+      SELECT ${runId}::bigint, ${stepId}::bigint, 'removed', ${`removed from list ${target.listName}`},
+        jsonb_build_object('listId', ${listId}::bigint),
+        jsonb_build_object('count', count(*),
+          'affinityType', array_agg(gone.affinity_type ORDER BY gone.list_entry_id),
+          'affinityId', array_agg(gone.affinity_id ORDER BY gone.list_entry_id),
+          'details', jsonb_build_object('listEntryId', array_agg(gone.list_entry_id ORDER BY gone.list_entry_id)))
+      FROM gone HAVING count(*) > 0
+      UNION ALL
+      SELECT ${runId}::bigint, ${offListStep}::bigint, 'removed', 'no longer on any pulled list (kept, marked off-list)',
+        '{}'::jsonb,
+        jsonb_build_object('count', count(*),
+          'affinityType', array_agg(lost.affinity_type ORDER BY lost.id),
+          'affinityId', array_agg(lost.affinity_id ORDER BY lost.id),
+          'details', jsonb_build_object('crmId', array_agg(lost.id ORDER BY lost.id), 'name', array_agg(lost.name ORDER BY lost.id)))
+      FROM lost HAVING count(*) > 0
+    )
+    SELECT (SELECT count(*) FROM gone)::int AS removed, (SELECT count(*) FROM lost)::int AS off_list`);
+  return { removed: out?.removed ?? 0, offList: out?.off_list ?? 0 };
 }
 
 /** A PostgreSQL array literal of integers: one short text parameter, however many ids. */
@@ -310,39 +387,6 @@ function bigintArray(ids: Iterable<number>): string {
   let out = '{';
   for (const id of ids) out += out.length === 1 ? String(id) : `,${id}`;
   return `${out}}`;
-}
-
-/**
- * Brings `presence` in line with memberships: listed records without any membership become
- * `off-list` (kept, never deleted); records with one are `listed`. Returns the records that just
- * left every list.
- */
-export async function refreshPresence(
-  store: Store,
-  connectionId: number,
-): Promise<Array<{ id: number; affinityType: AffinityType; affinityId: number; name: string }>> {
-  await store.query(sql`
-    UPDATE crm_records r SET presence = 'listed', off_list_since = NULL, updated_at = now()
-    WHERE r.connection_id = ${connectionId} AND r.presence <> 'listed'
-      AND EXISTS (SELECT 1 FROM crm_memberships m WHERE m.connection_id = r.connection_id
-                  AND m.affinity_type = r.affinity_type AND m.affinity_id = r.affinity_id)`);
-  const out = await store.query<{
-    id: number;
-    affinity_type: AffinityType;
-    affinity_id: number;
-    name: string;
-  }>(sql`
-    UPDATE crm_records r SET presence = 'off-list', off_list_since = now(), updated_at = now()
-    WHERE r.connection_id = ${connectionId} AND r.presence = 'listed'
-      AND NOT EXISTS (SELECT 1 FROM crm_memberships m WHERE m.connection_id = r.connection_id
-                      AND m.affinity_type = r.affinity_type AND m.affinity_id = r.affinity_id)
-    RETURNING r.id, r.affinity_type, r.affinity_id, r.name`);
-  return out.map((r) => ({
-    id: r.id,
-    affinityType: r.affinity_type,
-    affinityId: r.affinity_id,
-    name: r.name,
-  }));
 }
 
 /** Sets the organizations of opportunities (one statement); returns how many changed. */

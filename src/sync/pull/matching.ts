@@ -3,9 +3,8 @@ import type { Store } from '../../store/index.js';
 import type { AffinityType } from './ingest.js';
 
 /**
- * Matching of My CRM records to the intelligence dataset, set-based: one query gathers every
- * candidate of every record, the decision is made per record here, and the changed match states
- * are written in one statement.
+ * Matching of My CRM records to the intelligence dataset, set-based: one statement gathers every
+ * candidate of every record, decides each record, and writes the match states that changed.
  *
  * - Organizations match companies or investors by normalised domain (any of their domains); only
  *   when no domain matches, by exact name (case-insensitive). A name match on an organization whose
@@ -52,33 +51,16 @@ export interface MatchReport {
   linksAdded: number;
 }
 
-interface RecordRow {
-  id: number;
-  affinity_type: AffinityType;
-  affinity_id: number;
-  name: string;
-  domain_keys: string[];
-  match_status: MatchStatus;
-  match_kind: EntityKind | null;
-  match_entity_id: number | null;
-  matched_by: MatchedBy | null;
-}
-
-interface CandidateRow {
-  rid: number;
-  kind: EntityKind;
-  eid: number;
-  name: string;
-  by: MatchedBy;
-}
-
 function distinctEntities(cands: readonly Candidate[]): Candidate[] {
   const seen = new Map<string, Candidate>();
   for (const c of cands) if (!seen.has(`${c.kind}:${c.id}`)) seen.set(`${c.kind}:${c.id}`, c);
   return [...seen.values()];
 }
 
-/** Decides one record from its candidates, strongest evidence first. */
+/**
+ * Decides one record from its candidates, strongest evidence first: the rule `matchRecords`
+ * applies in SQL, for callers holding candidates in hand.
+ */
 export function decide(
   type: AffinityType,
   hasDomain: boolean,
@@ -97,10 +79,28 @@ export function decide(
   return { status: 'unmatched', candidates: [] };
 }
 
+interface DecisionRow {
+  id: number;
+  t: AffinityType;
+  a: number;
+  name: string;
+  prev: MatchStatus;
+  s: MatchStatus;
+  k: EntityKind | null;
+  e: number | null;
+  b: MatchedBy | null;
+  c: Candidate[];
+}
+
 /**
  * Matches the connection's records (all, or `recordIds`) that carry no review decision, writes the
  * changed states, and records a `sync_links` row for every matched record that has none, so a later
  * push of that entity finds its Affinity record without a search.
+ *
+ * One statement gathers every candidate of every record, decides each record (the rule of
+ * `decide`; opportunities through their organizations' new or stored state), writes the states
+ * that changed and, when logging, every record's outcome (one batch row per outcome). Only the
+ * counts travel back, unless `results` asks for every record's result.
  */
 export async function matchRecords(
   store: Store,
@@ -109,194 +109,192 @@ export async function matchRecords(
     recordIds?: readonly number[];
     /** Write every record's outcome to this run step, in the statement that writes the states. */
     log?: { runId: number; stepId: number };
+    /** Return every record's result (default true); a pull only needs the counts. */
+    results?: boolean;
   } = {},
 ): Promise<MatchReport> {
   const scope =
     options.recordIds === undefined
       ? sql``
       : sql`AND r.id = ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(options.recordIds)}::jsonb))::bigint[])`;
-  const records = await store.query<RecordRow>(sql`
-    SELECT r.id, r.affinity_type, r.affinity_id, r.name, r.domain_keys, r.match_status, r.match_kind,
-           r.match_entity_id, r.matched_by
-    FROM crm_records r
-    WHERE r.connection_id = ${connectionId} AND r.review_decision IS NULL ${scope}
-    ORDER BY r.id`);
-  const byRecord = new Map<number, Candidate[]>();
-  const add = (rows: CandidateRow[]) => {
-    for (const c of rows) {
-      const list = byRecord.get(c.rid) ?? [];
-      list.push({ kind: c.kind, id: c.eid, name: c.name, by: c.by });
-      byRecord.set(c.rid, list);
-    }
-  };
-
-  add(
-    await store.query<CandidateRow>(sql`
-    WITH recs AS (
-      SELECT r.id, r.name, r.domain_keys FROM crm_records r
-      WHERE r.connection_id = ${connectionId} AND r.affinity_type = 'organization' AND r.review_decision IS NULL ${scope}
-    ),
-    keys AS (SELECT recs.id, k FROM recs, unnest(recs.domain_keys) AS k),
-    dom AS (
-      SELECT keys.id AS rid, 'company' AS kind, c.id AS eid, c.name, 'domain' AS by
-      FROM keys JOIN intel_companies c ON c.domain = keys.k
-      UNION
-      SELECT keys.id, 'company', c.id, c.name, 'domain'
-      FROM keys JOIN (SELECT id, name, unnest(other_domains) AS od FROM intel_companies) c ON c.od = keys.k
-      UNION
-      SELECT keys.id, 'investor', i.id, i.name, 'domain'
-      FROM keys JOIN intel_investors i ON i.domain = keys.k
-    ),
-    unresolved AS (SELECT recs.id, recs.name FROM recs WHERE NOT EXISTS (SELECT 1 FROM dom WHERE dom.rid = recs.id))
-    SELECT rid, kind, eid, name, by FROM dom
-    UNION ALL
-    SELECT u.id, 'company', c.id, c.name, 'name' FROM unresolved u JOIN intel_companies c ON lower(c.name) = lower(u.name)
-    UNION ALL
-    SELECT u.id, 'investor', i.id, i.name, 'name' FROM unresolved u JOIN intel_investors i ON lower(i.name) = lower(u.name)`),
-  );
-
   // A few records look their emails up in the GIN index; every record of the connection joins
   // the people's emails by hash instead: one pass over the people rather than an index probe per
   // email, which also stays fast while the index has a long pending list after a bulk import.
   const byEmail =
     options.recordIds === undefined
-      ? sql`SELECT keys.id AS rid, 'person' AS kind, p.id AS eid, p.name, 'email' AS by
-      FROM (SELECT recs.id, k FROM recs, unnest(recs.email_keys) AS k) keys
-      JOIN (SELECT p.id, p.name, e FROM intel_people p, unnest(p.emails) AS e) p ON p.e = keys.k`
-      : sql`SELECT recs.id AS rid, 'person' AS kind, p.id AS eid, p.name, 'email' AS by
-      FROM recs, unnest(recs.email_keys) AS k JOIN intel_people p ON p.emails @> ARRAY[k]`;
-  add(
-    await store.query<CandidateRow>(sql`
-    WITH recs AS (
-      SELECT r.id, r.email_keys, r.linkedin_url FROM crm_records r
-      WHERE r.connection_id = ${connectionId} AND r.affinity_type = 'person' AND r.review_decision IS NULL ${scope}
+      ? sql`SELECT DISTINCT ek.id, 'person'::text AS kind, p.id AS eid, p.name
+      FROM (SELECT recs.id, k FROM recs, unnest(recs.email_keys) AS k WHERE recs.t = 'person') ek
+      JOIN (SELECT p.id, p.name, e FROM intel_people p, unnest(p.emails) AS e) p ON p.e = ek.k`
+      : sql`SELECT DISTINCT recs.id, 'person'::text AS kind, p.id AS eid, p.name
+      FROM recs, unnest(recs.email_keys) AS k JOIN intel_people p ON p.emails @> ARRAY[k]
+      WHERE recs.t = 'person'`;
+  const log = options.log
+    ? sql`, logged AS (
+        INSERT INTO sync_run_records (run_id, step_id, outcome, items)
+        SELECT ${options.log.runId}::bigint, ${options.log.stepId}::bigint, dec.s,
+          jsonb_build_object('count', count(*),
+            'entityKind', CASE WHEN dec.s = 'matched' THEN array_agg(dec.k) END,
+            'entityId', CASE WHEN dec.s = 'matched' THEN array_agg(dec.e) END,
+            'affinityType', array_agg(dec.t),
+            'affinityId', array_agg(dec.a),
+            'message', CASE WHEN dec.s <> 'unmatched' THEN array_agg(dec.m) END,
+            'details', jsonb_build_object('crmId', array_agg(dec.id), 'name', array_agg(dec.name),
+              'previous', array_agg(dec.prev)))
+        FROM dec GROUP BY dec.s
+      )`
+    : sql``;
+  const wantResults = options.results ?? true;
+  const tail = wantResults
+    ? sql`SELECT dec.id, dec.t, dec.a, dec.name, dec.prev, dec.s, dec.k, dec.e, dec.b, dec.c FROM dec ORDER BY dec.id`
+    : sql`SELECT dec.s, count(*)::int AS n, count(*) FILTER (WHERE dec.prev <> dec.s)::int AS moved FROM dec GROUP BY dec.s`;
+  // Candidates are gathered as rows and counted per record; the JSON list a record keeps is built
+  // only where it is stored or read: records whose state changes, ambiguous ones, and results.
+  const rows = await store.query<DecisionRow & { n: number; moved: number }>(sql`
+    WITH recs AS MATERIALIZED (
+      SELECT r.id, r.affinity_type AS t, r.affinity_id AS a, r.name, r.domain_keys, r.email_keys, r.linkedin_url,
+        r.organization_ids, r.match_status, r.match_kind, r.match_entity_id, r.matched_by, r.candidates
+      FROM crm_records r
+      WHERE r.connection_id = ${connectionId} AND r.review_decision IS NULL ${scope}
     ),
-    em AS (${byEmail})
-    SELECT DISTINCT rid, kind, eid, name, by FROM em
-    UNION ALL
-    SELECT recs.id, 'person', p.id, p.name, 'linkedin' FROM recs JOIN intel_people p ON p.linkedin_url = recs.linkedin_url
-    WHERE recs.linkedin_url IS NOT NULL AND NOT EXISTS (SELECT 1 FROM em WHERE em.rid = recs.id)`),
-  );
+    dk AS MATERIALIZED (SELECT recs.id, unnest(recs.domain_keys) AS k FROM recs WHERE recs.t = 'organization'),
+    dom AS MATERIALIZED (
+      SELECT dk.id, 'company'::text AS kind, c.id AS eid, c.name FROM dk JOIN intel_companies c ON c.domain = dk.k
+      UNION
+      SELECT dk.id, 'company', c.id, c.name
+      FROM dk JOIN (SELECT c.id, c.name, unnest(c.other_domains) AS od FROM intel_companies c
+                    WHERE c.other_domains <> '{}') c ON c.od = dk.k
+      UNION
+      SELECT dk.id, 'investor', i.id, i.name FROM dk JOIN intel_investors i ON i.domain = dk.k
+    ),
+    unresolved AS MATERIALIZED (
+      SELECT u.id, lower(u.name) AS ln FROM recs u
+      WHERE u.t = 'organization' AND NOT EXISTS (SELECT 1 FROM dom WHERE dom.id = u.id)
+    ),
+    nm AS (
+      SELECT u.id, 'company'::text AS kind, c.id AS eid, c.name FROM unresolved u JOIN intel_companies c ON lower(c.name) = u.ln
+      UNION
+      SELECT u.id, 'investor', i.id, i.name FROM unresolved u JOIN intel_investors i ON lower(i.name) = u.ln
+    ),
+    em AS MATERIALIZED (${byEmail}),
+    li AS (
+      SELECT DISTINCT u.id, 'person'::text AS kind, p.id AS eid, p.name
+      FROM recs u JOIN intel_people p ON p.linkedin_url = u.linkedin_url
+      WHERE u.t = 'person' AND u.linkedin_url IS NOT NULL AND NOT EXISTS (SELECT 1 FROM em WHERE em.id = u.id)
+    ),
+    -- A record's candidates all come from its strongest kind of evidence.
+    cand AS MATERIALIZED (
+      SELECT id, kind, eid, name, 'domain'::text AS by FROM dom
+      UNION ALL SELECT id, kind, eid, name, 'name' FROM nm
+      UNION ALL SELECT id, kind, eid, name, 'email' FROM em
+      UNION ALL SELECT id, kind, eid, name, 'linkedin' FROM li
+    ),
+    grp AS (
+      SELECT id, min(by) AS by, count(*)::int AS n, min(kind) AS kind, min(eid) AS eid, min(name) AS ename
+      FROM cand GROUP BY id
+    ),
+    own AS (
+      SELECT r.id, r.t, r.a, r.name, r.match_status AS prev, r.match_kind AS pk, r.match_entity_id AS pe,
+        r.matched_by AS pb, r.candidates AS pc,
+        CASE WHEN g.id IS NULL THEN 'unmatched'
+             WHEN g.n = 1 AND NOT (g.by = 'name' AND cardinality(r.domain_keys) > 0) THEN 'matched'
+             ELSE 'ambiguous' END AS s,
+        g.by, g.n, g.kind, g.eid, g.ename
+      FROM recs r LEFT JOIN grp g ON g.id = r.id
+      WHERE r.t <> 'opportunity'
+    ),
+    -- Opportunities go through their organizations' state: decided above, or stored.
+    oc AS MATERIALIZED (
+      SELECT r.id AS opp, o.name AS oname,
+        CASE WHEN d.id IS NULL THEN o.match_status ELSE d.s END AS s,
+        CASE WHEN d.id IS NULL THEN o.match_kind ELSE d.kind END AS kind,
+        CASE WHEN d.id IS NULL THEN o.match_entity_id ELSE d.eid END AS eid
+      FROM recs r CROSS JOIN unnest(r.organization_ids) AS oid
+      JOIN crm_records o ON o.connection_id = ${connectionId} AND o.affinity_type = 'organization' AND o.affinity_id = oid
+      LEFT JOIN own d ON d.id = o.id
+      WHERE r.t = 'opportunity'
+    ),
+    ocand AS MATERIALIZED (
+      SELECT opp AS id, kind, eid, min(oname) AS name, 'organization'::text AS by FROM oc
+      WHERE s = 'matched' AND kind IS NOT NULL AND eid IS NOT NULL GROUP BY opp, kind, eid
+    ),
+    opp AS (
+      SELECT r.id, r.t, r.a, r.name, r.match_status AS prev, r.match_kind AS pk, r.match_entity_id AS pe,
+        r.matched_by AS pb, r.candidates AS pc,
+        CASE WHEN g.n = 1 THEN 'matched'
+             WHEN g.n > 1 OR EXISTS (SELECT 1 FROM oc WHERE oc.opp = r.id AND oc.s = 'ambiguous') THEN 'ambiguous'
+             ELSE 'unmatched' END AS s,
+        'organization'::text AS by, g.n, g.kind, g.eid, g.ename
+      FROM recs r
+      LEFT JOIN (SELECT id, count(*)::int AS n, min(kind) AS kind, min(eid) AS eid, min(name) AS ename
+                 FROM ocand GROUP BY id) g ON g.id = r.id
+      WHERE r.t = 'opportunity'
+    ),
+    base AS MATERIALIZED (SELECT * FROM own UNION ALL SELECT * FROM opp),
+    -- The competing candidates of ambiguous records, as they are kept and told.
+    amb AS (
+      SELECT x.id,
+        jsonb_agg(jsonb_build_object('kind', x.kind, 'id', x.eid, 'name', x.name, 'by', x.by) ORDER BY x.kind, x.eid) AS c,
+        string_agg(x.kind || ' ' || x.eid || ' (' || x.by || ')', ', ' ORDER BY x.kind, x.eid) AS listed
+      FROM (SELECT * FROM cand UNION ALL SELECT * FROM ocand) x
+      WHERE x.id IN (SELECT id FROM base WHERE s = 'ambiguous')
+      GROUP BY x.id
+    ),
+    dec AS MATERIALIZED (
+      SELECT b.id, b.t, b.a, b.name, b.prev, b.s,
+        CASE WHEN b.s = 'matched' THEN b.kind END AS k,
+        CASE WHEN b.s = 'matched' THEN b.eid END AS e,
+        CASE WHEN b.s = 'matched' THEN b.by END AS b,
+        CASE b.s
+          WHEN 'matched' THEN jsonb_build_array(jsonb_build_object('kind', b.kind, 'id', b.eid, 'name', b.ename, 'by', b.by))
+          WHEN 'ambiguous' THEN COALESCE(amb.c, '[]'::jsonb)
+          ELSE '[]'::jsonb END AS c,
+        CASE b.s WHEN 'matched' THEN 'matched by ' || b.by
+                 WHEN 'ambiguous' THEN COALESCE(b.n, 0) || ' candidates: ' || COALESCE(amb.listed, '') END AS m,
+        -- A match that names the same entity the same way is unchanged.
+        CASE b.s
+          WHEN 'matched' THEN (b.prev, b.pk, b.pe, b.pb) IS DISTINCT FROM (b.s, b.kind, b.eid, b.by)
+          WHEN 'ambiguous' THEN b.prev <> b.s OR b.pc IS DISTINCT FROM COALESCE(amb.c, '[]'::jsonb)
+          ELSE (b.prev, b.pk, b.pe, b.pb) IS DISTINCT FROM ('unmatched', NULL, NULL, NULL) OR b.pc <> '[]'::jsonb
+        END AS changed
+      FROM base b LEFT JOIN amb ON amb.id = b.id
+    ),
+    upd AS (
+      UPDATE crm_records r SET match_status = dec.s, match_kind = dec.k, match_entity_id = dec.e,
+        matched_by = dec.b, candidates = dec.c, updated_at = now()
+      FROM dec WHERE dec.changed AND r.id = dec.id
+    )${log}
+    ${tail}`);
 
+  const counts: Record<MatchStatus, number> = { matched: 0, ambiguous: 0, unmatched: 0 };
+  let changed = 0;
   const results: MatchChange[] = [];
-  const orgResult = new Map<number, MatchResult>();
-  for (const r of records) {
-    if (r.affinity_type === 'opportunity') continue;
-    const result = decide(r.affinity_type, r.domain_keys.length > 0, byRecord.get(r.id) ?? []);
-    if (r.affinity_type === 'organization') orgResult.set(r.affinity_id, result);
-    results.push({
-      recordId: r.id,
-      affinityType: r.affinity_type,
-      affinityId: r.affinity_id,
-      name: r.name,
-      previous: r.match_status,
-      result,
-    });
-  }
-
-  // Opportunities go through their organizations' current state (decided above or stored).
-  const oppRows = records.filter((r) => r.affinity_type === 'opportunity');
-  if (oppRows.length > 0) {
-    const orgs = await store.query<{
-      opp: number;
-      org: number;
-      match_status: MatchStatus;
-      match_kind: EntityKind | null;
-      match_entity_id: number | null;
-      name: string;
-    }>(sql`
-      SELECT r.id AS opp, o.affinity_id AS org, o.match_status, o.match_kind, o.match_entity_id, o.name
-      FROM crm_records r CROSS JOIN unnest(r.organization_ids) AS oid
-      JOIN crm_records o ON o.connection_id = r.connection_id AND o.affinity_type = 'organization' AND o.affinity_id = oid
-      WHERE r.connection_id = ${connectionId} AND r.affinity_type = 'opportunity' AND r.review_decision IS NULL ${scope}`);
-    const perOpp = new Map<number, typeof orgs>();
-    for (const o of orgs) perOpp.set(o.opp, [...(perOpp.get(o.opp) ?? []), o]);
-    for (const r of oppRows) {
-      const cands: Candidate[] = [];
-      let anyAmbiguous = false;
-      for (const o of perOpp.get(r.id) ?? []) {
-        const fresh = orgResult.get(o.org);
-        if (fresh) {
-          if (fresh.status === 'matched')
-            cands.push({ kind: fresh.kind, id: fresh.entityId, name: o.name, by: 'organization' });
-          if (fresh.status === 'ambiguous') anyAmbiguous = true;
-        } else if (o.match_status === 'matched' && o.match_kind !== null && o.match_entity_id !== null) {
-          cands.push({ kind: o.match_kind, id: o.match_entity_id, name: o.name, by: 'organization' });
-        } else if (o.match_status === 'ambiguous') anyAmbiguous = true;
-      }
-      const found = distinctEntities(cands);
-      const only = found[0];
+  if (wantResults) {
+    for (const r of rows) {
+      counts[r.s]++;
+      if (r.prev !== r.s) changed++;
       const result: MatchResult =
-        found.length === 1 && only
-          ? { status: 'matched', kind: only.kind, entityId: only.id, by: 'organization', candidates: found }
-          : found.length > 1 || anyAmbiguous
-            ? { status: 'ambiguous', candidates: found }
+        r.s === 'matched' && r.k !== null && r.e !== null && r.b !== null
+          ? { status: 'matched', kind: r.k, entityId: r.e, by: r.b, candidates: r.c }
+          : r.s === 'ambiguous'
+            ? { status: 'ambiguous', candidates: r.c }
             : { status: 'unmatched', candidates: [] };
       results.push({
         recordId: r.id,
-        affinityType: r.affinity_type,
-        affinityId: r.affinity_id,
+        affinityType: r.t,
+        affinityId: r.a,
         name: r.name,
-        previous: r.match_status,
+        previous: r.prev,
         result,
       });
     }
-  }
-
-  const before = new Map(records.map((r) => [r.id, r]));
-  const changed = results.filter((c) => {
-    const b = before.get(c.recordId);
-    if (!b) return true;
-    const res = c.result;
-    if (res.status !== b.match_status) return true;
-    if (res.status !== 'matched') return res.status === 'ambiguous';
-    return b.match_kind !== res.kind || b.match_entity_id !== res.entityId || b.matched_by !== res.by;
-  });
-  const changedIds = new Set(changed.map((c) => c.recordId));
-  const rows = (options.log ? results : changed).map((c) => ({
-    id: c.recordId,
-    u: changedIds.has(c.recordId),
-    s: c.result.status,
-    k: c.result.status === 'matched' ? c.result.kind : null,
-    e: c.result.status === 'matched' ? c.result.entityId : null,
-    b: c.result.status === 'matched' ? c.result.by : null,
-    c: c.result.candidates,
-    ...(options.log
-      ? { t: c.affinityType, a: c.affinityId, m: outcomeMessage(c.result), p: c.previous, n: c.name }
-      : {}),
-  }));
-  if (rows.length > 0) {
-    // The rows travel once; the states that changed are written and, when logging, every outcome.
-    const log = options.log
-      ? sql`, logged AS (
-          INSERT INTO sync_run_records (run_id, step_id, outcome, entity_kind, entity_id, affinity_type, affinity_id, message, details)
-          SELECT ${options.log.runId}::bigint, ${options.log.stepId}::bigint, t.s, t.k, t.e, t.t, t.a, t.m,
-            jsonb_build_object('crmId', t.id, 'name', t.n, 'previous', t.p)
-          FROM t
-        )`
-      : sql``;
-    await store.query(sql`
-      WITH t AS MATERIALIZED (
-        SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-          AS t(id bigint, u boolean, s text, k text, e bigint, b text, c jsonb, t text, a bigint, m text, p text, n text)
-      ),
-      upd AS (
-        UPDATE crm_records r SET match_status = t.s, match_kind = t.k, match_entity_id = t.e, matched_by = t.b,
-          candidates = t.c, updated_at = now()
-        FROM t
-        WHERE t.u AND r.id = t.id
-          AND (r.match_status, r.match_kind, r.match_entity_id, r.matched_by, r.candidates)
-              IS DISTINCT FROM (t.s, t.k, t.e, t.b, t.c)
-      )${log}
-      SELECT 1`);
+  } else {
+    for (const r of rows) {
+      counts[r.s] += r.n;
+      changed += r.moved;
+    }
   }
   const linksAdded = await recordLinks(store, connectionId);
-  const counts: Record<MatchStatus, number> = { matched: 0, ambiguous: 0, unmatched: 0 };
-  for (const c of results) counts[c.result.status]++;
-  const reallyChanged = changed.filter(
-    (c) => before.get(c.recordId)?.match_status !== c.result.status,
-  ).length;
-  return { counts, results, changed: reallyChanged, linksAdded };
+  return { counts, results, changed, linksAdded };
 }
 
 /** The activity-log message of a match outcome: how it matched, or the competing candidates. */
@@ -313,15 +311,27 @@ export function outcomeMessage(r: MatchResult): string | null {
  * made it deliberately.
  */
 export async function recordLinks(store: Store, connectionId: number): Promise<number> {
+  // Matched records and the existing links sorted together by entity, a link first: the first
+  // row of an entity that has no link is its first record by id. One pass, with no join whose
+  // plan could go wrong on tables PGlite never analyses.
   const out = await store.query<{ id: number }>(sql`
     INSERT INTO sync_links (connection_id, entity_kind, entity_id, affinity_type, affinity_id, linked_by)
-    SELECT DISTINCT ON (r.match_kind, r.match_entity_id, r.affinity_type)
-      r.connection_id, r.match_kind, r.match_entity_id, r.affinity_type, r.affinity_id,
-      CASE r.matched_by WHEN 'organization' THEN 'pull' ELSE r.matched_by END
-    FROM crm_records r
-    WHERE r.connection_id = ${connectionId} AND r.match_status = 'matched'
-      AND r.match_kind IS NOT NULL AND r.match_entity_id IS NOT NULL
-    ORDER BY r.match_kind, r.match_entity_id, r.affinity_type, r.id
+    SELECT ${connectionId}::bigint, g.k, g.e, g.t, g.a, g.by
+    FROM (
+      SELECT DISTINCT ON (x.k, x.e, x.t) x.k, x.e, x.t, x.linked, x.a, x.by
+      FROM (
+        SELECT r.match_kind AS k, r.match_entity_id AS e, r.affinity_type AS t, false AS linked, r.id,
+          r.affinity_id AS a, CASE r.matched_by WHEN 'organization' THEN 'pull' ELSE r.matched_by END AS by
+        FROM crm_records r
+        WHERE r.connection_id = ${connectionId} AND r.match_status = 'matched'
+          AND r.match_kind IS NOT NULL AND r.match_entity_id IS NOT NULL
+        UNION ALL
+        SELECT l.entity_kind, l.entity_id, l.affinity_type, true, NULL, NULL, NULL
+        FROM sync_links l WHERE l.connection_id = ${connectionId}
+      ) x
+      ORDER BY x.k, x.e, x.t, x.linked DESC, x.id
+    ) g
+    WHERE NOT g.linked
     ON CONFLICT (connection_id, entity_kind, entity_id, affinity_type) DO NOTHING
     RETURNING id`);
   return out.length;

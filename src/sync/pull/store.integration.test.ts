@@ -1,13 +1,14 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importRecords } from '../../intelligence/index.js';
 import { syncConnections } from '../../store/index.js';
 import { backends, openTestStore, type TestStore } from '../../store/testing.js';
+import { getRun, startRun } from '../activity.js';
 import {
+  endListWalk,
   identityOf,
+  ingestPage,
   type MembershipRow,
-  refreshPresence,
-  removeUnseenMemberships,
   upsertMemberships,
   upsertRecords,
   writeFieldValues,
@@ -156,18 +157,64 @@ describe.each(backends)('My CRM store on %s', (backend) => {
     expect(await ignoreRecord(s, c, queue.find((q) => q.name === 'Nobody Ltd')?.crmId ?? 0)).toMatchObject({
       ok: true,
     });
-    const stillListed = orgs.filter((e) => e.entity_id !== 105 && e.entity_id !== 103);
+    // Acme leaves by one of its two entries only; Ada joins a third list and leaves it again.
+    const stillListed = orgs.filter((e) => e.entity_id !== 105 && e.entity_id !== 103 && e.id !== 16);
     await upsertMemberships(s, c, 3, members(1, stillListed, 'organization'));
+    await upsertMemberships(s, c, 3, [
+      { ...members(3, persons, 'person')[0], listEntryId: 31 } as MembershipRow,
+    ]);
+    const run = await startRun(s, { kind: 'pull', trigger: 'cli', actor: 'test', connectionId: c });
+    const orgStep = await run.step('fetch list Orgs (1)');
+    const thirdStep = await run.step('fetch list Third (3)');
+    const presence = await run.step('presence');
+    const walk = (listId: number, listName: string, stepId: number, seen: number[]) =>
+      endListWalk(s, { connectionId: c, listId, listName, runId: run.id, stepId }, presence.id, seen);
     expect(
-      await removeUnseenMemberships(
-        s,
-        c,
+      await walk(
         1,
+        'Orgs',
+        orgStep.id,
         stillListed.map((e) => e.id),
       ),
-    ).toHaveLength(2);
-    const left = await refreshPresence(s, c);
-    expect(left.map((r) => r.name).sort()).toEqual(['Globex', 'Nobody Ltd']);
+    ).toEqual({ removed: 3, offList: 2 });
+    // Ada is still on list 2: leaving list 3 leaves her listed.
+    expect(await walk(3, 'Third', thirdStep.id, [])).toEqual({ removed: 1, offList: 0 });
+    const presenceOf = async (id: number) =>
+      (
+        await s.query<{ presence: string }>(
+          sql`SELECT presence FROM crm_records WHERE connection_id = ${c} AND affinity_id = ${id}`,
+        )
+      )[0]?.presence;
+    expect(await presenceOf(101)).toBe('listed');
+    expect(await presenceOf(201)).toBe('listed');
+    expect(await presenceOf(105)).toBe('off-list');
+    // Each removal is logged on its list's step, each record that left every list on presence.
+    const detail = await getRun(s, run.id);
+    const logged = (name: string) => detail?.steps.find((st) => st.name === name)?.records ?? [];
+    expect(
+      logged('fetch list Orgs (1)').map((r) => [
+        r.outcome,
+        r.affinityId,
+        (r.details as Record<string, unknown>).listEntryId,
+      ]),
+    ).toEqual([
+      ['removed', 103, 13],
+      ['removed', 105, 15],
+      ['removed', 101, 16],
+    ]);
+    expect(logged('fetch list Orgs (1)')[0]).toMatchObject({
+      affinityType: 'organization',
+      message: 'removed from list Orgs',
+      details: { listId: 1, listEntryId: 13 },
+    });
+    expect(logged('fetch list Third (3)').map((r) => [r.affinityType, r.affinityId])).toEqual([
+      ['person', 201],
+    ]);
+    expect(logged('presence').map((r) => (r.details as Record<string, unknown>).name)).toEqual([
+      'Globex',
+      'Nobody Ltd',
+    ]);
+    expect(logged('presence')[0]?.message).toBe('no longer on any pulled list (kept, marked off-list)');
     const again = await matchRecords(s, c);
     expect(again.results.some((r) => r.affinityId === 103 || r.affinityId === 105)).toBe(false);
     const [kept] = await s.query<{ match_status: string; presence: string }>(
@@ -178,5 +225,45 @@ describe.each(backends)('My CRM store on %s', (backend) => {
     const view = await crmView(s, c, { sort: 'name' });
     expect(view.map((r) => r.name)).toEqual(['Acme Inc', 'Ada L', 'Big Fund', 'Initech', 'Linus T']);
     expect(view[0]?.company?.domain).toBe('acme.com');
+  });
+  it('removes what a connection pulled when the connection is deleted, and nothing of another', async () => {
+    t = await openTestStore(backend);
+    const s = t.store;
+    const ids: number[] = [];
+    for (const name of ['gone', 'kept']) {
+      const [conn] = await s.db
+        .insert(syncConnections)
+        .values({ name, baseUrl: 'http://x', apiKeySealed: 's', apiKeyHint: 'h', connectedBy: 'test' })
+        .returning({ id: syncConnections.id });
+      ids.push(conn?.id ?? 0);
+    }
+    for (const c of ids) {
+      const run = await startRun(s, { kind: 'pull', trigger: 'cli', actor: 'test', connectionId: c });
+      const step = await run.step('fetch list Orgs (1)');
+      await ingestPage(
+        s,
+        { connectionId: c, listId: 1, type: 'organization', runId: run.id, stepId: step.id },
+        [
+          {
+            listEntryId: 10 + c,
+            createdAt: null,
+            identity: identityOf(entry(10 + c, 100, { name: 'Acme', domain: 'acme.com' }), 'organization'),
+          },
+        ],
+      );
+      await s.query(sql`
+        INSERT INTO sync_links (connection_id, entity_kind, entity_id, affinity_type, affinity_id, linked_by)
+        VALUES (${c}, 'company', 1, 'organization', 100, 'domain')`);
+    }
+    await s.db.delete(syncConnections).where(eq(syncConnections.name, 'gone'));
+    const left = await s.query<{ t: string; c: number }>(sql`
+      SELECT 'record' AS t, connection_id AS c FROM crm_records
+      UNION ALL SELECT 'membership', connection_id FROM crm_memberships
+      UNION ALL SELECT 'link', connection_id FROM sync_links ORDER BY 1`);
+    expect(left).toEqual([
+      { t: 'link', c: ids[1] },
+      { t: 'membership', c: ids[1] },
+      { t: 'record', c: ids[1] },
+    ]);
   });
 });
