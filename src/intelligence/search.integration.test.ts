@@ -132,6 +132,51 @@ describe.each(['pglite', 'postgres'] as const)('search, saved searches and lists
     expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
   });
 
+  it('filters people and investors by place and type, and keeps the facets in step with updates', async () => {
+    const people = await search(t.store, 'people', {}, { limit: 1000, withTotal: true });
+    const someone = people.results.find((p) => 'city' in p && p.city) as {
+      city: string;
+      country: string | null;
+    };
+    const inCity = await search(
+      t.store,
+      'people',
+      { filters: [parseFilter(`location=${someone.city.toUpperCase()}`)] },
+      { limit: 1000 },
+    );
+    expect(inCity.results.length).toBeGreaterThan(0);
+    expect(inCity.results.every((p) => 'city' in p && p.city === someone.city)).toBe(true);
+    const investors = await search(t.store, 'investors', {}, { limit: 1000 });
+    const vc = await search(
+      t.store,
+      'investors',
+      { filters: [parseFilter('type=vc,angel')] },
+      { limit: 1000 },
+    );
+    const expected = investors.results.filter((i) => 'type' in i && ['VC', 'Angel'].includes(i.type ?? ''));
+    expect(vc.results.map((i) => i.id).sort()).toEqual(expected.map((i) => i.id).sort());
+    expect(expected.length).toBeGreaterThan(0);
+
+    // Re-importing a row with a new city and no stage column moves it between facets: the keys
+    // are computed by the database from the row as stored.
+    const dir = mkdtempSync(join(tmpdir(), 'affinity-sync-facets-'));
+    try {
+      writeFileSync(join(dir, 'a.csv'), 'name,domain,hq_city,stage\nFacetco,facetco-zz.com,Oldtown,Seed\n');
+      writeFileSync(join(dir, 'b.csv'), 'name,domain,hq_city\nFacetco,facetco-zz.com,Newtown\n');
+      await importFile(t.store, 'companies', join(dir, 'a.csv'));
+      expect((await companies(['city=oldtown', 'stage=seed'])).map((c) => c.domain)).toEqual([
+        'facetco-zz.com',
+      ]);
+      await importFile(t.store, 'companies', join(dir, 'b.csv'));
+      expect(await companies(['city=oldtown'])).toEqual([]);
+      expect((await companies(['location=newtown', 'stage=seed'])).map((c) => c.domain)).toEqual([
+        'facetco-zz.com',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('tells a saved search what is new since it last looked', async () => {
     const { results } = await saveSearch(t.store, `uk-${backend}`, 'companies', {
       filters: [parseFilter('country=zz-land')],

@@ -72,8 +72,14 @@ const range = (col: PgColumn | SQL) => (op: FilterOp, v: ParsedValue) => {
   const n = v.number;
   return op === '>=' ? sql`${col} >= ${n}` : op === '<=' ? sql`${col} <= ${n}` : sql`${col} = ${n}`;
 };
-const location = (cols: PgColumn[]) => (_op: FilterOp, v: ParsedValue) =>
-  or(...cols.map((c) => lowerEq(c)('=', v))) as SQL;
+/** Any of the values in any of the facets (see `facet_keys`): one lookup in the facets' GIN index. */
+const facet =
+  (col: PgColumn, ...facets: string[]) =>
+  (_op: FilterOp, v: ParsedValue) =>
+    sql`${col} && ARRAY[${sql.join(
+      facets.flatMap((f) => (v.values ?? []).map((x) => sql`${`${f}:${x}`}`)),
+      sql`, `,
+    )}]::text[]`;
 const substring = (col: PgColumn) => (_op: FilterOp, v: ParsedValue) =>
   or(...(v.values ?? []).map((x) => sql`lower(${col}) LIKE ${`%${escapeLike(x)}%`}`)) as SQL;
 
@@ -86,13 +92,13 @@ const filterDefs: Record<SearchEntity, Record<string, FilterDef>> = {
     industry: { kind: 'keys', build: anyKey(c.industryKeys), help: 'industry (any of, comma-separated)' },
     tag: { kind: 'keys', build: anyKey(c.tagKeys), help: 'tag' },
     investor: { kind: 'keys', build: anyKey(c.investorKeys), help: 'investor name' },
-    stage: { kind: 'text', build: lowerEq(c.stage), help: 'stage, e.g. Seed, "Series A"' },
-    country: { kind: 'text', build: lowerEq(c.hqCountry), help: 'HQ country' },
-    region: { kind: 'text', build: lowerEq(c.hqRegion), help: 'HQ region' },
-    city: { kind: 'text', build: lowerEq(c.hqCity), help: 'HQ city' },
+    stage: { kind: 'text', build: facet(c.facetKeys, 'stage'), help: 'stage, e.g. Seed, "Series A"' },
+    country: { kind: 'text', build: facet(c.facetKeys, 'country'), help: 'HQ country' },
+    region: { kind: 'text', build: facet(c.facetKeys, 'region'), help: 'HQ region' },
+    city: { kind: 'text', build: facet(c.facetKeys, 'city'), help: 'HQ city' },
     location: {
       kind: 'text',
-      build: location([c.hqCity, c.hqRegion, c.hqCountry]),
+      build: facet(c.facetKeys, 'city', 'region', 'country'),
       help: 'city, region or country',
     },
     domain: {
@@ -147,23 +153,23 @@ const filterDefs: Record<SearchEntity, Record<string, FilterDef>> = {
       help: 'email address',
     },
     past_company: { kind: 'keys', build: anyKey(p.pastCompanies), help: 'past company (domain or name)' },
-    country: { kind: 'text', build: lowerEq(p.country), help: 'country' },
-    region: { kind: 'text', build: lowerEq(p.region), help: 'region' },
-    city: { kind: 'text', build: lowerEq(p.city), help: 'city' },
+    country: { kind: 'text', build: facet(p.facetKeys, 'country'), help: 'country' },
+    region: { kind: 'text', build: facet(p.facetKeys, 'region'), help: 'region' },
+    city: { kind: 'text', build: facet(p.facetKeys, 'city'), help: 'city' },
     location: {
       kind: 'text',
-      build: location([p.city, p.region, p.country]),
+      build: facet(p.facetKeys, 'city', 'region', 'country'),
       help: 'city, region or country',
     },
   },
   investors: {
-    type: { kind: 'text', build: lowerEq(i.type), help: 'VC, Angel, CVC, PE, Accelerator…' },
-    country: { kind: 'text', build: lowerEq(i.hqCountry), help: 'HQ country' },
-    region: { kind: 'text', build: lowerEq(i.hqRegion), help: 'HQ region' },
-    city: { kind: 'text', build: lowerEq(i.hqCity), help: 'HQ city' },
+    type: { kind: 'text', build: facet(i.facetKeys, 'type'), help: 'VC, Angel, CVC, PE, Accelerator…' },
+    country: { kind: 'text', build: facet(i.facetKeys, 'country'), help: 'HQ country' },
+    region: { kind: 'text', build: facet(i.facetKeys, 'region'), help: 'HQ region' },
+    city: { kind: 'text', build: facet(i.facetKeys, 'city'), help: 'HQ city' },
     location: {
       kind: 'text',
-      build: location([i.hqCity, i.hqRegion, i.hqCountry]),
+      build: facet(i.facetKeys, 'city', 'region', 'country'),
       help: 'city, region or country',
     },
     domain: {
