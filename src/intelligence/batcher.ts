@@ -3,16 +3,8 @@
  * folds repeated natural keys within a batch (the later row wins) and hands back full batches,
  * already encoded for the store. Needs no database, so it runs in a worker thread for large files.
  */
-import { encodeRows } from '../store/bulk.js';
-import { intelCompanies, intelInvestors, intelPeople } from '../store/schema/intelligence.js';
-import {
-  type CompanyRow,
-  type ImportEntity,
-  type InvestorRow,
-  type PersonRow,
-  parseRecord,
-  type SignalRow,
-} from './records.js';
+import { type CopyTarget, type EncodedRows, encodeRowsFor } from '../store/copy-text.js';
+import { type ImportEntity, parseRecord, type SignalRow } from './records.js';
 import { clip, type RowError, type SourceRecord } from './sources.js';
 
 /** What validation found so far. */
@@ -35,7 +27,7 @@ export type WriteBatch =
   | {
       entity: 'companies' | 'people' | 'investors';
       size: number;
-      encoded: ReturnType<typeof encodeRows>;
+      encoded: EncodedRows;
       /** No key of this batch was in an earlier batch (known only with `trackKeys`). */
       fresh: boolean;
     }
@@ -44,6 +36,8 @@ export type WriteBatch =
 export interface BatcherOptions {
   batchSize: number;
   maxErrors: number;
+  /** How rows of the entity's table are encoded (`copyTargetOf`); not needed for signals. */
+  target?: CopyTarget;
   skipInvalid: boolean;
   /**
    * Remember every key written so far, to mark batches whose keys are all new (`fresh`): into an
@@ -156,25 +150,10 @@ export class Batcher {
     const rows = [...this.pending.values()];
     this.pending = new Map();
     const size = rows.length;
-    switch (this.entity) {
-      case 'companies':
-        return {
-          entity: 'companies',
-          size,
-          fresh,
-          encoded: encodeRows(intelCompanies, rows as CompanyRow[]),
-        };
-      case 'people':
-        return { entity: 'people', size, fresh, encoded: encodeRows(intelPeople, rows as PersonRow[]) };
-      case 'investors':
-        return {
-          entity: 'investors',
-          size,
-          fresh,
-          encoded: encodeRows(intelInvestors, rows as InvestorRow[]),
-        };
-      case 'signals':
-        return { entity: 'signals', size, json: JSON.stringify(rows) };
-    }
+    const entity = this.entity;
+    if (entity === 'signals') return { entity, size, json: JSON.stringify(rows) };
+    const target = this.options.target;
+    if (!target) throw new Error(`importing ${entity} needs the table's columns`);
+    return { entity, size, fresh, encoded: encodeRowsFor(target, rows as Array<Record<string, unknown>>) };
   }
 }

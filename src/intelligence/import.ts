@@ -7,6 +7,7 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import {
   type BulkUpsertOptions,
   bulkUpsert,
+  copyTargetOf,
   countRowsUpTo,
   type Db,
   type EncodedRows,
@@ -19,7 +20,14 @@ import {
   suspendIndexes,
   type UpsertCounts,
 } from '../store/index.js';
-import { addError, Batcher, type ImportCounters, newCounters, type WriteBatch } from './batcher.js';
+import {
+  addError,
+  Batcher,
+  type BatcherOptions,
+  type ImportCounters,
+  newCounters,
+  type WriteBatch,
+} from './batcher.js';
 import { recomputeGrowth } from './growth.js';
 import type { ParseJob, WorkerMessage } from './parse-worker.js';
 import type { ImportEntity } from './records.js';
@@ -102,12 +110,7 @@ export async function importFile(
     throw new ImportFileError(`cannot read ${file}: ${(err as Error).message}`);
   }
   const format = options.format ?? formatOf(file);
-  const batcherOptions = {
-    batchSize: options.batchSize ?? DEFAULT_BATCH,
-    maxErrors: options.maxErrors ?? DEFAULT_MAX_ERRORS,
-    skipInvalid: options.skipInvalid === true,
-    trackKeys: true,
-  };
+  const batcherOptions = batcherOptionsFor(entity, options);
   const useWorker = options.worker ?? totalBytes >= WORKER_MIN_BYTES;
   const feed = useWorker
     ? workerFeed({ ...batcherOptions, file, format, entity, ahead: 3 }, totalBytes, options.onProgress)
@@ -125,12 +128,7 @@ export async function importRecords(
   source: AsyncIterable<SourceRecord> | Iterable<SourceRecord>,
   options: ImportOptions = {},
 ): Promise<ImportReport> {
-  const batcher = new Batcher(entity, {
-    batchSize: options.batchSize ?? DEFAULT_BATCH,
-    maxErrors: options.maxErrors ?? DEFAULT_MAX_ERRORS,
-    skipInvalid: options.skipInvalid === true,
-    trackKeys: true,
-  });
+  const batcher = new Batcher(entity, batcherOptionsFor(entity, options));
   return writeFeed(
     store,
     entity,
@@ -140,6 +138,17 @@ export async function importRecords(
 }
 
 const DEFAULT_BATCH = 2000;
+
+function batcherOptionsFor(entity: ImportEntity, options: ImportOptions): BatcherOptions {
+  const table = tableOf(entity);
+  return {
+    batchSize: options.batchSize ?? DEFAULT_BATCH,
+    maxErrors: options.maxErrors ?? DEFAULT_MAX_ERRORS,
+    skipInvalid: options.skipInvalid === true,
+    trackKeys: true,
+    ...(table ? { target: copyTargetOf(table) } : {}),
+  };
+}
 const DEFAULT_MAX_ERRORS = 100;
 
 /** Validated batches in source order, with the counters of everything read so far. */

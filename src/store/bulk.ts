@@ -1,6 +1,13 @@
 import { getTableColumns, getTableName, is, SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import { copyKindOf, encodeCopyRows } from './copy-text.js';
+import {
+  type CopyColumn,
+  type CopyTarget,
+  copyKindOf,
+  type EncodedRows,
+  encodeRowsFor,
+  unionOfKeys,
+} from './copy-text.js';
 import type { Db, Store } from './open.js';
 
 export interface UpsertCounts {
@@ -18,38 +25,37 @@ export interface BulkUpsertOptions<T extends PgTable> {
   tx?: Db;
 }
 
-/** A batch encoded in COPY's text format (see {@link encodeRows}), e.g. by a worker thread. */
-export interface EncodedRows {
-  /** Property names of the columns written, in the order of the data. */
-  columns: string[];
-  count: number;
-  data: string;
-}
+const targets = new WeakMap<PgTable, CopyTarget>();
 
 /**
- * Encodes rows (keyed by Drizzle property names) for {@link bulkUpsert} and {@link insertNew}. Pure:
- * it needs the table's definition, not a connection, so batches can be encoded off the main thread.
+ * How rows of `table` are encoded for COPY: a column per property (generated columns cannot be
+ * written). Plain data, so a worker thread can encode batches without the schema.
  */
+export function copyTargetOf(table: PgTable): CopyTarget {
+  let target = targets.get(table);
+  if (!target) {
+    const columns: Record<string, CopyColumn> = {};
+    for (const [key, c] of Object.entries(getTableColumns(table) as Record<string, PgColumn>)) {
+      if (c.generated) continue;
+      const kind = copyKindOf(c.getSQLType());
+      // A NOT NULL array column with a default (they default to '{}') gets an empty array for a
+      // missing value, as an INSERT would give it its default.
+      columns[key] =
+        kind === 'array' && c.notNull && c.hasDefault ? { key, kind, missing: '{}' } : { key, kind };
+    }
+    target = { table: getTableName(table), columns };
+    targets.set(table, target);
+  }
+  return target;
+}
+
+/** Encodes rows (keyed by Drizzle property names) for {@link bulkUpsert} and {@link insertNew}. */
 export function encodeRows<T extends PgTable>(
   table: T,
   rows: ReadonlyArray<Partial<T['$inferInsert']>>,
   columns?: string[],
 ): EncodedRows {
-  const names = columns ?? unionOfKeys(rows);
-  const all = getTableColumns(table) as Record<string, PgColumn>;
-  const kinds = names.map((n) => {
-    const c = all[n];
-    if (!c) throw new Error(`bulkUpsert: ${getTableName(table)} has no column ${n}`);
-    const kind = copyKindOf(c.getSQLType());
-    // A NOT NULL array column with a default (they default to '{}') gets an empty array for a
-    // missing value, as an INSERT would give it its default.
-    return kind === 'array' && c.notNull && c.hasDefault ? { key: n, kind, missing: '{}' } : { key: n, kind };
-  });
-  return {
-    columns: names,
-    count: rows.length,
-    data: encodeCopyRows(kinds, rows as ReadonlyArray<Record<string, unknown>>),
-  };
+  return encodeRowsFor(copyTargetOf(table), rows as ReadonlyArray<Record<string, unknown>>, columns);
 }
 
 /**
@@ -190,12 +196,6 @@ async function stagingTable(store: Store, table: PgTable, tx: Db): Promise<strin
   await store.query(sql`CREATE TEMP TABLE ${sql.identifier(name)} (${defs}) ON COMMIT DROP`, tx);
   made.add(name);
   return name;
-}
-
-function unionOfKeys(rows: ReadonlyArray<object>): string[] {
-  const keys = new Set<string>();
-  for (const r of rows) for (const k of Object.keys(r)) keys.add(k);
-  return [...keys];
 }
 
 /**

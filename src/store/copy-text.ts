@@ -91,3 +91,41 @@ export function encodeCopyRows(
   }
   return out;
 }
+
+/** A batch encoded in COPY's text format, e.g. by a worker thread. */
+export interface EncodedRows {
+  /** Property names of the columns written, in the order of the data. */
+  columns: string[];
+  count: number;
+  data: string;
+}
+
+/** How to encode rows for one table: its name and a column per writable property. */
+export interface CopyTarget {
+  table: string;
+  columns: Record<string, CopyColumn>;
+}
+
+/**
+ * Encodes rows keyed by property names for `target`: the columns are `names`, by default every key
+ * present in any row (a row without one writes its `missing` text).
+ */
+export function encodeRowsFor(
+  target: CopyTarget,
+  rows: ReadonlyArray<Record<string, unknown>>,
+  names: string[] = unionOfKeys(rows),
+): EncodedRows {
+  const columns = names.map((n) => {
+    const c = Object.hasOwn(target.columns, n) ? target.columns[n] : undefined;
+    if (!c) throw new Error(`${target.table} has no writable column ${n}`);
+    return c;
+  });
+  return { columns: names, count: rows.length, data: encodeCopyRows(columns, rows) };
+}
+
+/** Every key present in any of the rows, in order of first appearance. */
+export function unionOfKeys(rows: ReadonlyArray<object>): string[] {
+  const keys = new Set<string>();
+  for (const r of rows) for (const k in r) keys.add(k);
+  return [...keys];
+}

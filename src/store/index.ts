@@ -5,15 +5,23 @@
 export {
   type BulkUpsertOptions,
   bulkUpsert,
+  copyTargetOf,
   countRowsUpTo,
-  type EncodedRows,
   encodeRows,
   insertNew,
   lockIfEmpty,
   suspendIndexes,
   type UpsertCounts,
 } from './bulk.js';
-export { type CopyKind, copyKindOf, encodeCopyRows } from './copy-text.js';
+export {
+  type CopyColumn,
+  type CopyKind,
+  type CopyTarget,
+  copyKindOf,
+  type EncodedRows,
+  encodeCopyRows,
+  encodeRowsFor,
+} from './copy-text.js';
 export { acquireDirLock, DataDirLockedError, type DirLock, LOCK_FILE, type LockHolder } from './lock.js';
 export { applyMigrations, defaultMigrationsFolder } from './migrate.js';
 export { type Db, type OpenStoreOptions, openStore, type Schema, type Store } from './open.js';
