@@ -47,7 +47,16 @@ export interface BatcherOptions {
 }
 
 /** Beyond this many keys the batcher stops remembering them, and no later batch is fresh. */
-const MAX_TRACKED_KEYS = 5_000_000;
+const MAX_TRACKED_KEYS = 2_000_000;
+
+/**
+ * A copy of `s` that keeps nothing else alive. A key cut from a cell can be a slice of the whole
+ * chunk of the file it was read from; remembered as is, it would keep every chunk, so the file,
+ * in memory. Slicing a concatenation flattens it into a string of its own first.
+ */
+function detached(s: string): string {
+  return ` ${s}`.slice(1);
+}
 
 export function newCounters(): ImportCounters {
   return { rows: 0, valid: 0, invalid: 0, duplicates: 0, errors: [], errorsTruncated: false };
@@ -78,7 +87,7 @@ export class Batcher {
     let fresh = true;
     for (const k of this.pending.keys()) {
       if (seen.has(k)) fresh = false;
-      else seen.add(k);
+      else seen.add(detached(k));
     }
     if (seen.size > MAX_TRACKED_KEYS) this.seen = null;
     return fresh;
