@@ -267,6 +267,36 @@ describe.each(backends)('import through the worker thread on %s', (backend) => {
     expect(skipping).toMatchObject({ valid: 2999, invalid: 3, inserted: 2999, written: true });
   });
 
+  it('rolls back whole when the database refuses a batch, and the next import runs', async () => {
+    const lines = ['name,domain'];
+    for (let k = 0; k < 20_000; k++) lines.push(`Co ${k},co-${k}.com`);
+    const path = file(`w-refused-${backend}.csv`, `${lines.join('\n')}\n`);
+    await a.store.query(
+      sql.raw(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.domain = 'co-15000.com' THEN RAISE EXCEPTION 'refused %', NEW.domain; END IF; RETURN NEW; END $$`),
+    );
+    await a.store.query(
+      sql.raw(
+        `CREATE TRIGGER refuse BEFORE INSERT ON intel_companies FOR EACH ROW EXECUTE FUNCTION refuse()`,
+      ),
+    );
+    const batches: BatchEvent[] = [];
+    await expect(
+      importFile(a.store, 'companies', path, {
+        worker: true,
+        batchSize: 1000,
+        onBatch: (e) => batches.push(e),
+      }),
+    ).rejects.toThrow('refused co-15000.com');
+    expect(batches.length).toBeGreaterThan(0);
+    expect(batches.length).toBeLessThan(20);
+    expect(await a.store.query(sql`SELECT 1 FROM intel_companies`)).toHaveLength(0);
+    await a.store.query(sql`DROP TRIGGER refuse ON intel_companies`);
+    expect(await importFile(a.store, 'companies', path, { worker: true })).toMatchObject({
+      inserted: 20_000,
+    });
+  });
+
   it('fails with the file error itself', async () => {
     await expect(
       importFile(a.store, 'companies', file('w-nokey.csv', 'name,country\nAcme,US\n'), { worker: true }),
