@@ -23,7 +23,7 @@ import {
   upsertRecords,
   writeFieldValues,
 } from './ingest.js';
-import { type MatchStatus, matchRecords } from './matching.js';
+import { type MatchStatus, PullMatching } from './matching.js';
 
 /**
  * The pull: several Affinity lists fetched concurrently within the connection's one rate budget
@@ -99,6 +99,12 @@ export class PullInputError extends Error {
   }
 }
 
+/** Yields to the event loop: I/O callbacks that are due run before the caller goes on. */
+const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Entries written per statement: short statements keep the thread free for the responses. */
+export const INGEST_SLICE = 250;
+
 /** How many pages of a list may wait to be written before fetching pauses (memory bound). */
 const PREFETCH_PAGES = 16;
 
@@ -107,7 +113,12 @@ const PREFETCH_PAGES = 16;
  * consumer works on earlier ones. The first error is rethrown where the consumer reaches it; a
  * consumer that stops early stops the walk.
  */
-export async function* prefetch<T>(source: AsyncIterable<T>, depth = PREFETCH_PAGES): AsyncGenerator<T> {
+export async function* prefetch<T>(
+  source: AsyncIterable<T>,
+  depth = PREFETCH_PAGES,
+  /** Kept up to date with how many items are fetched and not taken yet. */
+  ahead: { count: number } = { count: 0 },
+): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
   const queue: Array<IteratorResult<T> | { error: unknown }> = [];
   let wake: (() => void) | undefined;
@@ -124,6 +135,7 @@ export async function* prefetch<T>(source: AsyncIterable<T>, depth = PREFETCH_PA
         if (stopped) return;
         const next = await it.next();
         queue.push(next);
+        ahead.count = queue.length;
         notify();
         if (next.done) return;
       }
@@ -136,6 +148,7 @@ export async function* prefetch<T>(source: AsyncIterable<T>, depth = PREFETCH_PA
     for (;;) {
       if (queue.length === 0) await new Promise<void>((r) => (wake = r));
       const head = queue.shift() as IteratorResult<T> | { error: unknown };
+      ahead.count = queue.length;
       room?.();
       room = undefined;
       if ('error' in head) throw head.error;
@@ -201,7 +214,12 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
     const steps: StepRecorder[] = [];
     for (const t of targets) steps.push(await run.step(`fetch list ${t.list.name} (${t.list.id})`));
     const presence = await run.step('presence');
-    const shared = new PullShared(client, presence);
+    const matching = await run.step('matching');
+    const shared = new PullShared(
+      client,
+      presence,
+      new PullMatching(store, connectionId, { runId: run.id, stepId: matching.id }),
+    );
     // Every list runs to its end (or its failure) before the run moves on or fails.
     const settled = await Promise.allSettled(
       targets.map((t, k) =>
@@ -211,6 +229,7 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) {
       await presence.finish('skipped');
+      await matching.finish('skipped');
       throw failed.reason;
     }
     const reports = settled.map((r) => (r as PromiseFulfilledResult<PullListReport>).value);
@@ -221,11 +240,7 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
     await relate.finish();
 
     options.onProgress?.({ type: 'matching' });
-    const matching = await run.step('matching');
-    const match = await matchRecords(store, connectionId, {
-      log: { runId: run.id, stepId: matching.id },
-      results: false,
-    });
+    const match = await shared.matching.finish();
     for (const [outcome, n] of Object.entries(match.counts)) matching.tally(outcome, n);
     await matching.finish();
 
@@ -263,6 +278,7 @@ class PullShared {
     private readonly client: AffinityClient,
     /** The step that records what left every list. */
     readonly presence: StepRecorder,
+    readonly matching: PullMatching,
   ) {}
 
   /** Runs the ends of list walks one at a time: each must see the memberships the others left. */
@@ -334,24 +350,53 @@ async function pullList(
     options.onProgress?.({ type: 'list', listId: list.id, name: list.name, fetched: 0, done: false });
     // Pages are fetched ahead while earlier ones are written, so the rate-limited walk of the list
     // never waits on the database.
-    const pages = prefetch(client.listEntries.pages(list.id, { page_size: options.pageSize ?? 500 }));
+    const ahead = { count: 0 };
+    const pages = prefetch(
+      client.listEntries.pages(list.id, { page_size: options.pageSize ?? 500 }),
+      PREFETCH_PAGES,
+      ahead,
+    );
+    // A person's LinkedIn URL comes with the field values, after the walk: such records are
+    // matched at the end of the run.
+    const matchPages = !(withFields && type === 'person');
     for await (const page of pages) {
       options.onProgress?.({ type: 'page', listId: list.id, entries: page.items.length });
-      const written = await ingestPage(
-        store,
-        target,
-        page.items.map((e) => ({
-          listEntryId: e.id,
-          createdAt: e.created_at,
-          identity: identityOf(e, type),
-        })),
-      );
+      // The database runs on this thread: a page is written a slice at a time, and before each
+      // statement the responses that came in are handled, so the lists' next requests leave
+      // without waiting long for the database.
+      const written = { newRecords: 0, updatedRecords: 0, added: 0 };
+      for (let k = 0; k < page.items.length; k += INGEST_SLICE) {
+        await breathe();
+        const w = await ingestPage(
+          store,
+          target,
+          page.items.slice(k, k + INGEST_SLICE).map((e) => ({
+            listEntryId: e.id,
+            createdAt: e.created_at,
+            identity: identityOf(e, type),
+          })),
+        );
+        written.newRecords += w.newRecords;
+        written.updatedRecords += w.updatedRecords;
+        written.added += w.added;
+        for (const [outcome, n] of Object.entries(w.logged)) step.tally(outcome, n);
+      }
       for (const e of page.items) {
         seen.add(e.id);
         onList.add(e.entity_id);
         if (type === 'opportunity') shared.opportunityIds.add(e.entity_id);
       }
-      for (const [outcome, n] of Object.entries(written.logged)) step.tally(outcome, n);
+      if (matchPages)
+        shared.matching.page(
+          type,
+          page.items.map((e) => e.entity_id),
+        );
+      // Waiting for the next page anyway: match what is written meanwhile. A walk that never
+      // waits leaves it all to one pass at the end, which costs less.
+      if (ahead.count === 0) {
+        await breathe();
+        await shared.matching.catchUp();
+      }
       report.entries += page.items.length;
       report.added += written.added;
       report.newRecords += written.newRecords;
@@ -395,6 +440,8 @@ async function pullList(
     const fstep = await run.step(`field values of ${list.name} (${list.id})`);
     try {
       report.fieldValues = await pullFieldValues(deps, shared, list, type, [...onList], options);
+      // Their field values may have given persons a LinkedIn URL to match by.
+      if (type === 'person') shared.matching.later(type, onList);
       await fstep.finish();
     } catch (err) {
       await fstep.finish('failed', err instanceof Error ? err.message : String(err));

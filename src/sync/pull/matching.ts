@@ -92,10 +92,43 @@ interface DecisionRow {
   c: Candidate[];
 }
 
+/** Which records a matching pass takes (always only those without a review decision). */
+export interface MatchScope {
+  /** These records, by id. */
+  recordIds?: readonly number[];
+  /** The records of one Affinity type with these Affinity ids (a page of a list). */
+  only?: { type: AffinityType; ids: readonly number[] };
+  /** All but these records, by Affinity type and id (those a pull already matched page by page). */
+  except?: Partial<Record<AffinityType, Iterable<number>>>;
+}
+
+/** A PostgreSQL array literal of integers: one short text parameter, however many ids. */
+function bigintArray(ids: Iterable<number>): string {
+  let out = '{';
+  for (const id of ids) out += out.length === 1 ? String(id) : `,${id}`;
+  return `${out}}`;
+}
+
+function scopeSql(scope: MatchScope) {
+  const parts = [];
+  if (scope.recordIds !== undefined)
+    parts.push(sql`AND r.id = ANY(${bigintArray(scope.recordIds)}::bigint[])`);
+  if (scope.only !== undefined)
+    parts.push(
+      sql`AND r.affinity_type = ${scope.only.type} AND r.affinity_id = ANY(${bigintArray(scope.only.ids)}::bigint[])`,
+    );
+  for (const [type, ids] of Object.entries(scope.except ?? {}))
+    parts.push(
+      sql`AND NOT (r.affinity_type = ${type} AND r.affinity_id = ANY(${bigintArray(ids as Iterable<number>)}::bigint[]))`,
+    );
+  return sql.join(parts, sql` `);
+}
+
 /**
- * Matches the connection's records (all, or `recordIds`) that carry no review decision, writes the
- * changed states, and records a `sync_links` row for every matched record that has none, so a later
- * push of that entity finds its Affinity record without a search.
+ * Matches the connection's records in `scope` (default: all) that carry no review decision, writes
+ * the changed states, and records a `sync_links` row for matched records that have none, so a
+ * later push of that entity finds its Affinity record without a search: every matched record of
+ * the connection (`links: 'all'`, the default), or only those this pass matched anew.
  *
  * One statement gathers every candidate of every record, decides each record (the rule of
  * `decide`; opportunities through their organizations' new or stored state), writes the states
@@ -105,58 +138,59 @@ interface DecisionRow {
 export async function matchRecords(
   store: Store,
   connectionId: number,
-  options: {
-    recordIds?: readonly number[];
+  options: MatchScope & {
     /** Write every record's outcome to this run step, in the statement that writes the states. */
     log?: { runId: number; stepId: number };
     /** Return every record's result (default true); a pull only needs the counts. */
     results?: boolean;
+    links?: 'all' | 'new';
+    /** How candidates are found: hash joins over the dataset, or index lookups of the keys. */
+    mode?: 'scan' | 'probe';
   } = {},
 ): Promise<MatchReport> {
-  const scope =
-    options.recordIds === undefined
-      ? sql``
-      : sql`AND r.id = ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(options.recordIds)}::jsonb))::bigint[])`;
-  // A few records look their emails up in the GIN index; every record of the connection joins
-  // the people's emails by hash instead: one pass over the people rather than an index probe per
-  // email, which also stays fast while the index has a long pending list after a bulk import.
-  const byEmail =
-    options.recordIds === undefined
-      ? sql`SELECT DISTINCT ek.id, 'person'::text AS kind, p.id AS eid, p.name
-      FROM (SELECT recs.id, k FROM recs, unnest(recs.email_keys) AS k WHERE recs.t = 'person') ek
-      JOIN (SELECT p.id, p.name, e FROM intel_people p, unnest(p.emails) AS e) p ON p.e = ek.k`
-      : sql`SELECT DISTINCT recs.id, 'person'::text AS kind, p.id AS eid, p.name
-      FROM recs, unnest(recs.email_keys) AS k JOIN intel_people p ON p.emails @> ARRAY[k]
-      WHERE recs.t = 'person'`;
-  const log = options.log
-    ? sql`, logged AS (
-        INSERT INTO sync_run_records (run_id, step_id, outcome, items)
-        SELECT ${options.log.runId}::bigint, ${options.log.stepId}::bigint, dec.s,
-          jsonb_build_object('count', count(*),
-            'entityKind', CASE WHEN dec.s = 'matched' THEN array_agg(dec.k) END,
-            'entityId', CASE WHEN dec.s = 'matched' THEN array_agg(dec.e) END,
-            'affinityType', array_agg(dec.t),
-            'affinityId', array_agg(dec.a),
-            'message', CASE WHEN dec.s <> 'unmatched' THEN array_agg(dec.m) END,
-            'details', jsonb_build_object('crmId', array_agg(dec.id), 'name', array_agg(dec.name),
-              'previous', array_agg(dec.prev)))
-        FROM dec GROUP BY dec.s
-      )`
-    : sql``;
-  const wantResults = options.results ?? true;
-  const tail = wantResults
-    ? sql`SELECT dec.id, dec.t, dec.a, dec.name, dec.prev, dec.s, dec.k, dec.e, dec.b, dec.c FROM dec ORDER BY dec.id`
-    : sql`SELECT dec.s, count(*)::int AS n, count(*) FILTER (WHERE dec.prev <> dec.s)::int AS moved FROM dec GROUP BY dec.s`;
-  // Candidates are gathered as rows and counted per record; the JSON list a record keeps is built
-  // only where it is stored or read: records whose state changes, ambiguous ones, and results.
-  const rows = await store.query<DecisionRow & { n: number; moved: number }>(sql`
-    WITH recs AS MATERIALIZED (
-      SELECT r.id, r.affinity_type AS t, r.affinity_id AS a, r.name, r.domain_keys, r.email_keys, r.linkedin_url,
-        r.organization_ids, r.match_status, r.match_kind, r.match_entity_id, r.matched_by, r.candidates
-      FROM crm_records r
-      WHERE r.connection_id = ${connectionId} AND r.review_decision IS NULL ${scope}
+  const scope = scopeSql(options);
+  // Many records are matched by hash joins: one pass over the dataset's keys. A few look their
+  // keys up in the indexes instead — the people's emails with one search of their index for all
+  // keys at once, which stays fast even while it has a long pending list after a bulk import.
+  // Companies' other domains have no index: they are always read whole.
+  const scoped =
+    options.recordIds !== undefined || options.only !== undefined || options.except !== undefined;
+  const probe = (options.mode ?? (scoped ? 'probe' : 'scan')) === 'probe';
+  // A page of one type needs only its own kind of evidence (and planning a shorter statement
+  // is quicker): the other CTEs are left empty.
+  const type = options.only?.type;
+  const orgCandidates =
+    type !== undefined && type !== 'organization'
+      ? sql`
+    dom AS (SELECT NULL::bigint AS id, NULL::text AS kind, NULL::bigint AS eid, NULL::text AS name WHERE false),
+    nm AS (SELECT NULL::bigint AS id, NULL::text AS kind, NULL::bigint AS eid, NULL::text AS name WHERE false),
+`
+      : probe
+        ? sql`
+    dom AS MATERIALIZED (
+      SELECT dk.id, 'company'::text AS kind, c.id AS eid, c.name
+      FROM dk CROSS JOIN LATERAL (SELECT c.id, c.name FROM intel_companies c WHERE c.domain = dk.k) c
+      UNION
+      SELECT dk.id, 'company', c.id, c.name
+      FROM dk JOIN (SELECT c.id, c.name, unnest(c.other_domains) AS od FROM intel_companies c
+                    WHERE c.other_domains <> '{}' AND EXISTS (SELECT 1 FROM dk)) c ON c.od = dk.k
+      UNION
+      SELECT dk.id, 'investor', i.id, i.name
+      FROM dk CROSS JOIN LATERAL (SELECT i.id, i.name FROM intel_investors i WHERE i.domain = dk.k) i
     ),
-    dk AS MATERIALIZED (SELECT recs.id, unnest(recs.domain_keys) AS k FROM recs WHERE recs.t = 'organization'),
+    unresolved AS MATERIALIZED (
+      SELECT u.id, lower(u.name) AS ln FROM recs u
+      WHERE u.t = 'organization' AND NOT EXISTS (SELECT 1 FROM dom WHERE dom.id = u.id)
+    ),
+    nm AS (
+      SELECT u.id, 'company'::text AS kind, c.id AS eid, c.name
+      FROM unresolved u CROSS JOIN LATERAL (SELECT c.id, c.name FROM intel_companies c WHERE lower(c.name) = u.ln) c
+      UNION
+      SELECT u.id, 'investor', i.id, i.name
+      FROM unresolved u CROSS JOIN LATERAL (SELECT i.id, i.name FROM intel_investors i WHERE lower(i.name) = u.ln) i
+    ),
+`
+        : sql`
     dom AS MATERIALIZED (
       SELECT dk.id, 'company'::text AS kind, c.id AS eid, c.name FROM dk JOIN intel_companies c ON c.domain = dk.k
       UNION
@@ -175,33 +209,50 @@ export async function matchRecords(
       UNION
       SELECT u.id, 'investor', i.id, i.name FROM unresolved u JOIN intel_investors i ON lower(i.name) = u.ln
     ),
-    em AS MATERIALIZED (${byEmail}),
+`;
+  const personCandidates =
+    type !== undefined && type !== 'person'
+      ? sql`
+    em AS (SELECT NULL::bigint AS id, NULL::text AS kind, NULL::bigint AS eid, NULL::text AS name WHERE false),
+    li AS (SELECT NULL::bigint AS id, NULL::text AS kind, NULL::bigint AS eid, NULL::text AS name WHERE false),`
+      : probe
+        ? sql`
+    em AS MATERIALIZED (
+      SELECT DISTINCT recs.id, 'person'::text AS kind, p.id AS eid, p.name
+      FROM (SELECT p.id, p.name, unnest(p.emails) AS e FROM intel_people p
+            WHERE (SELECT ek FROM keys) IS NOT NULL AND p.emails && (SELECT ek FROM keys)) p
+      JOIN (SELECT recs.id, k FROM recs, unnest(recs.email_keys) AS k WHERE recs.t = 'person') recs ON recs.k = p.e
+    ),
+    li AS (
+      SELECT DISTINCT u.id, 'person'::text AS kind, p.id AS eid, p.name
+      FROM recs u CROSS JOIN LATERAL (SELECT p.id, p.name FROM intel_people p WHERE p.linkedin_url = u.linkedin_url) p
+      WHERE u.t = 'person' AND u.linkedin_url IS NOT NULL AND NOT EXISTS (SELECT 1 FROM em WHERE em.id = u.id)
+    ),`
+        : sql`
+    em AS MATERIALIZED (
+      SELECT DISTINCT ek.id, 'person'::text AS kind, p.id AS eid, p.name
+      FROM (SELECT recs.id, k FROM recs, unnest(recs.email_keys) AS k WHERE recs.t = 'person') ek
+      JOIN (SELECT p.id, p.name, e FROM intel_people p, unnest(p.emails) AS e) p ON p.e = ek.k
+    ),
     li AS (
       SELECT DISTINCT u.id, 'person'::text AS kind, p.id AS eid, p.name
       FROM recs u JOIN intel_people p ON p.linkedin_url = u.linkedin_url
       WHERE u.t = 'person' AND u.linkedin_url IS NOT NULL AND NOT EXISTS (SELECT 1 FROM em WHERE em.id = u.id)
+    ),`;
+  const candidates = probe
+    ? sql`
+    keys AS MATERIALIZED (
+      SELECT (SELECT array_agg(DISTINCT k) FROM recs, unnest(recs.email_keys) AS k WHERE recs.t = 'person') AS ek
     ),
-    -- A record's candidates all come from its strongest kind of evidence.
-    cand AS MATERIALIZED (
-      SELECT id, kind, eid, name, 'domain'::text AS by FROM dom
-      UNION ALL SELECT id, kind, eid, name, 'name' FROM nm
-      UNION ALL SELECT id, kind, eid, name, 'email' FROM em
-      UNION ALL SELECT id, kind, eid, name, 'linkedin' FROM li
-    ),
-    grp AS (
-      SELECT id, min(by) AS by, count(*)::int AS n, min(kind) AS kind, min(eid) AS eid, min(name) AS ename
-      FROM cand GROUP BY id
-    ),
-    own AS (
-      SELECT r.id, r.t, r.a, r.name, r.match_status AS prev, r.match_kind AS pk, r.match_entity_id AS pe,
-        r.matched_by AS pb, r.candidates AS pc,
-        CASE WHEN g.id IS NULL THEN 'unmatched'
-             WHEN g.n = 1 AND NOT (g.by = 'name' AND cardinality(r.domain_keys) > 0) THEN 'matched'
-             ELSE 'ambiguous' END AS s,
-        g.by, g.n, g.kind, g.eid, g.ename
-      FROM recs r LEFT JOIN grp g ON g.id = r.id
-      WHERE r.t <> 'opportunity'
-    ),
+${orgCandidates}${personCandidates}`
+    : sql`${orgCandidates}${personCandidates}`;
+  const opportunities =
+    type !== undefined && type !== 'opportunity'
+      ? sql`
+    ocand AS (SELECT NULL::bigint AS id, NULL::text AS kind, NULL::bigint AS eid, NULL::text AS name, NULL::text AS by WHERE false),
+    base AS MATERIALIZED (SELECT * FROM own),
+`
+      : sql`
     -- Opportunities go through their organizations' state: decided above, or stored.
     oc AS MATERIALIZED (
       SELECT r.id AS opp, o.name AS oname,
@@ -230,7 +281,76 @@ export async function matchRecords(
       WHERE r.t = 'opportunity'
     ),
     base AS MATERIALIZED (SELECT * FROM own UNION ALL SELECT * FROM opp),
-    -- The competing candidates of ambiguous records, as they are kept and told.
+`;
+  const log = options.log
+    ? sql`, logged AS (
+        INSERT INTO sync_run_records (run_id, step_id, outcome, items)
+        SELECT ${options.log.runId}::bigint, ${options.log.stepId}::bigint, dec.s,
+          jsonb_build_object('count', count(*),
+            'entityKind', CASE WHEN dec.s = 'matched' THEN array_agg(dec.k) END,
+            'entityId', CASE WHEN dec.s = 'matched' THEN array_agg(dec.e) END,
+            'affinityType', array_agg(dec.t),
+            'affinityId', array_agg(dec.a),
+            'message', CASE WHEN dec.s <> 'unmatched' THEN array_agg(dec.m) END,
+            'details', jsonb_build_object('crmId', array_agg(dec.id), 'name', array_agg(dec.name),
+              'previous', array_agg(dec.prev)))
+        FROM dec GROUP BY dec.s
+      )`
+    : sql``;
+  // Links of the records matched anew, the first record (by id) of an entity winning; an entity
+  // already linked keeps its link.
+  const newLinks =
+    options.links === 'new'
+      ? sql`, linked AS (
+        INSERT INTO sync_links (connection_id, entity_kind, entity_id, affinity_type, affinity_id, linked_by)
+        SELECT DISTINCT ON (dec.k, dec.e, dec.t) ${connectionId}::bigint, dec.k, dec.e, dec.t, dec.a,
+          CASE dec.b WHEN 'organization' THEN 'pull' ELSE dec.b END
+        FROM dec WHERE dec.changed AND dec.s = 'matched'
+        ORDER BY dec.k, dec.e, dec.t, dec.id
+        ON CONFLICT (connection_id, entity_kind, entity_id, affinity_type) DO NOTHING
+        RETURNING 1
+      )`
+      : sql``;
+  const wantResults = options.results ?? true;
+  const linkCount = options.links === 'new' ? sql`(SELECT count(*) FROM linked)::int` : sql`0`;
+  const tail = wantResults
+    ? sql`SELECT dec.id, dec.t, dec.a, dec.name, dec.prev, dec.s, dec.k, dec.e, dec.b, dec.c, ${linkCount} AS links
+      FROM dec ORDER BY dec.id`
+    : sql`SELECT dec.s, count(*)::int AS n, count(*) FILTER (WHERE dec.prev <> dec.s)::int AS moved, ${linkCount} AS links
+      FROM dec GROUP BY dec.s`;
+  // Candidates are gathered as rows and counted per record; the JSON list a record keeps is built
+  // only where it is stored or read: records whose state changes, ambiguous ones, and results.
+  const rows = await store.query<DecisionRow & { n: number; moved: number; links: number }>(sql`
+    WITH recs AS MATERIALIZED (
+      SELECT r.id, r.affinity_type AS t, r.affinity_id AS a, r.name, r.domain_keys, r.email_keys, r.linkedin_url,
+        r.organization_ids, r.match_status, r.match_kind, r.match_entity_id, r.matched_by, r.candidates
+      FROM crm_records r
+      WHERE r.connection_id = ${connectionId} AND r.review_decision IS NULL ${scope}
+    ),
+    dk AS MATERIALIZED (SELECT recs.id, unnest(recs.domain_keys) AS k FROM recs WHERE recs.t = 'organization'),
+    ${candidates}
+    -- A record's candidates all come from its strongest kind of evidence.
+    cand AS MATERIALIZED (
+      SELECT id, kind, eid, name, 'domain'::text AS by FROM dom
+      UNION ALL SELECT id, kind, eid, name, 'name' FROM nm
+      UNION ALL SELECT id, kind, eid, name, 'email' FROM em
+      UNION ALL SELECT id, kind, eid, name, 'linkedin' FROM li
+    ),
+    grp AS (
+      SELECT id, min(by) AS by, count(*)::int AS n, min(kind) AS kind, min(eid) AS eid, min(name) AS ename
+      FROM cand GROUP BY id
+    ),
+    own AS (
+      SELECT r.id, r.t, r.a, r.name, r.match_status AS prev, r.match_kind AS pk, r.match_entity_id AS pe,
+        r.matched_by AS pb, r.candidates AS pc,
+        CASE WHEN g.id IS NULL THEN 'unmatched'
+             WHEN g.n = 1 AND NOT (g.by = 'name' AND cardinality(r.domain_keys) > 0) THEN 'matched'
+             ELSE 'ambiguous' END AS s,
+        g.by, g.n, g.kind, g.eid, g.ename
+      FROM recs r LEFT JOIN grp g ON g.id = r.id
+      WHERE r.t <> 'opportunity'
+    ),
+${opportunities}    -- The competing candidates of ambiguous records, as they are kept and told.
     amb AS (
       SELECT x.id,
         jsonb_agg(jsonb_build_object('kind', x.kind, 'id', x.eid, 'name', x.name, 'by', x.by) ORDER BY x.kind, x.eid) AS c,
@@ -262,7 +382,7 @@ export async function matchRecords(
       UPDATE crm_records r SET match_status = dec.s, match_kind = dec.k, match_entity_id = dec.e,
         matched_by = dec.b, candidates = dec.c, updated_at = now()
       FROM dec WHERE dec.changed AND r.id = dec.id
-    )${log}
+    )${log}${newLinks}
     ${tail}`);
 
   const counts: Record<MatchStatus, number> = { matched: 0, ambiguous: 0, unmatched: 0 };
@@ -293,7 +413,7 @@ export async function matchRecords(
       changed += r.moved;
     }
   }
-  const linksAdded = await recordLinks(store, connectionId);
+  const linksAdded = options.links === 'new' ? (rows[0]?.links ?? 0) : await recordLinks(store, connectionId);
   return { counts, results, changed, linksAdded };
 }
 
@@ -335,4 +455,97 @@ export async function recordLinks(store: Store, connectionId: number): Promise<n
     ON CONFLICT (connection_id, entity_kind, entity_id, affinity_type) DO NOTHING
     RETURNING id`);
   return out.length;
+}
+
+/** Fewest records a pull matches before its end: each pass reads the dataset's keys once. */
+const CATCH_UP_LEAST = 1000;
+
+/**
+ * Matching within a pull. Records are matched as their pages are written, in the time the pull
+ * waits for the next pages anyway (`catchUp`), each record once however many pulled lists it is
+ * on; whatever is left — all of it when the pages came faster than they were written — is
+ * matched at the end in one pass, with opportunities (their organizations are in by then) and
+ * the records on no pulled list. Outcomes go to one run step; the report adds the passes up.
+ */
+export class PullMatching {
+  readonly #done: Record<'organization' | 'person', Set<number>> = {
+    organization: new Set(),
+    person: new Set(),
+  };
+  readonly #pending: Record<'organization' | 'person', Set<number>> = {
+    organization: new Set(),
+    person: new Set(),
+  };
+  readonly #report: MatchReport = {
+    counts: { matched: 0, ambiguous: 0, unmatched: 0 },
+    results: [],
+    changed: 0,
+    linksAdded: 0,
+  };
+
+  constructor(
+    private readonly store: Store,
+    private readonly connectionId: number,
+    private readonly log: { runId: number; stepId: number },
+  ) {}
+
+  /** Notes the records of a page just written (organizations and persons; the rest wait). */
+  page(type: AffinityType, affinityIds: Iterable<number>): void {
+    if (type === 'opportunity') return;
+    for (const id of affinityIds) if (!this.#done[type].has(id)) this.#pending[type].add(id);
+  }
+
+  /** Leaves these records to the end of the run (their matching keys changed since). */
+  later(type: AffinityType, affinityIds: Iterable<number>): void {
+    if (type === 'opportunity') return;
+    for (const id of affinityIds) {
+      this.#done[type].delete(id);
+      this.#pending[type].delete(id);
+    }
+  }
+
+  /**
+   * Matches the records noted since the last call, once there are enough of them to be worth a
+   * pass over the dataset's keys.
+   */
+  async catchUp(least = CATCH_UP_LEAST): Promise<void> {
+    for (const type of ['organization', 'person'] as const) {
+      const ids = [...this.#pending[type]];
+      if (ids.length === 0 || ids.length < least) continue;
+      this.#pending[type].clear();
+      for (const id of ids) this.#done[type].add(id);
+      this.#add(
+        await matchRecords(this.store, this.connectionId, {
+          only: { type, ids },
+          mode: 'scan',
+          log: this.log,
+          results: false,
+          links: 'new',
+        }),
+      );
+    }
+  }
+
+  /** Matches every record not matched yet, records links still missing, and reports the run. */
+  async finish(): Promise<MatchReport> {
+    const [all] = await this.store.query<{ n: number }>(sql`
+      SELECT count(*)::int AS n FROM crm_records WHERE connection_id = ${this.connectionId} AND review_decision IS NULL`);
+    const left = (all?.n ?? 0) - this.#done.organization.size - this.#done.person.size;
+    this.#add(
+      await matchRecords(this.store, this.connectionId, {
+        except: this.#done,
+        // Many records left: hash joins over the dataset cost less than index lookups.
+        mode: left > 1000 ? 'scan' : 'probe',
+        log: this.log,
+        results: false,
+      }),
+    );
+    return this.#report;
+  }
+
+  #add(r: MatchReport): void {
+    for (const s of ['matched', 'ambiguous', 'unmatched'] as const) this.#report.counts[s] += r.counts[s];
+    this.#report.changed += r.changed;
+    this.#report.linksAdded += r.linksAdded;
+  }
 }

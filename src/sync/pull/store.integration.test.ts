@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { importRecords } from '../../intelligence/index.js';
+import { importRecords, normaliseLinkedinUrl } from '../../intelligence/index.js';
 import { syncConnections } from '../../store/index.js';
 import { backends, openTestStore, type TestStore } from '../../store/testing.js';
 import { getRun, startRun } from '../activity.js';
@@ -13,7 +13,7 @@ import {
   upsertRecords,
   writeFieldValues,
 } from './ingest.js';
-import { matchRecords } from './matching.js';
+import { matchRecords, PullMatching } from './matching.js';
 import { ignoreRecord, linkRecord, reviewQueue } from './review.js';
 import { crmView } from './view.js';
 
@@ -265,5 +265,108 @@ describe.each(backends)('My CRM store on %s', (backend) => {
       { t: 'membership', c: ids[1] },
       { t: 'record', c: ids[1] },
     ]);
+  });
+  it('matches a pull page by page, each record once, then the rest, as one pass would', async () => {
+    t = await openTestStore(backend);
+    const s = t.store;
+    const rows = (records: Array<Record<string, unknown>>) =>
+      records.map((record, k) => ({ row: k + 1, line: k + 1, record }));
+    await importRecords(
+      s,
+      'companies',
+      rows([
+        { domain: 'acme.com', name: 'Acme', other_domains: ['acme.io'] },
+        { domain: 'globex.com', name: 'Globex' },
+        { domain: 'initech.com', name: 'Initech' },
+      ]),
+    );
+    await importRecords(s, 'investors', rows([{ domain: 'bigfund.vc', name: 'Big Fund' }]));
+    await importRecords(
+      s,
+      'people',
+      rows([
+        { name: 'Ada Lovelace', emails: ['ada@acme.com', 'ada@gmail.com'] },
+        { name: 'Linus T', emails: ['linus@globex.com'], linkedin_url: 'https://linkedin.com/in/linus-t' },
+      ]),
+    );
+    const [conn] = await s.db
+      .insert(syncConnections)
+      .values({
+        name: 'default',
+        baseUrl: 'http://x',
+        apiKeySealed: 's',
+        apiKeyHint: 'h',
+        connectedBy: 'test',
+      })
+      .returning({ id: syncConnections.id });
+    const c = conn?.id ?? 0;
+    const run = await startRun(s, { kind: 'pull', trigger: 'cli', actor: 'test', connectionId: c });
+    const fetch = await run.step('fetch list Orgs (1)');
+    const matching = await run.step('matching');
+    const orgs = [
+      entry(11, 101, { name: 'Acme Inc', domain: 'www.acme.io', domains: ['www.acme.io'] }),
+      entry(12, 102, { name: 'Big Fund', domain: 'bigfund.vc', domains: ['bigfund.vc'] }),
+      entry(13, 103, { name: 'Globex', domain: 'globexgroup.net', domains: ['globexgroup.net'] }),
+      entry(14, 104, { name: 'Initech', domain: null, domains: [] }),
+      entry(15, 105, { name: 'Nobody Ltd', domain: 'nobody.biz', domains: ['nobody.biz'] }),
+    ];
+    const persons = [
+      entry(21, 201, { first_name: 'Ada', last_name: 'L', primary_email: 'ADA@gmail.com', emails: [] }),
+      entry(22, 202, { first_name: 'Linus', last_name: 'T', primary_email: null, emails: [] }),
+    ];
+    const write = (listId: number, type: 'organization' | 'person', es: typeof orgs) =>
+      ingestPage(
+        s,
+        { connectionId: c, listId, type, runId: run.id, stepId: fetch.id },
+        es.map((e) => ({ listEntryId: e.id, createdAt: null, identity: identityOf(e, type) })),
+      );
+    await write(1, 'organization', orgs.slice(0, 3));
+    await write(2, 'person', persons);
+    // Field values give Linus a LinkedIn URL after his page was noted.
+    const url = normaliseLinkedinUrl('linkedin.com/in/Linus-T/');
+    await s.query(sql`UPDATE crm_records SET linkedin_url = ${url} WHERE affinity_id = 202`);
+
+    const m = new PullMatching(s, c, { runId: run.id, stepId: matching.id });
+    m.page('organization', [101, 102, 103, 101]);
+    await m.catchUp(1);
+    // Organization 101 is on a second list too: it is not matched twice.
+    await write(3, 'organization', [orgs[0], ...orgs.slice(3)] as typeof orgs);
+    m.page('organization', [101, 104, 105]);
+    m.page('person', [201, 202]);
+    m.later('person', [202]);
+    await m.catchUp(1);
+    const report = await m.finish();
+
+    expect(report.counts).toEqual({ matched: 5, ambiguous: 1, unmatched: 1 });
+    const states = await s.query<{ affinity_id: number; match_status: string; matched_by: string | null }>(
+      sql`SELECT affinity_id, match_status, matched_by FROM crm_records ORDER BY affinity_type, affinity_id`,
+    );
+    expect(states.map((r) => [r.affinity_id, r.match_status, r.matched_by])).toEqual([
+      [101, 'matched', 'domain'],
+      [102, 'matched', 'domain'],
+      [103, 'ambiguous', null],
+      [104, 'matched', 'name'],
+      [105, 'unmatched', null],
+      [201, 'matched', 'email'],
+      [202, 'matched', 'linkedin'],
+    ]);
+    expect(report.linksAdded).toBe(5);
+    const [links] = await s.query<{ n: number }>(sql`SELECT count(*)::int AS n FROM sync_links`);
+    expect(links?.n).toBe(5);
+    // One outcome per record in the log, however many passes.
+    const logged = (await getRun(s, run.id))?.steps.find((st) => st.name === 'matching')?.records ?? [];
+    expect(logged.map((r) => r.affinityId).sort()).toEqual([101, 102, 103, 104, 105, 201, 202]);
+    expect(logged.find((r) => r.affinityId === 103)?.message).toMatch(/^1 candidates: company \d+ \(name\)$/);
+    expect(logged.find((r) => r.affinityId === 101)).toMatchObject({
+      outcome: 'matched',
+      entityKind: 'company',
+      message: 'matched by domain',
+    });
+
+    // The same pull again changes nothing.
+    const again = new PullMatching(s, c, { runId: run.id, stepId: matching.id });
+    again.page('organization', [101, 102, 103, 104, 105]);
+    await again.catchUp(1);
+    expect(await again.finish()).toMatchObject({ changed: 0, linksAdded: 0 });
   });
 });
