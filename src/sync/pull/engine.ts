@@ -102,8 +102,8 @@ export class PullInputError extends Error {
 /** Yields to the event loop: I/O callbacks that are due run before the caller goes on. */
 const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Entries written per statement: short statements keep the thread free for the responses. */
-export const INGEST_SLICE = 250;
+/** Entries written per statement while waiting on the network: short ones keep the thread free. */
+const INGEST_SLICE = 250;
 
 /** How many pages of a list may wait to be written before fetching pauses (memory bound). */
 const PREFETCH_PAGES = 16;
@@ -361,16 +361,18 @@ async function pullList(
     const matchPages = !(withFields && type === 'person');
     for await (const page of pages) {
       options.onProgress?.({ type: 'page', listId: list.id, entries: page.items.length });
-      // The database runs on this thread: a page is written a slice at a time, and before each
-      // statement the responses that came in are handled, so the lists' next requests leave
-      // without waiting long for the database.
+      // The database runs on this thread. While the walk waits for its next page, the page is
+      // written a slice at a time, and before each statement the responses that came in are
+      // handled, so the lists' next requests leave without waiting long for the database; with
+      // pages queued up, whole pages cost less.
+      const slice = ahead.count === 0 ? INGEST_SLICE : page.items.length;
       const written = { newRecords: 0, updatedRecords: 0, added: 0 };
-      for (let k = 0; k < page.items.length; k += INGEST_SLICE) {
+      for (let k = 0; k < page.items.length; k += slice) {
         await breathe();
         const w = await ingestPage(
           store,
           target,
-          page.items.slice(k, k + INGEST_SLICE).map((e) => ({
+          page.items.slice(k, k + slice).map((e) => ({
             listEntryId: e.id,
             createdAt: e.created_at,
             identity: identityOf(e, type),

@@ -51,34 +51,6 @@ export interface MatchReport {
   linksAdded: number;
 }
 
-function distinctEntities(cands: readonly Candidate[]): Candidate[] {
-  const seen = new Map<string, Candidate>();
-  for (const c of cands) if (!seen.has(`${c.kind}:${c.id}`)) seen.set(`${c.kind}:${c.id}`, c);
-  return [...seen.values()];
-}
-
-/**
- * Decides one record from its candidates, strongest evidence first: the rule `matchRecords`
- * applies in SQL, for callers holding candidates in hand.
- */
-export function decide(
-  type: AffinityType,
-  hasDomain: boolean,
-  candidates: readonly Candidate[],
-): MatchResult {
-  const strong: MatchedBy[] = type === 'organization' ? ['domain', 'name'] : ['email', 'linkedin'];
-  for (const by of strong) {
-    const found = distinctEntities(candidates.filter((c) => c.by === by));
-    if (found.length === 0) continue;
-    const only = found[0];
-    if (found.length === 1 && only && !(by === 'name' && hasDomain)) {
-      return { status: 'matched', kind: only.kind, entityId: only.id, by, candidates: found };
-    }
-    return { status: 'ambiguous', candidates: found };
-  }
-  return { status: 'unmatched', candidates: [] };
-}
-
 interface DecisionRow {
   id: number;
   t: AffinityType;
@@ -130,8 +102,8 @@ function scopeSql(scope: MatchScope) {
  * later push of that entity finds its Affinity record without a search: every matched record of
  * the connection (`links: 'all'`, the default), or only those this pass matched anew.
  *
- * One statement gathers every candidate of every record, decides each record (the rule of
- * `decide`; opportunities through their organizations' new or stored state), writes the states
+ * One statement gathers every candidate of every record, decides each record (the rules above;
+ * opportunities through their organizations' new or stored state), writes the states
  * that changed and, when logging, every record's outcome (one batch row per outcome). Only the
  * counts travel back, unless `results` asks for every record's result.
  */
@@ -415,14 +387,6 @@ ${opportunities}    -- The competing candidates of ambiguous records, as they ar
   }
   const linksAdded = options.links === 'new' ? (rows[0]?.links ?? 0) : await recordLinks(store, connectionId);
   return { counts, results, changed, linksAdded };
-}
-
-/** The activity-log message of a match outcome: how it matched, or the competing candidates. */
-export function outcomeMessage(r: MatchResult): string | null {
-  if (r.status === 'matched') return `matched by ${r.by}`;
-  if (r.status === 'ambiguous')
-    return `${r.candidates.length} candidates: ${r.candidates.map((x) => `${x.kind} ${x.id} (${x.by})`).join(', ')}`;
-  return null;
 }
 
 /**
