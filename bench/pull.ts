@@ -1,5 +1,6 @@
 /**
- * Pull into My CRM against the emulator (real HTTP, PGlite): API calls of a 10,000-entry
+ * Pull into My CRM against the emulator (real HTTP, in a thread of its own as a remote API would be;
+ * PGlite): API calls of a 10,000-entry
  * organization list with identity only and with field values, checked against their bounds
  * (⌈n/500⌉ + 5 and n + ⌈n/500⌉ + 5); local ingest and matching throughput; and two lists pulled
  * together versus one after the other under a scaled rate limit with added latency. Figures only.
@@ -8,7 +9,6 @@
  */
 import type { ListEntry } from '../src/affinity/index.js';
 import { AffinityClient, createTransport, type HttpTransport } from '../src/affinity/index.js';
-import { type RunningEmulator, type Seed, startEmulator } from '../src/emulator/index.js';
 import { importRecords } from '../src/intelligence/index.js';
 import { openTestStore, type TestStore } from '../src/store/testing.js';
 import { startRun } from '../src/sync/activity.js';
@@ -18,34 +18,10 @@ import { endListWalk, identityOf, ingestPage, listPulledBefore } from '../src/sy
 import { PullMatching } from '../src/sync/pull/matching.js';
 import { LOCAL_ADMIN } from '../src/sync/roles.js';
 import { SecretBox } from '../src/sync/secret-box.js';
+import { type EmulatorThread, startEmulatorThread } from './support/emulator-thread.js';
+import { KEY, ORGS, PERSONS } from './support/pull-seed.js';
 
-const ORGS = 10_000;
-const PERSONS = 10_000;
-const KEY = 'bench-pull-key';
 const box = SecretBox.fromSecret('bench pull master secret, not a real one');
-
-/** A workspace with a 10k-organization list (one global value each) and a 10k-person list. */
-const seed: Seed = (b) => {
-  const owner = b.addUser({ firstName: 'Bench', lastName: 'Pull', email: 'pull@bench.dev', apiKey: KEY });
-  const orgList = b.addList({ name: 'Big Organizations', type: 1, public: true, ownerId: owner });
-  const personList = b.addList({ name: 'Big Persons', type: 0, public: true, ownerId: owner });
-  const stage = b.addField({ name: 'Stage', entityType: 1, valueType: 2 });
-  const score = b.addField({ name: 'Score', entityType: 1, valueType: 3, listId: orgList });
-  for (let i = 0; i < ORGS; i++) {
-    const id = b.addOrganization({ name: `Bench Org ${i}`, domain: `bench-org-${i}.com` });
-    const entry = b.addListEntry({ listId: orgList, entityId: id });
-    b.addFieldValue({ fieldId: stage.id, entityId: id, value: i % 2 === 0 ? 'Seed' : 'Series A' });
-    b.addFieldValue({ fieldId: score.id, entityId: id, listEntryId: entry, value: i % 100 });
-  }
-  for (let i = 0; i < PERSONS; i++) {
-    const id = b.addPerson({
-      firstName: 'Bench',
-      lastName: `Person ${i}`,
-      emails: [`person${i}@bench-org-${i}.com`],
-    });
-    b.addListEntry({ listId: personList, entityId: id });
-  }
-};
 
 /** Half the organizations and persons are in the dataset, so matching has work both ways. */
 async function loadDataset(t: TestStore): Promise<void> {
@@ -65,7 +41,7 @@ async function loadDataset(t: TestStore): Promise<void> {
 
 async function connected(
   t: TestStore,
-  emu: RunningEmulator,
+  emu: EmulatorThread,
   transportOptions: { ratePerMinute: number; rateWindowMs?: number },
 ): Promise<{ connectionId: number; client: AffinityClient; transport: HttpTransport }> {
   const { connection } = await connect(t.store, box, { apiKey: KEY, baseUrl: emu.url, actor: LOCAL_ADMIN });
@@ -89,7 +65,7 @@ async function fresh(): Promise<TestStore> {
 
 export async function run(): Promise<void> {
   const wanted = new Set((process.env.BENCH_PULL ?? 'identity,ingest,fields,concurrent').split(','));
-  const emu = await startEmulator({ seed, ratePerMinute: 10_000_000, maxConcurrent: 1_000 });
+  const emu = await startEmulatorThread({ ratePerMinute: 10_000_000, maxConcurrent: 1_000 });
   const pages = Math.ceil(ORGS / 500);
   try {
     // 1. Identity only.
@@ -97,14 +73,14 @@ export async function run(): Promise<void> {
       const t = await fresh();
       try {
         const { connectionId, client, transport } = await connected(t, emu, { ratePerMinute: 10_000_000 });
-        emu.resetStats();
+        await emu.resetStats();
         const started = performance.now();
         const r = await pull(
           { store: t.store, client, connectionId, stats: () => transport.stats() },
           { lists: [{ list: 'Big Organizations' }] },
         );
         const ms = performance.now() - started;
-        const calls = emu.stats().total;
+        const calls = (await emu.stats()).total;
         const bound = pages + 5;
         process.stdout.write(
           `identity only, ${fmt(ORGS)} entries: ${calls} calls (bound ${bound}, ${fmt(calls / bound, 2)} of it) ` +
@@ -187,14 +163,14 @@ export async function run(): Promise<void> {
       const t = await fresh();
       try {
         const { connectionId, client, transport } = await connected(t, emu, { ratePerMinute: 10_000_000 });
-        emu.resetStats();
+        await emu.resetStats();
         const started = performance.now();
         const r = await pull(
           { store: t.store, client, connectionId, stats: () => transport.stats() },
           { lists: [{ list: 'Big Organizations', withFields: true }], fieldConcurrency: 16 },
         );
         const ms = performance.now() - started;
-        const calls = emu.stats().total;
+        const calls = (await emu.stats()).total;
         const bound = ORGS + pages + 5;
         process.stdout.write(
           `with fields, ${fmt(ORGS)} entries: ${fmt(calls)} calls (bound ${fmt(bound)}, ${fmt(calls / bound, 3)} of it) ` +
@@ -207,8 +183,8 @@ export async function run(): Promise<void> {
 
     // 4. Two lists together vs one after the other: 20 requests/s (a scaled window) and 100 ms latency.
     if (wanted.has('concurrent')) {
-      const rate = 20;
-      emu.setConfig({ latencyMs: 100 });
+      const rate = Number(process.env.BENCH_PULL_RATE ?? 20);
+      await emu.setConfig({ latencyMs: 100 });
       const timed = async (lists: string[][]): Promise<{ ms: number; calls: number; cpu: number }> => {
         const t = await fresh();
         try {
@@ -235,7 +211,7 @@ export async function run(): Promise<void> {
       process.stdout.write(
         `two lists (${fmt(ORGS)} + ${fmt(PERSONS)}) at ${rate} req/s with 100 ms latency: together ${fmt(together.ms)} ms ` +
           `for ${together.calls} calls (their time at the rate limit: ${fmt(atRate)} ms, ratio ${fmt(together.ms / atRate, 2)}; ` +
-          `node CPU ${fmt(together.cpu)} ms, emulator included); ` +
+          `node CPU ${fmt(together.cpu)} ms, the emulator's thread included); ` +
           `one after the other ${fmt(apart.ms)} ms (${fmt(apart.ms / together.ms, 2)}× the concurrent pull)\n`,
       );
     }

@@ -1,7 +1,5 @@
 import { statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import {
@@ -20,6 +18,7 @@ import {
   suspendIndexes,
   type UpsertCounts,
 } from '../store/index.js';
+import { siblingModule, startModuleWorker } from '../threads.js';
 import {
   addError,
   Batcher,
@@ -299,21 +298,9 @@ function workerFeed(job: ParseJob, totalBytes: number, onProgress: ImportOptions
   };
 }
 
-/**
- * Starts the parse worker: the compiled module when running from `dist/`, the TypeScript source
- * through tsx in a checkout (the worker does not inherit the parent's loader).
- */
+/** Starts the parse worker (`parse-worker.ts`, or `.js` when built). */
 function spawnParseWorker(job: ParseJob): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./parse-worker.js', here), { workerData: job });
-  // `require` resolves the CommonJS build of tsx's ESM API; the worker imports its ESM twin.
-  const tsxApi = createRequire(here)
-    .resolve('tsx/esm/api')
-    .replace(/\.cjs$/, '.mjs');
-  const tsx = pathToFileURL(tsxApi).href;
-  const entry = new URL('./parse-worker.ts', here).href;
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData: job });
+  return startModuleWorker(siblingModule(import.meta.url, 'parse-worker'), { workerData: job });
 }
 
 class Rollback extends Error {}
