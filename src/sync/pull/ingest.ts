@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { FieldValue, ListEntry } from '../../affinity/index.js';
 import { normaliseDomain, normaliseEmail, normaliseLinkedinUrl } from '../../intelligence/index.js';
-import type { Store } from '../../store/index.js';
+import { type CopyColumn, type Db, encodeCopyRows, type Store } from '../../store/index.js';
 
 /**
  * Set-based ingest of pulled Affinity data into My CRM: each batch (a page of list entries, the
@@ -97,6 +97,36 @@ export interface ChangedRecord {
 }
 
 const json = (rows: unknown): SQL => sql`${JSON.stringify(rows)}::jsonb`;
+
+/** The columns of a page's staged entries: list entry, Affinity id, entry date, then the identity. */
+const PAGE_COLUMNS: CopyColumn[] = [
+  { key: 'le', kind: 'scalar' },
+  { key: 'a', kind: 'scalar' },
+  { key: 'c', kind: 'scalar' },
+  { key: 'n', kind: 'scalar' },
+  { key: 'd', kind: 'array' },
+  { key: 'e', kind: 'array' },
+  { key: 'dk', kind: 'array' },
+  { key: 'ek', kind: 'array' },
+];
+
+/**
+ * Loads a page's entries into `pull_page`, a temporary table of the session emptied at every
+ * commit, so it only ever holds the page of the current transaction.
+ */
+async function stagePage(store: Store, tx: Db, rows: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+  await store.query(
+    sql`CREATE TEMP TABLE IF NOT EXISTS pull_page
+        (le bigint, a bigint, c text, n text, d text[], e text[], dk text[], ek text[]) ON COMMIT DELETE ROWS`,
+    tx,
+  );
+  await store.copyFrom(
+    'pull_page',
+    PAGE_COLUMNS.map((c) => c.key),
+    encodeCopyRows(PAGE_COLUMNS, rows),
+    tx,
+  );
+}
 
 /**
  * Inserts or updates records by identity in one statement. New records start `listed` (or
@@ -208,17 +238,19 @@ export async function ingestPage(
     dk: e.identity.domainKeys,
     ek: e.identity.emailKeys,
   }));
-  // Rows in key order so concurrent pages on PostgreSQL take row locks in the same order.
-  const [out] = await store.query<{
-    new_records: number;
-    updated_records: number;
-    added: number;
-    joined: number;
-  }>(sql`
-    WITH src AS MATERIALIZED (
-      SELECT * FROM jsonb_to_recordset(${json(rows)})
-        AS t(le bigint, a bigint, c text, n text, d text[], e text[], dk text[], ek text[])
-    ),
+  // The page reaches the database through COPY into a staging table (both backends parse it far
+  // faster than JSON); staging and statement share one transaction, so one connection.
+  const [out] = await store.db.transaction(async (t) => {
+    const tx = t as unknown as Db;
+    await stagePage(store, tx, rows);
+    return store.query<{
+      new_records: number;
+      updated_records: number;
+      added: number;
+      joined: number;
+    }>(
+      sql`
+    WITH src AS MATERIALIZED (SELECT * FROM pull_page),
     rec AS (
       INSERT INTO crm_records (connection_id, affinity_type, affinity_id, name, domains, emails, domain_keys, email_keys, presence)
       SELECT DISTINCT ON (src.a) ${connectionId}::bigint, ${type}::text, src.a, src.n, src.d, src.e, src.dk, src.ek, 'listed'
@@ -270,7 +302,10 @@ export async function ingestPage(
     SELECT (SELECT count(*) FROM rec WHERE inserted)::int AS new_records,
            (SELECT count(*) FROM rec WHERE NOT inserted)::int AS updated_records,
            (SELECT count(*) FROM mem)::int AS added,
-           (SELECT count(*) FROM joined)::int AS joined`);
+           (SELECT count(*) FROM joined)::int AS joined`,
+      tx,
+    );
+  });
   const newRecords = out?.new_records ?? 0;
   const updatedRecords = out?.updated_records ?? 0;
   return {
