@@ -54,7 +54,7 @@ const WORDS = [
   'spark',
 ];
 
-export async function writeCsv(path: string): Promise<void> {
+async function writeCsv(path: string): Promise<void> {
   const out = createWriteStream(path);
   out.write(
     'name,domain,description,hq_city,hq_country,founded_year,industries,stage,total_funding_usd,headcount,investors\n',

@@ -28,7 +28,7 @@ export type WriteBatch =
       entity: 'companies' | 'people' | 'investors';
       size: number;
       encoded: EncodedRows;
-      /** No key of this batch was in an earlier batch (known only with `trackKeys`). */
+      /** No key of this batch was in an earlier batch: into an empty table it is appended as is. */
       fresh: boolean;
     }
   | { entity: 'signals'; size: number; json: string };
@@ -39,11 +39,6 @@ export interface BatcherOptions {
   /** How rows of the entity's table are encoded (`copyTargetOf`); not needed for signals. */
   target?: CopyTarget;
   skipInvalid: boolean;
-  /**
-   * Remember every key written so far, to mark batches whose keys are all new (`fresh`): into an
-   * empty table they can be appended without conflict checks. Costs a set of keys in memory.
-   */
-  trackKeys?: boolean;
 }
 
 /** Beyond this many keys the batcher stops remembering them, and no later batch is fresh. */
@@ -77,7 +72,8 @@ export class Batcher {
     readonly entity: ImportEntity,
     private readonly options: BatcherOptions,
   ) {
-    this.seen = options.trackKeys && entity !== 'signals' ? new Set() : null;
+    // Every key written so far, to mark the batches whose keys are all new (a set of keys in memory).
+    this.seen = entity !== 'signals' ? new Set() : null;
   }
 
   /** Whether none of the pending keys was in an earlier batch; remembers them for later batches. */

@@ -31,11 +31,10 @@ import { recomputeGrowth } from './growth.js';
 import type { ParseJob, WorkerMessage } from './parse-worker.js';
 import type { ImportEntity } from './records.js';
 import {
-  csvRecords,
+  fileRecords,
   formatOf,
   ImportFileError,
   type ImportFormat,
-  ndjsonRecords,
   type RowError,
   type SourceRecord,
 } from './sources.js';
@@ -113,7 +112,7 @@ export async function importFile(
   const useWorker = options.worker ?? totalBytes >= WORKER_MIN_BYTES;
   const feed = useWorker
     ? workerFeed({ ...batcherOptions, file, format, entity, ahead: 3 }, totalBytes, options.onProgress)
-    : await fileFeed(entity, file, format, batcherOptions, totalBytes, options.onProgress);
+    : fileFeed(entity, file, format, batcherOptions, totalBytes, options.onProgress);
   return writeFeed(store, entity, feed, options);
 }
 
@@ -144,7 +143,6 @@ function batcherOptionsFor(entity: ImportEntity, options: ImportOptions): Batche
     batchSize: options.batchSize ?? DEFAULT_BATCH,
     maxErrors: options.maxErrors ?? DEFAULT_MAX_ERRORS,
     skipInvalid: options.skipInvalid === true,
-    trackKeys: true,
     ...(table ? { target: copyTargetOf(table) } : {}),
   };
 }
@@ -200,22 +198,19 @@ function localFeed(
   };
 }
 
-async function fileFeed(
+function fileFeed(
   entity: ImportEntity,
   file: string,
   format: ImportFormat,
-  options: ConstructorParameters<typeof Batcher>[1],
+  options: BatcherOptions,
   totalBytes: number,
   onProgress: ImportOptions['onProgress'],
-): Promise<Feed> {
-  const { createReadStream } = await import('node:fs');
-  const stream = createReadStream(file);
+): Feed {
   const ignored = new Set<string>();
-  const source =
-    format === 'csv' ? csvRecords(stream, entity, ignored) : ndjsonRecords(stream, entity, ignored);
+  const { stream, records } = fileRecords(file, format, entity, ignored);
   return localFeed(
     new Batcher(entity, options),
-    source,
+    records,
     () => ({ bytesRead: stream.bytesRead, totalBytes }),
     onProgress,
     ignored,

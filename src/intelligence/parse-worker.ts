@@ -4,11 +4,10 @@
  * file of any size is never held in memory. Messages are {@link WorkerMessage}s; the main thread
  * answers each batch with `ack`.
  */
-import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Batcher, type BatcherOptions, type ImportCounters, type WriteBatch } from './batcher.js';
 import type { ImportEntity } from './records.js';
-import { csvRecords, ImportFileError, type ImportFormat, ndjsonRecords } from './sources.js';
+import { fileRecords, ImportFileError, type ImportFormat } from './sources.js';
 
 export interface ParseJob extends BatcherOptions {
   file: string;
@@ -34,12 +33,8 @@ async function run(job: ParseJob, port: NonNullable<typeof parentPort>): Promise
     wake?.();
     wake = null;
   });
-  const stream = createReadStream(job.file);
   const ignored = new Set<string>();
-  const source =
-    job.format === 'csv'
-      ? csvRecords(stream, job.entity, ignored)
-      : ndjsonRecords(stream, job.entity, ignored);
+  const { stream, records: source } = fileRecords(job.file, job.format, job.entity, ignored);
   const batcher = new Batcher(job.entity, job);
   const send = async (batch: WriteBatch) => {
     unacked++;

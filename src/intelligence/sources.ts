@@ -2,6 +2,7 @@
  * Where imported records come from: CSV and NDJSON files read as streams, one record at a time, with
  * canonical column names and the row and line of each, or the structural problem that spoiled it.
  */
+import { createReadStream, type ReadStream } from 'node:fs';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { csvStream } from './csv.js';
@@ -46,6 +47,22 @@ const requiredColumns: Record<ImportEntity, string[][]> = {
   investors: [['domain'], ['name']],
   signals: [['domain'], ['date'], ['metric', 'headcount', 'web_visits', 'social_followers']],
 };
+
+/**
+ * The records of a file in `format`, read as a stream; `stream` tells how far it has read and is
+ * destroyed to stop early. Columns the entity does not know are added to `ignored`.
+ */
+export function fileRecords(
+  file: string,
+  format: ImportFormat,
+  entity: ImportEntity,
+  ignored: Set<string>,
+): { stream: ReadStream; records: AsyncGenerator<SourceRecord> } {
+  const stream = createReadStream(file);
+  const records =
+    format === 'csv' ? csvRecords(stream, entity, ignored) : ndjsonRecords(stream, entity, ignored);
+  return { stream, records };
+}
 
 export async function* csvRecords(
   stream: NodeJS.ReadableStream,

@@ -98,9 +98,9 @@ export async function bulkUpsert<T extends PgTable>(
   const ident = (s: string) => sql.identifier(s);
   const join = (parts: Array<SQL | ReturnType<typeof sql.identifier>>) => sql.join(parts, sql`, `);
 
-  const stage = await stagingTable(store, table, tx);
-  await store.copyFrom(stage, names, encoded.data, tx);
-  const source = sql`${ident(stage)} AS t`;
+  const stage = stageOf(table);
+  await stageRows(store, tx, stage, names, encoded.data);
+  const source = sql`${ident(stage.name)} AS t`;
   const insertCols = join(cols.map(([, c]) => ident(c.name)));
   // A row without a NOT NULL column that has a default (arrays default to '{}') gets the default.
   const selectCols = join(
@@ -169,33 +169,55 @@ export async function insertNew<T extends PgTable>(
   return { inserted: rows.count, updated: 0, unchanged: 0 };
 }
 
-/** Staging tables already made in a transaction (they are dropped at its end). */
+/** Staging tables already loaded in each transaction. */
 const staged = new WeakMap<object, Set<string>>();
 
+/** A temporary table a batch is loaded into before a statement reads it (see {@link stageRows}). */
+export interface Stage {
+  name: string;
+  /** Its column definitions, e.g. sql`a bigint, n text`. */
+  columns: SQL;
+}
+
 /**
- * An empty temporary table with a column per property of `table` (named by property, typed like the
- * column), created once per transaction and emptied for each batch.
+ * Loads a batch in COPY's text format into the temporary table `stage`, so that it holds exactly
+ * this batch for the rest of `tx`. The table is made on its first use in the session and emptied
+ * at every commit; a second batch in the same transaction empties it first.
  */
-async function stagingTable(store: Store, table: PgTable, tx: Db): Promise<string> {
-  const name = `bulk_stage_${getTableName(table)}`;
-  let made = staged.get(tx);
-  if (!made) {
-    made = new Set();
-    staged.set(tx, made);
+export async function stageRows(
+  store: Store,
+  tx: Db,
+  stage: Stage,
+  columns: readonly string[],
+  data: string,
+): Promise<void> {
+  let used = staged.get(tx);
+  if (!used) {
+    used = new Set();
+    staged.set(tx, used);
   }
-  if (made.has(name)) {
-    await store.query(sql`TRUNCATE ${sql.identifier(name)}`, tx);
-    return name;
+  const name = sql.identifier(stage.name);
+  if (used.has(stage.name)) await store.query(sql`TRUNCATE ${name}`, tx);
+  else {
+    await store.query(
+      sql`CREATE TEMP TABLE IF NOT EXISTS ${name} (${stage.columns}) ON COMMIT DELETE ROWS`,
+      tx,
+    );
+    used.add(stage.name);
   }
+  await store.copyFrom(stage.name, columns, data, tx);
+}
+
+/** The staging table of `table`: a column per property, named by property, typed like the column. */
+function stageOf(table: PgTable): Stage {
   const all = getTableColumns(table) as Record<string, PgColumn>;
-  const defs = sql.join(
-    Object.entries(all).map(([n, c]) => sql`${sql.identifier(n)} ${sql.raw(c.getSQLType())}`),
-    sql`, `,
-  );
-  await store.query(sql`DROP TABLE IF EXISTS pg_temp.${sql.identifier(name)}`, tx);
-  await store.query(sql`CREATE TEMP TABLE ${sql.identifier(name)} (${defs}) ON COMMIT DROP`, tx);
-  made.add(name);
-  return name;
+  return {
+    name: `bulk_stage_${getTableName(table)}`,
+    columns: sql.join(
+      Object.entries(all).map(([n, c]) => sql`${sql.identifier(n)} ${sql.raw(c.getSQLType())}`),
+      sql`, `,
+    ),
+  };
 }
 
 /**

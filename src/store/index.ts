@@ -10,6 +10,8 @@ export {
   encodeRows,
   insertNew,
   lockIfEmpty,
+  type Stage,
+  stageRows,
   suspendIndexes,
   type UpsertCounts,
 } from './bulk.js';

@@ -52,14 +52,7 @@ function bump(counts: Counts, key: string, by = 1): void {
  * One record's outcome inside a batch row: what is not given (or null) is the batch row's;
  * `details` are merged over the row's.
  */
-export interface OutcomeItem {
-  entityKind?: string | null;
-  entityId?: number | null;
-  affinityType?: string | null;
-  affinityId?: number | null;
-  message?: string | null;
-  details?: Record<string, unknown>;
-}
+export type OutcomeItem = Omit<RecordOutcomeRow, 'outcome'>;
 
 const ITEM_FIELDS = ['entityKind', 'entityId', 'affinityType', 'affinityId', 'message'] as const;
 

@@ -1,7 +1,14 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { FieldValue, ListEntry } from '../../affinity/index.js';
 import { normaliseDomain, normaliseEmail, normaliseLinkedinUrl } from '../../intelligence/index.js';
-import { type CopyColumn, type Db, encodeCopyRows, type Store } from '../../store/index.js';
+import {
+  type CopyColumn,
+  type Db,
+  encodeCopyRows,
+  type Stage,
+  type Store,
+  stageRows,
+} from '../../store/index.js';
 
 /**
  * Set-based ingest of pulled Affinity data into My CRM: each batch (a page of list entries, the
@@ -110,23 +117,11 @@ const PAGE_COLUMNS: CopyColumn[] = [
   { key: 'ek', kind: 'array' },
 ];
 
-/**
- * Loads a page's entries into `pull_page`, a temporary table of the session emptied at every
- * commit, so it only ever holds the page of the current transaction.
- */
-async function stagePage(store: Store, tx: Db, rows: ReadonlyArray<Record<string, unknown>>): Promise<void> {
-  await store.query(
-    sql`CREATE TEMP TABLE IF NOT EXISTS pull_page
-        (le bigint, a bigint, c text, n text, d text[], e text[], dk text[], ek text[]) ON COMMIT DELETE ROWS`,
-    tx,
-  );
-  await store.copyFrom(
-    'pull_page',
-    PAGE_COLUMNS.map((c) => c.key),
-    encodeCopyRows(PAGE_COLUMNS, rows),
-    tx,
-  );
-}
+/** Where a page's entries wait for the statement that writes them. */
+const PAGE_STAGE: Stage = {
+  name: 'pull_page',
+  columns: sql`le bigint, a bigint, c text, n text, d text[], e text[], dk text[], ek text[]`,
+};
 
 /**
  * Inserts or updates records by identity in one statement. New records start `listed` (or
@@ -242,7 +237,13 @@ export async function ingestPage(
   // faster than JSON); staging and statement share one transaction, so one connection.
   const [out] = await store.db.transaction(async (t) => {
     const tx = t as unknown as Db;
-    await stagePage(store, tx, rows);
+    await stageRows(
+      store,
+      tx,
+      PAGE_STAGE,
+      PAGE_COLUMNS.map((c) => c.key),
+      encodeCopyRows(PAGE_COLUMNS, rows),
+    );
     return store.query<{
       new_records: number;
       updated_records: number;

@@ -33,7 +33,8 @@ describe.each(backends)('My CRM store on %s', (backend) => {
     entity: entity as { name: string },
   });
 
-  it('ingests set-based, matches, keeps decisions, and marks records that left every list', async () => {
+  /** A fresh store with a few companies, an investor and people, and one connection. */
+  const datasetAndConnection = async () => {
     t = await openTestStore(backend);
     const s = t.store;
     const rows = (records: Array<Record<string, unknown>>) =>
@@ -66,7 +67,11 @@ describe.each(backends)('My CRM store on %s', (backend) => {
         connectedBy: 'test',
       })
       .returning({ id: syncConnections.id });
-    const c = conn?.id ?? 0;
+    return { s, c: conn?.id ?? 0 };
+  };
+
+  it('ingests set-based, matches, keeps decisions, and marks records that left every list', async () => {
+    const { s, c } = await datasetAndConnection();
 
     const orgs = [
       entry(11, 101, { name: 'Acme Inc', domain: 'www.acme.io', domains: ['www.acme.io'] }),
@@ -267,39 +272,7 @@ describe.each(backends)('My CRM store on %s', (backend) => {
     ]);
   });
   it('matches a pull page by page, each record once, then the rest, as one pass would', async () => {
-    t = await openTestStore(backend);
-    const s = t.store;
-    const rows = (records: Array<Record<string, unknown>>) =>
-      records.map((record, k) => ({ row: k + 1, line: k + 1, record }));
-    await importRecords(
-      s,
-      'companies',
-      rows([
-        { domain: 'acme.com', name: 'Acme', other_domains: ['acme.io'] },
-        { domain: 'globex.com', name: 'Globex' },
-        { domain: 'initech.com', name: 'Initech' },
-      ]),
-    );
-    await importRecords(s, 'investors', rows([{ domain: 'bigfund.vc', name: 'Big Fund' }]));
-    await importRecords(
-      s,
-      'people',
-      rows([
-        { name: 'Ada Lovelace', emails: ['ada@acme.com', 'ada@gmail.com'] },
-        { name: 'Linus T', emails: ['linus@globex.com'], linkedin_url: 'https://linkedin.com/in/linus-t' },
-      ]),
-    );
-    const [conn] = await s.db
-      .insert(syncConnections)
-      .values({
-        name: 'default',
-        baseUrl: 'http://x',
-        apiKeySealed: 's',
-        apiKeyHint: 'h',
-        connectedBy: 'test',
-      })
-      .returning({ id: syncConnections.id });
-    const c = conn?.id ?? 0;
+    const { s, c } = await datasetAndConnection();
     const run = await startRun(s, { kind: 'pull', trigger: 'cli', actor: 'test', connectionId: c });
     const fetch = await run.step('fetch list Orgs (1)');
     const matching = await run.step('matching');
