@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Store } from '../../store/index.js';
 import type { AffinityType } from './ingest.js';
 
@@ -97,40 +97,24 @@ function scopeSql(scope: MatchScope) {
 }
 
 /**
- * Matches the connection's records in `scope` (default: all) that carry no review decision, writes
- * the changed states, and records a `sync_links` row for matched records that have none, so a
- * later push of that entity finds its Affinity record without a search: every matched record of
- * the connection (`links: 'all'`, the default), or only those this pass matched anew.
+ * The CTEs that decide the records of a CTE `recs` — columns `id` (any key unique in `recs`), `t`,
+ * `a`, `name`, `domain_keys`, `email_keys`, `linkedin_url`, `organization_ids` and the stored state
+ * (`match_status`, `match_kind`, `match_entity_id`, `matched_by`, `candidates`) — ending in `dec`:
+ * one row per record with its decision (`s`, `k`, `e`, `b`, `c`), its log message `m`, its
+ * previous state `prev`, and whether it `changed`. Shared by {@link matchRecords} and a pull's
+ * ingest of new records, so both decide by the same rules.
  *
- * One statement gathers every candidate of every record, decides each record (the rules above;
- * opportunities through their organizations' new or stored state), writes the states
- * that changed and, when logging, every record's outcome (one batch row per outcome). Only the
- * counts travel back, unless `results` asks for every record's result.
+ * `probe` looks keys up in the indexes (few records) instead of hash joins over the dataset (many):
+ * the people's emails with one search of their index for all keys at once, which stays fast even
+ * while it has a long pending list after a bulk import. Companies' other domains have no index:
+ * they are always read whole. `type`: records of one type only, which need only their own kind of
+ * evidence (and planning a shorter statement is quicker): the other CTEs are left empty.
  */
-export async function matchRecords(
-  store: Store,
+export function decisionSql(
   connectionId: number,
-  options: MatchScope & {
-    /** Write every record's outcome to this run step, in the statement that writes the states. */
-    log?: { runId: number; stepId: number };
-    /** Return every record's result (default true); a pull only needs the counts. */
-    results?: boolean;
-    links?: 'all' | 'new';
-    /** How candidates are found: hash joins over the dataset, or index lookups of the keys. */
-    mode?: 'scan' | 'probe';
-  } = {},
-): Promise<MatchReport> {
-  const scope = scopeSql(options);
-  // Many records are matched by hash joins: one pass over the dataset's keys. A few look their
-  // keys up in the indexes instead — the people's emails with one search of their index for all
-  // keys at once, which stays fast even while it has a long pending list after a bulk import.
-  // Companies' other domains have no index: they are always read whole.
-  const scoped =
-    options.recordIds !== undefined || options.only !== undefined || options.except !== undefined;
-  const probe = (options.mode ?? (scoped ? 'probe' : 'scan')) === 'probe';
-  // A page of one type needs only its own kind of evidence (and planning a shorter statement
-  // is quicker): the other CTEs are left empty.
-  const type = options.only?.type;
+  options: { type?: AffinityType | undefined; probe: boolean },
+): SQL {
+  const { type, probe } = options;
   const orgCandidates =
     type !== undefined && type !== 'organization'
       ? sql`
@@ -254,51 +238,7 @@ ${orgCandidates}${personCandidates}`
     ),
     base AS MATERIALIZED (SELECT * FROM own UNION ALL SELECT * FROM opp),
 `;
-  const log = options.log
-    ? sql`, logged AS (
-        INSERT INTO sync_run_records (run_id, step_id, outcome, items)
-        SELECT ${options.log.runId}::bigint, ${options.log.stepId}::bigint, dec.s,
-          jsonb_build_object('count', count(*),
-            'entityKind', CASE WHEN dec.s = 'matched' THEN array_agg(dec.k) END,
-            'entityId', CASE WHEN dec.s = 'matched' THEN array_agg(dec.e) END,
-            'affinityType', array_agg(dec.t),
-            'affinityId', array_agg(dec.a),
-            'message', CASE WHEN dec.s <> 'unmatched' THEN array_agg(dec.m) END,
-            'details', jsonb_build_object('crmId', array_agg(dec.id), 'name', array_agg(dec.name),
-              'previous', array_agg(dec.prev)))
-        FROM dec GROUP BY dec.s
-      )`
-    : sql``;
-  // Links of the records matched anew, the first record (by id) of an entity winning; an entity
-  // already linked keeps its link.
-  const newLinks =
-    options.links === 'new'
-      ? sql`, linked AS (
-        INSERT INTO sync_links (connection_id, entity_kind, entity_id, affinity_type, affinity_id, linked_by)
-        SELECT DISTINCT ON (dec.k, dec.e, dec.t) ${connectionId}::bigint, dec.k, dec.e, dec.t, dec.a,
-          CASE dec.b WHEN 'organization' THEN 'pull' ELSE dec.b END
-        FROM dec WHERE dec.changed AND dec.s = 'matched'
-        ORDER BY dec.k, dec.e, dec.t, dec.id
-        ON CONFLICT (connection_id, entity_kind, entity_id, affinity_type) DO NOTHING
-        RETURNING 1
-      )`
-      : sql``;
-  const wantResults = options.results ?? true;
-  const linkCount = options.links === 'new' ? sql`(SELECT count(*) FROM linked)::int` : sql`0`;
-  const tail = wantResults
-    ? sql`SELECT dec.id, dec.t, dec.a, dec.name, dec.prev, dec.s, dec.k, dec.e, dec.b, dec.c, ${linkCount} AS links
-      FROM dec ORDER BY dec.id`
-    : sql`SELECT dec.s, count(*)::int AS n, count(*) FILTER (WHERE dec.prev <> dec.s)::int AS moved, ${linkCount} AS links
-      FROM dec GROUP BY dec.s`;
-  // Candidates are gathered as rows and counted per record; the JSON list a record keeps is built
-  // only where it is stored or read: records whose state changes, ambiguous ones, and results.
-  const rows = await store.query<DecisionRow & { n: number; moved: number; links: number }>(sql`
-    WITH recs AS MATERIALIZED (
-      SELECT r.id, r.affinity_type AS t, r.affinity_id AS a, r.name, r.domain_keys, r.email_keys, r.linkedin_url,
-        r.organization_ids, r.match_status, r.match_kind, r.match_entity_id, r.matched_by, r.candidates
-      FROM crm_records r
-      WHERE r.connection_id = ${connectionId} AND r.review_decision IS NULL ${scope}
-    ),
+  return sql`
     dk AS MATERIALIZED (SELECT recs.id, unnest(recs.domain_keys) AS k FROM recs WHERE recs.t = 'organization'),
     ${candidates}
     -- A record's candidates all come from its strongest kind of evidence.
@@ -349,7 +289,94 @@ ${opportunities}    -- The competing candidates of ambiguous records, as they ar
           ELSE (b.prev, b.pk, b.pe, b.pb) IS DISTINCT FROM ('unmatched', NULL, NULL, NULL) OR b.pc <> '[]'::jsonb
         END AS changed
       FROM base b LEFT JOIN amb ON amb.id = b.id
+    )`;
+}
+
+/**
+ * Logs the decisions of `source` (a relation with the columns of `dec`, `id` being the record's
+ * My CRM id) as one batch row per outcome.
+ */
+export function outcomeLogSql(log: { runId: number; stepId: number }, source: SQL): SQL {
+  return sql`
+        INSERT INTO sync_run_records (run_id, step_id, outcome, items)
+        SELECT ${log.runId}::bigint, ${log.stepId}::bigint, dec.s,
+          jsonb_build_object('count', count(*),
+            'entityKind', CASE WHEN dec.s = 'matched' THEN array_agg(dec.k) END,
+            'entityId', CASE WHEN dec.s = 'matched' THEN array_agg(dec.e) END,
+            'affinityType', array_agg(dec.t),
+            'affinityId', array_agg(dec.a),
+            'message', CASE WHEN dec.s <> 'unmatched' THEN array_agg(dec.m) END,
+            'details', jsonb_build_object('crmId', array_agg(dec.id), 'name', array_agg(dec.name),
+              'previous', array_agg(dec.prev)))
+        FROM ${source} dec GROUP BY dec.s`;
+}
+
+/**
+ * Links the records of `source` (columns of `dec`, `id` the My CRM id) matched anew, the first
+ * record (by id) of an entity winning; an entity already linked keeps its link.
+ */
+export function newLinksSql(connectionId: number, source: SQL): SQL {
+  return sql`
+        INSERT INTO sync_links (connection_id, entity_kind, entity_id, affinity_type, affinity_id, linked_by)
+        SELECT DISTINCT ON (dec.k, dec.e, dec.t) ${connectionId}::bigint, dec.k, dec.e, dec.t, dec.a,
+          CASE dec.b WHEN 'organization' THEN 'pull' ELSE dec.b END
+        FROM ${source} dec WHERE dec.changed AND dec.s = 'matched'
+        ORDER BY dec.k, dec.e, dec.t, dec.id
+        ON CONFLICT (connection_id, entity_kind, entity_id, affinity_type) DO NOTHING
+        RETURNING 1`;
+}
+
+/**
+ * Matches the connection's records in `scope` (default: all) that carry no review decision, writes
+ * the changed states, and records a `sync_links` row for matched records that have none, so a
+ * later push of that entity finds its Affinity record without a search: every matched record of
+ * the connection (`links: 'all'`, the default), or only those this pass matched anew.
+ *
+ * One statement gathers every candidate of every record, decides each record (the rules above;
+ * opportunities through their organizations' new or stored state), writes the states
+ * that changed and, when logging, every record's outcome (one batch row per outcome). Only the
+ * counts travel back, unless `results` asks for every record's result.
+ */
+export async function matchRecords(
+  store: Store,
+  connectionId: number,
+  options: MatchScope & {
+    /** Write every record's outcome to this run step, in the statement that writes the states. */
+    log?: { runId: number; stepId: number };
+    /** Return every record's result (default true); a pull only needs the counts. */
+    results?: boolean;
+    links?: 'all' | 'new';
+    /** How candidates are found: hash joins over the dataset, or index lookups of the keys. */
+    mode?: 'scan' | 'probe';
+  } = {},
+): Promise<MatchReport> {
+  const scope = scopeSql(options);
+  // Many records are matched by hash joins: one pass over the dataset's keys. A few look their
+  // keys up in the indexes instead (see decisionSql).
+  const scoped =
+    options.recordIds !== undefined || options.only !== undefined || options.except !== undefined;
+  const probe = (options.mode ?? (scoped ? 'probe' : 'scan')) === 'probe';
+  const decide = decisionSql(connectionId, { type: options.only?.type, probe });
+  const log = options.log ? sql`, logged AS (${outcomeLogSql(options.log, sql`dec`)})` : sql``;
+  const newLinks =
+    options.links === 'new' ? sql`, linked AS (${newLinksSql(connectionId, sql`dec`)})` : sql``;
+  const wantResults = options.results ?? true;
+  const linkCount = options.links === 'new' ? sql`(SELECT count(*) FROM linked)::int` : sql`0`;
+  const tail = wantResults
+    ? sql`SELECT dec.id, dec.t, dec.a, dec.name, dec.prev, dec.s, dec.k, dec.e, dec.b, dec.c, ${linkCount} AS links
+      FROM dec ORDER BY dec.id`
+    : sql`SELECT dec.s, count(*)::int AS n, count(*) FILTER (WHERE dec.prev <> dec.s)::int AS moved, ${linkCount} AS links
+      FROM dec GROUP BY dec.s`;
+  // Candidates are gathered as rows and counted per record; the JSON list a record keeps is built
+  // only where it is stored or read: records whose state changes, ambiguous ones, and results.
+  const rows = await store.query<DecisionRow & { n: number; moved: number; links: number }>(sql`
+    WITH recs AS MATERIALIZED (
+      SELECT r.id, r.affinity_type AS t, r.affinity_id AS a, r.name, r.domain_keys, r.email_keys, r.linkedin_url,
+        r.organization_ids, r.match_status, r.match_kind, r.match_entity_id, r.matched_by, r.candidates
+      FROM crm_records r
+      WHERE r.connection_id = ${connectionId} AND r.review_decision IS NULL ${scope}
     ),
+    ${decide},
     upd AS (
       UPDATE crm_records r SET match_status = dec.s, match_kind = dec.k, match_entity_id = dec.e,
         matched_by = dec.b, candidates = dec.c, updated_at = now()
