@@ -117,15 +117,16 @@ export async function run(): Promise<void> {
             runId: run.id,
             stepId: step.id,
             repull: await listPulledBefore(t.store, connectionId, listId),
+            match: { stepId: matchingStep.id },
           };
           const seen: number[] = [];
           const cpu = process.cpuUsage();
           const started = performance.now();
           // As a pull writes them when its pages come faster than they are written: a page per
-          // statement, every record matched in one pass at the end.
+          // statement, new records matched as they are written, the rest in one pass at the end.
           const matcher = new PullMatching(t.store, connectionId, { runId: run.id, stepId: matchingStep.id });
           for (const items of batches) {
-            await ingestPage(
+            const w = await ingestPage(
               t.store,
               target,
               items.map((e) => ({
@@ -134,6 +135,7 @@ export async function run(): Promise<void> {
                 identity: identityOf(e, 'organization'),
               })),
             );
+            if (w.matched) matcher.decided('organization', w.matched);
             matcher.page(
               'organization',
               items.map((e) => e.entity_id),

@@ -3,9 +3,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import type { SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { type PgDatabase, PgDialect, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
@@ -29,6 +29,15 @@ export interface Store {
    */
   query<T = Record<string, unknown>>(q: SQL, tx?: Db): Promise<T[]>;
   /**
+   * Runs `q` as `query` does, planned once for all its runs with the same values: on PGlite, a
+   * statement of the session with its values written in (numbers and strings only), prepared on
+   * its first run and executed by name after that — for a large statement run again and again,
+   * such as a pull's page after page, whose planning costs PGlite as much as a third of its run.
+   * The last {@link PLANNED_STATEMENTS} such statements are kept. On PostgreSQL, whose planner is
+   * quick, the same as `query`.
+   */
+  queryPlanned<T = Record<string, unknown>>(q: SQL, tx?: Db): Promise<T[]>;
+  /**
    * Loads rows in COPY's text format (see `encodeCopyRows`) into `table (columns)`: the fastest way
    * in on both backends. Pass `tx` to run inside a transaction.
    */
@@ -47,6 +56,9 @@ export interface OpenStoreOptions {
   /** Largest PostgreSQL pool (default 10). */
   poolSize?: number | undefined;
 }
+
+/** Statements {@link Store.queryPlanned} keeps prepared in a PGlite session. */
+export const PLANNED_STATEMENTS = 16;
 
 const INT8 = 20;
 const DATE = 1082;
@@ -92,11 +104,31 @@ async function openPglite(dataDir: string, schemaName: string): Promise<Store> {
   }
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   let closed = false;
+  const dialect = new PgDialect();
+  /** Prepared statements by text, oldest first; names are never reused. */
+  const prepared = new Map<string, string>();
+  let named = 0;
   return {
     db,
     kind: 'pglite',
     schema: schemaName,
     query: (q, tx) => runQuery(tx ?? db, q),
+    queryPlanned: async (q, tx) => {
+      const text = plannableText(dialect, q);
+      if (text === undefined) return runQuery(tx ?? db, q);
+      let name = prepared.get(text);
+      if (name === undefined) {
+        name = `planned_${++named}`;
+        for (const [old, oldName] of prepared) {
+          if (prepared.size < PLANNED_STATEMENTS) break;
+          prepared.delete(old);
+          await runQuery(tx ?? db, sql.raw(`DEALLOCATE ${oldName}`));
+        }
+        await runQuery(tx ?? db, sql.raw(`PREPARE ${name} AS ${text}`));
+        prepared.set(text, name);
+      }
+      return runQuery(tx ?? db, sql.raw(`EXECUTE ${name}`));
+    },
     copyFrom: async (table, columns, data, tx) => {
       // Drizzle keeps the PGlite client (or its open transaction) as its session's client.
       const target = (tx ?? db) as unknown as { session: { client: Pick<PGlite, 'query'> } };
@@ -165,6 +197,7 @@ async function openPostgres(url: string, schemaName: string, poolSize: number): 
     kind: 'postgres',
     schema: schemaName,
     query: (q, tx) => runQuery(tx ?? db, q),
+    queryPlanned: (q, tx) => runQuery(tx ?? db, q),
     copyFrom: async (table, columns, data, tx) => {
       const text = `COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`;
       const run = (client: pg.PoolClient) =>
@@ -184,6 +217,22 @@ async function openPostgres(url: string, schemaName: string, poolSize: number): 
       await pool.end();
     },
   };
+}
+
+/**
+ * The text of `q` with its values written in, or undefined when a value is not a finite number, a
+ * boolean, a string or null (those are the only ones written in safely as literals).
+ */
+function plannableText(dialect: PgDialect, q: SQL): string | undefined {
+  const { params } = dialect.sqlToQuery(q);
+  const literal = (v: unknown) =>
+    v === null ||
+    typeof v === 'string' ||
+    typeof v === 'boolean' ||
+    (typeof v === 'number' && Number.isFinite(v));
+  if (!params.every(literal)) return undefined;
+  // Strings become standard-conforming literals (quotes doubled), as Drizzle writes them.
+  return dialect.sqlToQuery(sql`${q}`.inlineParams()).sql;
 }
 
 interface RawResult {

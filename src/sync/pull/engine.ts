@@ -23,7 +23,7 @@ import {
   upsertRecords,
   writeFieldValues,
 } from './ingest.js';
-import { type MatchStatus, PullMatching } from './matching.js';
+import { type MatchStatus, PullMatching, readyMatchIndexes } from './matching.js';
 
 /**
  * The pull: several Affinity lists fetched concurrently within the connection's one rate budget
@@ -209,6 +209,7 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
   });
   try {
     const targets = resolveLists(await client.lists.all(), options.lists);
+    if (targets.some((t) => affinityTypeOf(t.list.type) === 'person')) await readyMatchIndexes(store);
     // Every list's step first, then the one that records what left every list, so the log reads
     // in that order whichever list finishes first.
     const steps: StepRecorder[] = [];
@@ -338,6 +339,9 @@ async function pullList(
   };
   const onList = new Set<number>();
   const seen = new Set<number>();
+  // A person's LinkedIn URL comes with the field values, after the walk: such records are
+  // matched at the end of the run. The others are matched as their pages are written.
+  const matchPages = !(withFields && type === 'person');
   const target = {
     connectionId,
     listId: list.id,
@@ -345,6 +349,7 @@ async function pullList(
     runId: run.id,
     stepId: step.id,
     repull: await listPulledBefore(store, connectionId, list.id),
+    ...(matchPages ? { match: { stepId: shared.matching.step.stepId } } : {}),
   };
   try {
     options.onProgress?.({ type: 'list', listId: list.id, name: list.name, fetched: 0, done: false });
@@ -356,9 +361,6 @@ async function pullList(
       PREFETCH_PAGES,
       ahead,
     );
-    // A person's LinkedIn URL comes with the field values, after the walk: such records are
-    // matched at the end of the run.
-    const matchPages = !(withFields && type === 'person');
     for await (const page of pages) {
       options.onProgress?.({ type: 'page', listId: list.id, entries: page.items.length });
       // The database runs on this thread. While the walk waits for its next page, the page is
@@ -382,6 +384,7 @@ async function pullList(
         written.updatedRecords += w.updatedRecords;
         written.added += w.added;
         for (const [outcome, n] of Object.entries(w.logged)) step.tally(outcome, n);
+        if (w.matched) shared.matching.decided(type, w.matched);
       }
       for (const e of page.items) {
         seen.add(e.id);

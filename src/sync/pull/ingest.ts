@@ -9,6 +9,7 @@ import {
   type Store,
   stageRows,
 } from '../../store/index.js';
+import { decisionSql, type MatchStatus, newLinksSql, outcomeLogSql } from './matching.js';
 
 /**
  * Set-based ingest of pulled Affinity data into My CRM: each batch (a page of list entries, the
@@ -188,6 +189,16 @@ export interface PageIngest {
   added: number;
   /** Outcomes written to the activity log, by outcome. */
   logged: { fetched: number; updated: number; 'added-to-list': number };
+  /** With `match`: the new records, matched as they were written. */
+  matched?: InlineMatch;
+}
+
+/** The new records of a page, matched in the statement that wrote them. */
+export interface InlineMatch {
+  /** Their Affinity ids: these need no other matching pass in this run. */
+  affinityIds: number[];
+  counts: Record<MatchStatus, number>;
+  linksAdded: number;
 }
 
 /**
@@ -208,12 +219,19 @@ export async function ingestPage(
     stepId: number;
     /** The list was pulled before: most of its records are already in My CRM. */
     repull?: boolean;
+    /**
+     * Match the records this page adds to My CRM as they are written (organizations and persons),
+     * logging their outcomes to this step and linking them for push: a new record is written
+     * once, with its match, instead of being written and then rewritten by a matching pass.
+     */
+    match?: { stepId: number };
   },
   entries: ReadonlyArray<{ listEntryId: number; createdAt: string | null; identity: RecordIdentity }>,
 ): Promise<PageIngest> {
   const none = { newRecords: 0, updatedRecords: 0, added: 0 };
   if (entries.length === 0) return { ...none, logged: { fetched: 0, updated: 0, 'added-to-list': 0 } };
   const { connectionId, listId, type, runId, stepId } = target;
+  const match = type === 'opportunity' ? undefined : target.match;
   // On a re-pull, a record already listed as it is is left alone: the upsert would lock its row
   // even to change nothing. A probe per entry (kept from becoming a join by its LIMIT) that a
   // first pull of the list does without.
@@ -222,6 +240,49 @@ export async function ingestPage(
              WHERE r.connection_id = ${connectionId} AND r.affinity_type = ${type} AND r.affinity_id = src.a
                AND r.presence = 'listed' AND (r.name, r.domains, r.emails) IS NOT DISTINCT FROM (src.n, src.d, src.e)
              LIMIT 1) IS NULL`
+    : sql``;
+  // New records (not in My CRM before this statement) are decided by the rules of matchRecords,
+  // keyed by their Affinity id, and written with their decision; the outcomes and links of those
+  // the statement did insert are recorded with them. Existing records keep their state here.
+  const decide = match
+    ? sql`
+    recs AS MATERIALIZED (
+      SELECT DISTINCT ON (src.a) src.a AS id, ${type}::text AS t, src.a AS a, src.n AS name,
+        src.dk AS domain_keys, src.ek AS email_keys, NULL::text AS linkedin_url, '{}'::bigint[] AS organization_ids,
+        'unmatched'::text AS match_status, NULL::text AS match_kind, NULL::bigint AS match_entity_id,
+        NULL::text AS matched_by, '[]'::jsonb AS candidates
+      FROM src
+      -- A probe per entry (kept from becoming a join, which would read all the connection's records).
+      WHERE (SELECT 1 FROM crm_records r
+             WHERE r.connection_id = ${connectionId} AND r.affinity_type = ${type} AND r.affinity_id = src.a
+             LIMIT 1) IS NULL
+      ORDER BY src.a
+    ),
+    ${decisionSql(connectionId, { type, probe: true })},`
+    : sql``;
+  const matchColumns = match
+    ? sql`, match_status, match_kind, match_entity_id, matched_by, candidates`
+    : sql``;
+  const matchValues = match
+    ? sql`, COALESCE(dec.s, 'unmatched'), dec.k, dec.e, dec.b, COALESCE(dec.c, '[]'::jsonb)`
+    : sql``;
+  const matchJoin = match ? sql`LEFT JOIN dec ON dec.id = src.a` : sql``;
+  const matchLog = match
+    ? sql`,
+    mdec AS MATERIALIZED (
+      SELECT rec.id, dec.t, dec.a, dec.name, dec.prev, dec.s, dec.k, dec.e, dec.b, dec.m, dec.changed
+      FROM rec JOIN dec ON dec.id = rec.affinity_id WHERE rec.inserted
+    ),
+    mlogged AS (${outcomeLogSql({ runId, stepId: match.stepId }, sql`mdec`)}),
+    mlinked AS (${newLinksSql(connectionId, sql`mdec`)})`
+    : sql``;
+  const matchOut = match
+    ? sql`,
+           (SELECT array_agg(a) FROM mdec) AS matched_ids,
+           (SELECT count(*) FROM mdec WHERE s = 'matched')::int AS matched,
+           (SELECT count(*) FROM mdec WHERE s = 'ambiguous')::int AS ambiguous,
+           (SELECT count(*) FROM mdec WHERE s = 'unmatched')::int AS unmatched,
+           (SELECT count(*) FROM mlinked)::int AS links`
     : sql``;
   const rows = entries.map((e) => ({
     le: e.listEntryId,
@@ -244,18 +305,25 @@ export async function ingestPage(
       PAGE_COLUMNS.map((c) => c.key),
       encodeCopyRows(PAGE_COLUMNS, rows),
     );
-    return store.query<{
+    // Planned once per list and run: PGlite would otherwise spend on planning this statement
+    // about a third of what it spends running it, page after page.
+    return store.queryPlanned<{
       new_records: number;
       updated_records: number;
       added: number;
       joined: number;
+      matched_ids?: number[] | null;
+      matched?: number;
+      ambiguous?: number;
+      unmatched?: number;
+      links?: number;
     }>(
       sql`
-    WITH src AS MATERIALIZED (SELECT * FROM pull_page),
+    WITH src AS MATERIALIZED (SELECT * FROM pull_page),${decide}
     rec AS (
-      INSERT INTO crm_records (connection_id, affinity_type, affinity_id, name, domains, emails, domain_keys, email_keys, presence)
-      SELECT DISTINCT ON (src.a) ${connectionId}::bigint, ${type}::text, src.a, src.n, src.d, src.e, src.dk, src.ek, 'listed'
-      FROM src ${unchanged}
+      INSERT INTO crm_records (connection_id, affinity_type, affinity_id, name, domains, emails, domain_keys, email_keys, presence${matchColumns})
+      SELECT DISTINCT ON (src.a) ${connectionId}::bigint, ${type}::text, src.a, src.n, src.d, src.e, src.dk, src.ek, 'listed'${matchValues}
+      FROM src ${matchJoin} ${unchanged}
       ORDER BY src.a
       ON CONFLICT (connection_id, affinity_type, affinity_id) DO UPDATE SET
         name = excluded.name, domains = excluded.domains, emails = excluded.emails,
@@ -299,11 +367,11 @@ export async function ingestPage(
         FROM joined
       ) o
       WHERE o.n > 0
-    )
+    )${matchLog}
     SELECT (SELECT count(*) FROM rec WHERE inserted)::int AS new_records,
            (SELECT count(*) FROM rec WHERE NOT inserted)::int AS updated_records,
            (SELECT count(*) FROM mem)::int AS added,
-           (SELECT count(*) FROM joined)::int AS joined`,
+           (SELECT count(*) FROM joined)::int AS joined${matchOut}`,
       tx,
     );
   });
@@ -314,6 +382,19 @@ export async function ingestPage(
     updatedRecords,
     added: out?.added ?? 0,
     logged: { fetched: newRecords, updated: updatedRecords, 'added-to-list': out?.joined ?? 0 },
+    ...(match
+      ? {
+          matched: {
+            affinityIds: (out?.matched_ids ?? []).map(Number),
+            counts: {
+              matched: out?.matched ?? 0,
+              ambiguous: out?.ambiguous ?? 0,
+              unmatched: out?.unmatched ?? 0,
+            },
+            linksAdded: out?.links ?? 0,
+          },
+        }
+      : {}),
   };
 }
 

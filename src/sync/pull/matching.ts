@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Store } from '../../store/index.js';
-import type { AffinityType } from './ingest.js';
+import type { AffinityType, InlineMatch } from './ingest.js';
 
 /**
  * Matching of My CRM records to the intelligence dataset, set-based: one statement gathers every
@@ -173,11 +173,15 @@ export function decisionSql(
     li AS (SELECT NULL::bigint AS id, NULL::text AS kind, NULL::bigint AS eid, NULL::text AS name WHERE false),`
       : probe
         ? sql`
+    -- The people holding any of the keys, found once (a CTE of its own, so that no plan repeats
+    -- the search per record).
+    pe AS MATERIALIZED (
+      SELECT p.id, p.name, unnest(p.emails) AS e FROM intel_people p
+      WHERE (SELECT ek FROM keys) IS NOT NULL AND p.emails && (SELECT ek FROM keys)
+    ),
+    rk AS MATERIALIZED (SELECT recs.id, k FROM recs, unnest(recs.email_keys) AS k WHERE recs.t = 'person'),
     em AS MATERIALIZED (
-      SELECT DISTINCT recs.id, 'person'::text AS kind, p.id AS eid, p.name
-      FROM (SELECT p.id, p.name, unnest(p.emails) AS e FROM intel_people p
-            WHERE (SELECT ek FROM keys) IS NOT NULL AND p.emails && (SELECT ek FROM keys)) p
-      JOIN (SELECT recs.id, k FROM recs, unnest(recs.email_keys) AS k WHERE recs.t = 'person') recs ON recs.k = p.e
+      SELECT DISTINCT rk.id, 'person'::text AS kind, p.id AS eid, p.name FROM pe p JOIN rk ON rk.k = p.e
     ),
     li AS (
       SELECT DISTINCT u.id, 'person'::text AS kind, p.id AS eid, p.name
@@ -448,6 +452,15 @@ export async function recordLinks(store: Store, connectionId: number): Promise<n
   return out.length;
 }
 
+/**
+ * Readies the dataset's indexes for a pull's many lookups: merges the pending list of the people's
+ * email index (a bulk import appends to it; every search of the index reads all of it) into the
+ * index proper, once, instead of every page of a person list reading it again.
+ */
+export async function readyMatchIndexes(store: Store): Promise<void> {
+  await store.query(sql`SELECT gin_clean_pending_list('intel_people_emails'::regclass)`);
+}
+
 /** Fewest records a pull matches before its end: each pass reads the dataset's keys once. */
 const CATCH_UP_LEAST = 1000;
 
@@ -479,6 +492,29 @@ export class PullMatching {
     private readonly connectionId: number,
     private readonly log: { runId: number; stepId: number },
   ) {}
+
+  /** The run step matching outcomes go to. */
+  get step(): { runId: number; stepId: number } {
+    return this.log;
+  }
+
+  /**
+   * Takes the records a page's ingest matched as it wrote them (see `ingestPage`'s `match`): they
+   * are done for this run, and their outcomes count in its report.
+   */
+  decided(type: AffinityType, m: InlineMatch): void {
+    if (type === 'opportunity') return;
+    for (const id of m.affinityIds) {
+      this.#done[type].add(id);
+      this.#pending[type].delete(id);
+    }
+    this.#add({
+      counts: m.counts,
+      results: [],
+      changed: m.counts.matched + m.counts.ambiguous,
+      linksAdded: m.linksAdded,
+    });
+  }
 
   /** Notes the records of a page just written (organizations and persons; the rest wait). */
   page(type: AffinityType, affinityIds: Iterable<number>): void {
