@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bulkUpsert } from './bulk.js';
 import { quoteIdent } from './migrate.js';
-import { openStore } from './open.js';
+import { type Db, openStore, PLANNED_STATEMENTS } from './open.js';
 import { intelCompanies, intelInvestors } from './schema/index.js';
 import { backends, openTestStore, type TestStore, testDatabaseUrl } from './testing.js';
 
@@ -39,6 +39,46 @@ describe.each(backends)('store contract on %s', (backend) => {
     );
     expect(raw[0]).toMatchObject({ n: 1, d: '2025-01-31', trgm: 1 });
     expect(raw[0]?.ts).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it('runs a planned statement as a plain one, planned once per text and values, values written in exactly', async () => {
+    t = await openTestStore(backend);
+    const { store } = t;
+    const awkward = "O'Brien \\ $1 -- ' ; DROP TABLE x";
+    const q = (n: number, s: string) =>
+      sql`SELECT ${n}::int + 1 AS n, ${s}::text AS s, ${null}::text AS z, ${true}::boolean AS b`;
+    const plain = await store.query(q(41, awkward));
+    expect(await store.queryPlanned(q(41, awkward))).toEqual(plain);
+    expect(plain).toEqual([{ n: 42, s: awkward, z: null, b: true }]);
+    const prepared = async () =>
+      (await store.query<{ n: number }>(sql`SELECT count(*)::int AS n FROM pg_prepared_statements`))[0]?.n;
+    // PGlite keeps one prepared statement per text and values; PostgreSQL plans every run.
+    expect(await prepared()).toBe(backend === 'pglite' ? 1 : 0);
+    await store.queryPlanned(q(41, awkward));
+    expect(await prepared()).toBe(backend === 'pglite' ? 1 : 0);
+    // Inside a transaction too, and a failed one leaves later runs working.
+    await expect(
+      store.db.transaction(async (tx) => {
+        expect(await store.queryPlanned(q(1, 'in tx'), tx as unknown as Db)).toEqual([
+          { n: 2, s: 'in tx', z: null, b: true },
+        ]);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await store.queryPlanned(q(1, 'in tx'))).toEqual([{ n: 2, s: 'in tx', z: null, b: true }]);
+    // Values that are not plain scalars (a date here) run as a plain statement, prepared nowhere.
+    expect(
+      await store.queryPlanned(
+        sql`SELECT extract(year FROM ${new Date('2024-05-01T12:00:00Z')}::timestamptz)::int AS n`,
+      ),
+    ).toEqual([{ n: 2024 }]);
+    expect(await prepared()).toBe(backend === 'pglite' ? 2 : 0);
+    // Only the most recent statements stay prepared.
+    for (let k = 0; k < PLANNED_STATEMENTS + 5; k++) await store.queryPlanned(q(k, 'many'));
+    expect(await prepared()).toBe(backend === 'pglite' ? PLANNED_STATEMENTS : 0);
+    expect(await store.queryPlanned(q(PLANNED_STATEMENTS + 4, 'many'))).toEqual([
+      { n: PLANNED_STATEMENTS + 5, s: 'many', z: null, b: true },
+    ]);
   });
 
   it('upserts a batch in one statement and tells inserted, updated and unchanged apart', async () => {

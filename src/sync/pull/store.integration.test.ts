@@ -13,7 +13,7 @@ import {
   upsertRecords,
   writeFieldValues,
 } from './ingest.js';
-import { matchRecords, PullMatching } from './matching.js';
+import { matchRecords, PullMatching, readyMatchIndexes } from './matching.js';
 import { ignoreRecord, linkRecord, reviewQueue } from './review.js';
 import { crmView } from './view.js';
 
@@ -271,6 +271,123 @@ describe.each(backends)('My CRM store on %s', (backend) => {
       { t: 'record', c: ids[1] },
     ]);
   });
+  it('matches new records in the statement that writes them exactly as a matching pass decides them', async () => {
+    const { s, c: inline } = await datasetAndConnection();
+    const [other] = await s.db
+      .insert(syncConnections)
+      .values({
+        name: 'passes',
+        baseUrl: 'http://x',
+        apiKeySealed: 's',
+        apiKeyHint: 'h',
+        connectedBy: 'test',
+      })
+      .returning({ id: syncConnections.id });
+    const passes = other?.id ?? 0;
+    await readyMatchIndexes(s);
+    const orgs = [
+      entry(11, 101, { name: 'Acme Inc', domain: 'www.acme.io', domains: ['www.acme.io'] }),
+      entry(12, 102, { name: 'Big Fund', domain: 'bigfund.vc', domains: ['bigfund.vc'] }),
+      entry(13, 103, { name: 'Globex', domain: 'globexgroup.net', domains: ['globexgroup.net'] }),
+      entry(14, 104, { name: 'initech', domain: null, domains: [] }),
+      entry(15, 105, { name: 'Nobody Ltd', domain: 'nobody.biz', domains: ['nobody.biz'] }),
+      entry(16, 101, { name: 'Acme Inc', domain: 'www.acme.io', domains: ['www.acme.io'] }),
+    ];
+    const persons = [
+      entry(21, 201, { first_name: 'Ada', last_name: 'L', primary_email: 'ADA@gmail.com', emails: [] }),
+      entry(22, 202, { first_name: 'Linus', last_name: 'T', primary_email: null, emails: [] }),
+      entry(23, 203, { first_name: 'Nemo', last_name: 'N', primary_email: 'nemo@nowhere.org', emails: [] }),
+    ];
+    const steps = new Map<number, { runId: number; fetch: number; matching: number }>();
+    for (const c of [inline, passes]) {
+      const run = await startRun(s, { kind: 'pull', trigger: 'cli', actor: 'test', connectionId: c });
+      steps.set(c, {
+        runId: run.id,
+        fetch: (await run.step('fetch')).id,
+        matching: (await run.step('matching')).id,
+      });
+    }
+    const write = (c: number, listId: number, type: 'organization' | 'person', es: typeof orgs) => {
+      const st = steps.get(c) as { runId: number; fetch: number; matching: number };
+      return ingestPage(
+        s,
+        {
+          connectionId: c,
+          listId,
+          type,
+          runId: st.runId,
+          stepId: st.fetch,
+          ...(c === inline ? { match: { stepId: st.matching } } : {}),
+        },
+        es.map((e) => ({ listEntryId: e.id, createdAt: null, identity: identityOf(e, type) })),
+      );
+    };
+    // Organization 101 is on the first page twice and again on the second: written (and matched) once.
+    const first = await write(
+      inline,
+      1,
+      'organization',
+      orgs.slice(0, 3).concat(orgs[5] as (typeof orgs)[0]),
+    );
+    expect(first.matched).toEqual({
+      affinityIds: [101, 102, 103],
+      counts: { matched: 2, ambiguous: 1, unmatched: 0 },
+      linksAdded: 2,
+    });
+    const second = await write(inline, 2, 'organization', [orgs[0], orgs[3], orgs[4]] as typeof orgs);
+    expect(second.matched?.affinityIds).toEqual([104, 105]);
+    expect((await write(inline, 3, 'person', persons)).matched?.counts).toEqual({
+      matched: 1,
+      ambiguous: 0,
+      unmatched: 2,
+    });
+    // Without `match`, records are written unmatched and nothing is logged or linked for them.
+    expect((await write(passes, 1, 'organization', orgs)).matched).toBeUndefined();
+    await write(passes, 3, 'person', persons);
+    const st = steps.get(passes) as { runId: number; matching: number };
+    await matchRecords(s, passes, { log: { runId: st.runId, stepId: st.matching }, results: false });
+
+    const states = async (c: number) =>
+      s.query(sql`
+        SELECT affinity_type, affinity_id, name, match_status, match_kind, match_entity_id, matched_by, candidates, presence
+        FROM crm_records WHERE connection_id = ${c} ORDER BY affinity_type, affinity_id`);
+    const links = async (c: number) =>
+      s.query(sql`
+        SELECT entity_kind, entity_id, affinity_type, affinity_id, linked_by FROM sync_links
+        WHERE connection_id = ${c} ORDER BY entity_kind, entity_id`);
+    const logged = async (c: number) => {
+      const run = await getRun(s, (steps.get(c) as { runId: number }).runId);
+      return (run?.steps.find((x) => x.name === 'matching')?.records ?? [])
+        .map((r) => ({
+          outcome: r.outcome,
+          affinityType: r.affinityType,
+          affinityId: r.affinityId,
+          entityKind: r.entityKind,
+          entityId: r.entityId,
+          message: r.message,
+          previous: (r.details as Record<string, unknown>).previous,
+          name: (r.details as Record<string, unknown>).name,
+        }))
+        .sort((a, b) => `${a.affinityType}${a.affinityId}`.localeCompare(`${b.affinityType}${b.affinityId}`));
+    };
+    const inlineStates = await states(inline);
+    expect(inlineStates).toHaveLength(8);
+    expect(inlineStates).toEqual(await states(passes));
+    expect(await links(inline)).toEqual(await links(passes));
+    expect(await links(inline)).toHaveLength(4);
+    expect(await logged(inline)).toEqual(await logged(passes));
+    expect((await logged(inline)).map((r) => [r.affinityId, r.outcome])).toEqual([
+      [101, 'matched'],
+      [102, 'matched'],
+      [103, 'ambiguous'],
+      [104, 'matched'],
+      [105, 'unmatched'],
+      [201, 'matched'],
+      [202, 'unmatched'],
+      [203, 'unmatched'],
+    ]);
+  });
+
   it('matches a pull page by page, each record once, then the rest, as one pass would', async () => {
     const { s, c } = await datasetAndConnection();
     const run = await startRun(s, { kind: 'pull', trigger: 'cli', actor: 'test', connectionId: c });
