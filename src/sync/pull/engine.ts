@@ -105,6 +105,12 @@ const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resol
 /** Entries written per statement while waiting on the network: short ones keep the thread free. */
 const INGEST_SLICE = 250;
 
+/**
+ * Most entries written in one statement when pages wait to be written: a statement costs PGlite a
+ * fixed part (transaction, staging, commit) whatever its size.
+ */
+export const GATHER_ENTRIES = 1000;
+
 /** How many pages of a list may wait to be written before fetching pauses (memory bound). */
 const PREFETCH_PAGES = 16;
 
@@ -159,6 +165,40 @@ export async function* prefetch<T>(
     stopped = true;
     room?.();
     await producer;
+    await it.return?.();
+  }
+}
+
+/**
+ * Takes pages one at a time, each with the pages already fetched and waiting behind it (`ahead`),
+ * up to `most` entries in all.
+ */
+export async function* gathered<T extends { items: readonly unknown[] }>(
+  pages: AsyncIterable<T>,
+  ahead: { count: number },
+  most: number,
+): AsyncGenerator<T[]> {
+  const it = pages[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const first = await it.next();
+      if (first.done) return;
+      const group = [first.value];
+      let size = first.value.items.length;
+      let ended = false;
+      while (ahead.count > 0 && size < most) {
+        const next = await it.next();
+        if (next.done) {
+          ended = true;
+          break;
+        }
+        group.push(next.value);
+        size += next.value.items.length;
+      }
+      yield group;
+      if (ended) return;
+    }
+  } finally {
     await it.return?.();
   }
 }
@@ -361,13 +401,15 @@ async function pullList(
       PREFETCH_PAGES,
       ahead,
     );
-    for await (const page of pages) {
-      options.onProgress?.({ type: 'page', listId: list.id, entries: page.items.length });
+    for await (const group of gathered(pages, ahead, GATHER_ENTRIES)) {
+      for (const p of group) options.onProgress?.({ type: 'page', listId: list.id, entries: p.items.length });
+      const page =
+        group.length === 1 ? (group[0] as (typeof group)[0]) : { items: group.flatMap((p) => p.items) };
       // The database runs on this thread. While the walk waits for its next page, the page is
       // written a slice at a time, and before each statement the responses that came in are
       // handled, so the lists' next requests leave without waiting long for the database; with
-      // pages queued up, whole pages cost less.
-      const slice = ahead.count === 0 ? INGEST_SLICE : page.items.length;
+      // pages queued up, they are written together, whole, which costs less.
+      const slice = ahead.count === 0 && group.length === 1 ? INGEST_SLICE : page.items.length;
       const written = { newRecords: 0, updatedRecords: 0, added: 0 };
       for (let k = 0; k < page.items.length; k += slice) {
         await breathe();
