@@ -90,6 +90,11 @@ export const intelCompanies = pgTable(
     index('intel_companies_tag_keys').using('gin', t.tagKeys),
     index('intel_companies_investor_keys').using('gin', t.investorKeys),
     index('intel_companies_facets').using('gin', t.facetKeys),
+    // Matching looks a pulled organization's domains up among companies' other domains. Partial:
+    // most companies have none, and cost nothing here.
+    index('intel_companies_other_domains')
+      .using('gin', t.otherDomains)
+      .where(sql`${t.otherDomains} <> '{}'::text[]`),
     // Sort orders are descending with nulls last, then id: the indexes match them exactly.
     index('intel_companies_funding').on(t.totalFundingUsd.desc().nullsLast(), t.id),
     index('intel_companies_headcount').on(t.headcount.desc().nullsLast(), t.id),

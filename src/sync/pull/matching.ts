@@ -106,8 +106,8 @@ function scopeSql(scope: MatchScope) {
  *
  * `probe` looks keys up in the indexes (few records) instead of hash joins over the dataset (many):
  * the people's emails with one search of their index for all keys at once, which stays fast even
- * while it has a long pending list after a bulk import. Companies' other domains have no index:
- * they are always read whole. `type`: records of one type only, which need only their own kind of
+ * while it has a long pending list after a bulk import; companies' other domains with one search
+ * of their partial index. `type`: records of one type only, which need only their own kind of
  * evidence (and planning a shorter statement is quicker): the other CTEs are left empty.
  */
 export function decisionSql(
@@ -123,13 +123,17 @@ export function decisionSql(
 `
       : probe
         ? sql`
+    -- The companies having any of the keys among their other domains, found once by the partial
+    -- index (a CTE of its own, so that no plan repeats the search per key).
+    cod AS MATERIALIZED (
+      SELECT c.id, c.name, unnest(c.other_domains) AS od FROM intel_companies c
+      WHERE c.other_domains <> '{}'::text[] AND c.other_domains && (SELECT array_agg(dk.k) FROM dk)
+    ),
     dom AS MATERIALIZED (
       SELECT dk.id, 'company'::text AS kind, c.id AS eid, c.name
       FROM dk CROSS JOIN LATERAL (SELECT c.id, c.name FROM intel_companies c WHERE c.domain = dk.k) c
       UNION
-      SELECT dk.id, 'company', c.id, c.name
-      FROM dk JOIN (SELECT c.id, c.name, unnest(c.other_domains) AS od FROM intel_companies c
-                    WHERE c.other_domains <> '{}' AND EXISTS (SELECT 1 FROM dk)) c ON c.od = dk.k
+      SELECT dk.id, 'company', c.id, c.name FROM dk JOIN cod c ON c.od = dk.k
       UNION
       SELECT dk.id, 'investor', i.id, i.name
       FROM dk CROSS JOIN LATERAL (SELECT i.id, i.name FROM intel_investors i WHERE i.domain = dk.k) i

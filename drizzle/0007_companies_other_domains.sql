@@ -1,0 +1,1 @@
+CREATE INDEX "intel_companies_other_domains" ON "intel_companies" USING gin ("other_domains") WHERE "intel_companies"."other_domains" <> '{}'::text[];
