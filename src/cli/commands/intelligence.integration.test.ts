@@ -70,7 +70,8 @@ describe('affinity-sync import, search and lists', () => {
 
     const none = await cli('search', '--saved', 'big', '--new');
     expect(none.json).toMatchObject({ ok: true, newCount: 0 });
-  });
+    // Seven commands, each a process that opens the store: slow on a busy machine, not a timing assertion.
+  }, 240_000);
 
   it('manages lists', async () => {
     expect((await cli('lists', 'create', 'watch', '--entity', 'companies')).code).toBe(0);
@@ -81,5 +82,5 @@ describe('affinity-sync import, search and lists', () => {
     const missing = await cli('lists', 'show', 'nope');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no list named "nope"');
-  });
+  }, 240_000);
 });

@@ -33,6 +33,19 @@ describe.each(backends)('My CRM store on %s', (backend) => {
     entity: entity as { name: string },
   });
 
+  /**
+   * Organizations as list entries give them: a match by another domain (101, on the list twice), an
+   * investor (102), a shared name whose own domain points elsewhere (103), a name only (104), none (105).
+   */
+  const pulledOrganizations = () => [
+    entry(11, 101, { name: 'Acme Inc', domain: 'www.acme.io', domains: ['www.acme.io'] }),
+    entry(12, 102, { name: 'Big Fund', domain: 'bigfund.vc', domains: ['bigfund.vc'] }),
+    entry(13, 103, { name: 'Globex', domain: 'globexgroup.net', domains: ['globexgroup.net'] }),
+    entry(14, 104, { name: 'Initech', domain: null, domains: [] }),
+    entry(15, 105, { name: 'Nobody Ltd', domain: 'nobody.biz', domains: ['nobody.biz'] }),
+    entry(16, 101, { name: 'Acme Inc', domain: 'www.acme.io', domains: ['www.acme.io'] }),
+  ];
+
   /** A fresh store with a few companies, an investor and people, and one connection. */
   const datasetAndConnection = async () => {
     t = await openTestStore(backend);
@@ -73,14 +86,7 @@ describe.each(backends)('My CRM store on %s', (backend) => {
   it('ingests set-based, matches, keeps decisions, and marks records that left every list', async () => {
     const { s, c } = await datasetAndConnection();
 
-    const orgs = [
-      entry(11, 101, { name: 'Acme Inc', domain: 'www.acme.io', domains: ['www.acme.io'] }),
-      entry(12, 102, { name: 'Big Fund', domain: 'bigfund.vc', domains: ['bigfund.vc'] }),
-      entry(13, 103, { name: 'Globex', domain: 'globexgroup.net', domains: ['globexgroup.net'] }),
-      entry(14, 104, { name: 'Initech', domain: null, domains: [] }),
-      entry(15, 105, { name: 'Nobody Ltd', domain: 'nobody.biz', domains: ['nobody.biz'] }),
-      entry(16, 101, { name: 'Acme Inc', domain: 'www.acme.io', domains: ['www.acme.io'] }),
-    ];
+    const orgs = pulledOrganizations();
     const persons = [
       entry(21, 201, {
         type: 0,
@@ -285,14 +291,9 @@ describe.each(backends)('My CRM store on %s', (backend) => {
       .returning({ id: syncConnections.id });
     const passes = other?.id ?? 0;
     await readyMatchIndexes(s);
-    const orgs = [
-      entry(11, 101, { name: 'Acme Inc', domain: 'www.acme.io', domains: ['www.acme.io'] }),
-      entry(12, 102, { name: 'Big Fund', domain: 'bigfund.vc', domains: ['bigfund.vc'] }),
-      entry(13, 103, { name: 'Globex', domain: 'globexgroup.net', domains: ['globexgroup.net'] }),
-      entry(14, 104, { name: 'initech', domain: null, domains: [] }),
-      entry(15, 105, { name: 'Nobody Ltd', domain: 'nobody.biz', domains: ['nobody.biz'] }),
-      entry(16, 101, { name: 'Acme Inc', domain: 'www.acme.io', domains: ['www.acme.io'] }),
-    ];
+    const orgs = pulledOrganizations();
+    // A name matches whatever its case.
+    orgs[3] = entry(14, 104, { name: 'initech', domain: null, domains: [] });
     const persons = [
       entry(21, 201, { first_name: 'Ada', last_name: 'L', primary_email: 'ADA@gmail.com', emails: [] }),
       entry(22, 202, { first_name: 'Linus', last_name: 'T', primary_email: null, emails: [] }),
@@ -393,13 +394,7 @@ describe.each(backends)('My CRM store on %s', (backend) => {
     const run = await startRun(s, { kind: 'pull', trigger: 'cli', actor: 'test', connectionId: c });
     const fetch = await run.step('fetch list Orgs (1)');
     const matching = await run.step('matching');
-    const orgs = [
-      entry(11, 101, { name: 'Acme Inc', domain: 'www.acme.io', domains: ['www.acme.io'] }),
-      entry(12, 102, { name: 'Big Fund', domain: 'bigfund.vc', domains: ['bigfund.vc'] }),
-      entry(13, 103, { name: 'Globex', domain: 'globexgroup.net', domains: ['globexgroup.net'] }),
-      entry(14, 104, { name: 'Initech', domain: null, domains: [] }),
-      entry(15, 105, { name: 'Nobody Ltd', domain: 'nobody.biz', domains: ['nobody.biz'] }),
-    ];
+    const orgs = pulledOrganizations().slice(0, 5);
     const persons = [
       entry(21, 201, { first_name: 'Ada', last_name: 'L', primary_email: 'ADA@gmail.com', emails: [] }),
       entry(22, 202, { first_name: 'Linus', last_name: 'T', primary_email: null, emails: [] }),
