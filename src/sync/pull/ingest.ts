@@ -241,9 +241,18 @@ export async function ingestPage(
                AND r.presence = 'listed' AND (r.name, r.domains, r.emails) IS NOT DISTINCT FROM (src.n, src.d, src.e)
              LIMIT 1) IS NULL`
     : sql``;
-  // New records (not in My CRM before this statement) are decided by the rules of matchRecords,
-  // keyed by their Affinity id, and written with their decision; the outcomes and links of those
-  // the statement did insert are recorded with them. Existing records keep their state here.
+  // The page's records are decided by the rules of matchRecords, keyed by their Affinity id; those
+  // the statement inserts are written with their decision, and their outcomes and links recorded
+  // with them. Records already in My CRM keep their state here.
+  // On a re-pull, most entries are records already in My CRM: a probe per entry (kept from
+  // becoming a join, which would read all the connection's records) spares deciding them. On a
+  // first pull of the list most are new, and deciding the few known ones costs less than probing
+  // every entry: the statement keeps only the decisions of the records it inserts.
+  const newOnly = target.repull
+    ? sql`WHERE (SELECT 1 FROM crm_records r
+             WHERE r.connection_id = ${connectionId} AND r.affinity_type = ${type} AND r.affinity_id = src.a
+             LIMIT 1) IS NULL`
+    : sql``;
   const decide = match
     ? sql`
     recs AS MATERIALIZED (
@@ -251,11 +260,7 @@ export async function ingestPage(
         src.dk AS domain_keys, src.ek AS email_keys, NULL::text AS linkedin_url, '{}'::bigint[] AS organization_ids,
         'unmatched'::text AS match_status, NULL::text AS match_kind, NULL::bigint AS match_entity_id,
         NULL::text AS matched_by, '[]'::jsonb AS candidates
-      FROM src
-      -- A probe per entry (kept from becoming a join, which would read all the connection's records).
-      WHERE (SELECT 1 FROM crm_records r
-             WHERE r.connection_id = ${connectionId} AND r.affinity_type = ${type} AND r.affinity_id = src.a
-             LIMIT 1) IS NULL
+      FROM src ${newOnly}
       ORDER BY src.a
     ),
     ${decisionSql(connectionId, { type, probe: true })},`
