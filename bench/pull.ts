@@ -20,7 +20,7 @@ import { PullMatching } from '../src/sync/pull/matching.js';
 import { LOCAL_ADMIN } from '../src/sync/roles.js';
 import { SecretBox } from '../src/sync/secret-box.js';
 import { type EmulatorThread, startEmulatorThread } from './support/emulator-thread.js';
-import { KEY, ORGS, PERSONS } from './support/pull-seed.js';
+import { KEY, ORGS, PERSONS, SETTING_KEYS } from './support/pull-seed.js';
 
 const box = SecretBox.fromSecret('bench pull master secret, not a real one');
 
@@ -40,18 +40,19 @@ async function loadDataset(t: TestStore): Promise<void> {
   await importRecords(t.store, 'people', people, { recomputeGrowth: false });
 }
 
+/**
+ * A connection to the emulator and a client whose governor has these limits. The client's
+ * transport is made first: governors are one per API key in a process, made by the first transport
+ * of the key (connecting makes one too), so a key's first transport sets its limits.
+ */
 async function connected(
   t: TestStore,
   emu: EmulatorThread,
   transportOptions: { ratePerMinute: number; rateWindowMs?: number },
+  apiKey: string = KEY,
 ): Promise<{ connectionId: number; client: AffinityClient; transport: HttpTransport }> {
-  const { connection } = await connect(t.store, box, { apiKey: KEY, baseUrl: emu.url, actor: LOCAL_ADMIN });
-  const transport = createTransport({
-    apiKey: KEY,
-    baseUrl: emu.url,
-    maxConcurrent: 16,
-    ...transportOptions,
-  });
+  const transport = createTransport({ apiKey, baseUrl: emu.url, maxConcurrent: 16, ...transportOptions });
+  const { connection } = await connect(t.store, box, { apiKey, baseUrl: emu.url, actor: LOCAL_ADMIN });
   return { connectionId: connection.id, client: new AffinityClient({ transport }), transport };
 }
 
@@ -95,7 +96,9 @@ export async function run(): Promise<void> {
     // 2. Local ingest and matching alone: the pages fetched first, then written as a pull writes
     // them (the same statements, in the same order), into an empty My CRM and then again
     // (a re-pull of an unchanged list).
-    // Three trials on fresh stores, each printed: the machine is shared and timings are noisy.
+    // Three trials on fresh stores, each printed, then the best: the machine is shared and its
+    // noise only ever adds time.
+    const rates: Record<string, number[]> = { 'first pull': [], 're-pull': [] };
     for (let trial = 1; wanted.has('ingest') && trial <= 3; trial++) {
       const t = await fresh();
       try {
@@ -155,6 +158,7 @@ export async function run(): Promise<void> {
           const done = performance.now();
           const used = process.cpuUsage(cpu);
           const total = done - started;
+          rates[round]?.push((ORGS / total) * 1000);
           process.stdout.write(
             `local ingest + matching of ${fmt(ORGS)} records on PGlite, trial ${trial}, ${round}: ingest ${fmt(ingested - started)} ms, ` +
               `matching ${fmt(done - ingested)} ms — ${fmt((ORGS / total) * 1000)} records/s ` +
@@ -166,6 +170,12 @@ export async function run(): Promise<void> {
         await t.cleanup();
       }
     }
+    if (wanted.has('ingest'))
+      process.stdout.write(
+        `local ingest + matching, best of 3: first pull ${fmt(Math.max(...(rates['first pull'] ?? [])))} records/s ` +
+          `(${fmt(Math.max(...(rates['first pull'] ?? [])) / 10_000, 2)}× the 10,000/s aim), ` +
+          `re-pull ${fmt(Math.max(...(rates['re-pull'] ?? [])))} records/s\n`,
+      );
 
     // 3. With field values: one call per record on top.
     if (wanted.has('fields')) {
@@ -197,13 +207,19 @@ export async function run(): Promise<void> {
     // must keep pace; and Affinity's own limit (900 a minute) with a page taking 250 ms.
     if (wanted.has('concurrent')) {
       const settings = [
-        { name: 'scaled', rate: Number(process.env.BENCH_PULL_RATE ?? 20), windowMs: 1_000, latencyMs: 100 },
-        { name: "Affinity's", rate: 900, windowMs: 60_000, latencyMs: 250 },
+        {
+          name: 'scaled',
+          key: SETTING_KEYS.scaled,
+          rate: Number(process.env.BENCH_PULL_RATE ?? 20),
+          windowMs: 1_000,
+          latencyMs: 100,
+        },
+        { name: "Affinity's", key: SETTING_KEYS.affinity, rate: 900, windowMs: 60_000, latencyMs: 250 },
       ];
       for (const setting of settings) {
         await emu.setConfig({ latencyMs: setting.latencyMs });
         const transportOf = (t: TestStore) =>
-          connected(t, emu, { ratePerMinute: setting.rate, rateWindowMs: setting.windowMs });
+          connected(t, emu, { ratePerMinute: setting.rate, rateWindowMs: setting.windowMs }, setting.key);
         const timed = async (lists: string[][]): Promise<{ ms: number; calls: number; cpu: number }> => {
           const t = await fresh();
           try {
