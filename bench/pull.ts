@@ -6,7 +6,7 @@
  * together versus one after the other and versus their calls alone, under a scaled rate limit and
  * under Affinity's own, with added latency. Figures only.
  * `BENCH_PULL=identity,ingest,fields,concurrent` picks sections (default: all; `fields` makes
- * 10,000 calls and takes minutes).
+ * 10,000 calls, about half a minute).
  */
 import type { ListEntry } from '../src/affinity/index.js';
 import { AffinityClient, createTransport, type HttpTransport } from '../src/affinity/index.js';
