@@ -232,27 +232,25 @@ export async function ingestPage(
   if (entries.length === 0) return { ...none, logged: { fetched: 0, updated: 0, 'added-to-list': 0 } };
   const { connectionId, listId, type, runId, stepId } = target;
   const match = type === 'opportunity' ? undefined : target.match;
-  // On a re-pull, a record already listed as it is is left alone: the upsert would lock its row
-  // even to change nothing. A probe per entry (kept from becoming a join by its LIMIT) that a
-  // first pull of the list does without.
-  const unchanged = target.repull
-    ? sql`WHERE (SELECT 1 FROM crm_records r
-             WHERE r.connection_id = ${connectionId} AND r.affinity_type = ${type} AND r.affinity_id = src.a
-               AND r.presence = 'listed' AND (r.name, r.domains, r.emails) IS NOT DISTINCT FROM (src.n, src.d, src.e)
+  // Keeps the entries whose record is not in My CRM (with `also`: not so): a probe per entry, kept from
+  // becoming a join (which would read all the connection's records) by its LIMIT. Only a re-pull
+  // probes; on a first pull of the list most entries are new.
+  const unknown = (also: SQL = sql``) =>
+    target.repull
+      ? sql`WHERE (SELECT 1 FROM crm_records r
+             WHERE r.connection_id = ${connectionId} AND r.affinity_type = ${type} AND r.affinity_id = src.a ${also}
              LIMIT 1) IS NULL`
-    : sql``;
+      : sql``;
+  // A record already listed as it is is left alone: the upsert would lock its row even to change
+  // nothing.
+  const unchanged = unknown(
+    sql`AND r.presence = 'listed' AND (r.name, r.domains, r.emails) IS NOT DISTINCT FROM (src.n, src.d, src.e)`,
+  );
   // The page's records are decided by the rules of matchRecords, keyed by their Affinity id; those
   // the statement inserts are written with their decision, and their outcomes and links recorded
-  // with them. Records already in My CRM keep their state here.
-  // On a re-pull, most entries are records already in My CRM: a probe per entry (kept from
-  // becoming a join, which would read all the connection's records) spares deciding them. On a
-  // first pull of the list most are new, and deciding the few known ones costs less than probing
-  // every entry: the statement keeps only the decisions of the records it inserts.
-  const newOnly = target.repull
-    ? sql`WHERE (SELECT 1 FROM crm_records r
-             WHERE r.connection_id = ${connectionId} AND r.affinity_type = ${type} AND r.affinity_id = src.a
-             LIMIT 1) IS NULL`
-    : sql``;
+  // with them. Records already in My CRM keep their state here; a re-pull spares deciding them, a
+  // first pull decides the few it meets and keeps only the decisions of the records it inserts.
+  const newOnly = unknown();
   const decide = match
     ? sql`
     recs AS MATERIALIZED (
