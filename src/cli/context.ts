@@ -33,7 +33,64 @@ export function output(cmd: Command, value: unknown, human: () => string): void 
   else process.stdout.write(`${human()}\n`);
 }
 
-/** A failure the user can act on: printed as one line, exit code 1. */
+/**
+ * Exit codes every command uses, so scripts can tell a partial run from a stopped or busy one.
+ * `--json` output carries `"ok": true` only with {@link EXIT.ok}.
+ */
+export const EXIT = {
+  /** Done; for a run, no record failed. */
+  ok: 0,
+  /** The command failed: bad input, not connected, a run that could not do its work. */
+  failed: 1,
+  /** A run finished but some records failed. */
+  partial: 2,
+  /** A run stopped early because Affinity cannot be used (unreachable, key refused, quota spent); re-running resumes. */
+  stopped: 3,
+  /** Another run holds this Affinity connection. */
+  busy: 4,
+  /** Interrupted by SIGINT or SIGTERM; re-running resumes. */
+  interrupted: 130,
+} as const;
+
+/** The exit code a finished run's status calls for. */
+export function exitCodeForStatus(status: string): number {
+  switch (status) {
+    case 'succeeded':
+      return EXIT.ok;
+    case 'partial':
+      return EXIT.partial;
+    case 'stopped':
+      return EXIT.stopped;
+    case 'interrupted':
+      return EXIT.interrupted;
+    default:
+      return EXIT.failed;
+  }
+}
+
+/**
+ * An AbortSignal that SIGINT or SIGTERM aborts, for long runs that stop cleanly and record
+ * themselves `interrupted`. A second signal exits at once. `dispose()` removes the handlers.
+ */
+export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    process.stderr.write(`\n${name}: stopping after the requests in flight…\n`);
+    controller.abort(new Error(`interrupted by ${name}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** A failure the user can act on: printed as one line, exit code 1 unless given. */
 export class CliError extends Error {
   constructor(
     message: string,
