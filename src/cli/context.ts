@@ -92,12 +92,16 @@ export function interruptSignal(): { signal: AbortSignal; dispose: () => void } 
 
 /** A failure the user can act on: printed as one line, exit code 1 unless given. */
 export class CliError extends Error {
+  /** True when the command already printed its result (its `--json` document included). */
+  readonly reported: boolean;
   constructor(
     message: string,
-    readonly exitCode = 1,
+    readonly exitCode: number = EXIT.failed,
+    options: { reported?: boolean } = {},
   ) {
     super(message);
     this.name = 'CliError';
+    this.reported = options.reported ?? false;
   }
 }
 

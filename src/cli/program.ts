@@ -52,7 +52,8 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode;
     const json = argv.includes('--json');
     const reason = describeFailure(err);
-    if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: reason })}\n`);
+    const reported = (err as { reported?: unknown }).reported === true;
+    if (json && !reported) process.stdout.write(`${JSON.stringify({ ok: false, error: reason })}\n`);
     process.stderr.write(`affinity-sync: ${reason}\n`);
     if (process.env.DEBUG) console.error(err);
     return typeof (err as { exitCode?: unknown }).exitCode === 'number'
