@@ -116,6 +116,45 @@ export class AffinityConnectionError extends AffinityError {
   }
 }
 
+/**
+ * Affinity cannot be reached: a short run of attempts in a row failed (no answer, or a 5xx) with
+ * no success between, or its host name does not resolve. Thrown for the request that reached the
+ * run and, without sending, for later ones until a probe succeeds, so a run stops at once instead
+ * of retrying every request against a dead server. `since` is when the failing run began.
+ */
+export class AffinityUnreachableError extends AffinityConnectionError {
+  override name = 'AffinityUnreachableError';
+  readonly baseUrl: string;
+  readonly since: Date;
+  constructor(
+    init: Omit<AffinityErrorInit, 'message'> & {
+      baseUrl: string;
+      since: Date;
+      /** What the last failed attempt saw, e.g. `GET /lists: network error (ECONNREFUSED)`. */
+      lastCause: string;
+      mayHaveLanded: boolean;
+      timedOut?: boolean;
+    },
+  ) {
+    super({
+      ...init,
+      message: `Affinity unreachable at ${init.baseUrl} since ${init.since.toISOString()}: ${init.lastCause}`,
+      timedOut: init.timedOut ?? false,
+    });
+    this.baseUrl = init.baseUrl;
+    this.since = init.since;
+  }
+}
+
+/**
+ * A 2xx answer whose body is empty or not whole JSON (a dropped or truncated answer). For a write
+ * the outcome is unknown — it may have been applied — so, like a 5xx after a write, it is settled
+ * by reading back before sending it again (`mayHaveLanded`).
+ */
+export class AffinityUnparsableResponseError extends AffinityServerError {
+  override name = 'AffinityUnparsableResponseError';
+}
+
 /** One problem found while validating a response body. */
 export interface ResponseIssue {
   /** Path in the body, e.g. `list_entries[3].created_at`, or `(body)` for the root. */

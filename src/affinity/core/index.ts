@@ -15,6 +15,8 @@ export {
   AffinityRateLimitError,
   AffinityResponseValidationError,
   AffinityServerError,
+  AffinityUnparsableResponseError,
+  AffinityUnreachableError,
   AffinityValidationError,
   type ErrorFromResponseInit,
   errorFromResponse,
