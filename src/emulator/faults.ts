@@ -1,24 +1,37 @@
 /**
  * Fault injection: random 429/500/503 answers and added latency, globally or per route template
  * (`"POST /organizations"`), deterministic when a seed is given; and scripted one-off faults,
- * including "the write lands but the answer is a 500" so clients can test unknown outcomes.
+ * including "the write lands but the answer is a 500" — or a 200 whose body is cut off or empty —
+ * so clients can test unknown outcomes.
  */
 
 export type FaultStatus = 429 | 500 | 503;
 
+/**
+ * A broken answer body: `truncated` sends the first half of the JSON the route would answer,
+ * `empty` sends no body at all. With `afterWrite` the handler runs first, so the write lands.
+ */
+export type FaultBody = 'truncated' | 'empty';
+
 export interface RouteFault {
   faultRate?: number;
-  status?: FaultStatus;
+  /** 429, 500 or 503; or 200 with `body` (the default status when `body` is given). */
+  status?: FaultStatus | 200;
   latencyMs?: number;
   /** Run the handler (the write lands), then answer the fault status instead of its result. */
   afterWrite?: boolean;
+  /** Answer this broken body instead of the normal one. */
+  body?: FaultBody;
 }
 
 /** A fault for the next `times` (default 1) requests matching `route`, served before random ones. */
 export interface ScriptedFault {
   route: string;
-  status?: FaultStatus;
+  /** 429, 500 or 503 (default 500); or 200 with `body` (the default status when `body` is given). */
+  status?: FaultStatus | 200;
   afterWrite?: boolean;
+  /** Answer this broken body instead of the normal one, e.g. `{"afterWrite": true, "body": "truncated"}`. */
+  body?: FaultBody;
   times?: number;
 }
 
@@ -35,7 +48,7 @@ export interface FaultSettings {
 
 export interface FaultDecision {
   latencyMs: number;
-  fault: { status: FaultStatus; afterWrite: boolean } | null;
+  fault: { status: FaultStatus | 200; afterWrite: boolean; body: FaultBody | null } | null;
 }
 
 /** A small seeded generator (mulberry32): same seed, same sequence of faults. */
@@ -99,15 +112,26 @@ export class FaultInjector {
       const left = (f.times ?? 1) - 1;
       if (left <= 0) s.script.splice(scripted, 1);
       else f.times = left;
-      return { latencyMs, fault: { status: f.status ?? 500, afterWrite: f.afterWrite ?? false } };
+      return {
+        latencyMs,
+        fault: {
+          status: f.status ?? (f.body ? 200 : 500),
+          afterWrite: f.afterWrite ?? false,
+          body: f.body ?? null,
+        },
+      };
     }
     const rate = route?.faultRate ?? s.faultRate;
     if (rate > 0 && this.random() < rate) {
       const status =
         route?.status ??
+        (route?.body ? 200 : undefined) ??
         s.faultStatus ??
         (STATUSES[Math.floor(this.random() * STATUSES.length)] as FaultStatus);
-      return { latencyMs, fault: { status, afterWrite: route?.afterWrite ?? false } };
+      return {
+        latencyMs,
+        fault: { status, afterWrite: route?.afterWrite ?? false, body: route?.body ?? null },
+      };
     }
     return { latencyMs, fault: null };
   }

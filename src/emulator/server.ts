@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { Core, isWorkspaceJson, type WorkspaceJson } from './core.js';
 import { index, mergeOrganizations, organizationSummary } from './entities.js';
-import { FaultInjector, type FaultSettings, type FaultStatus } from './faults.js';
+import { type FaultBody, FaultInjector, type FaultSettings, type FaultStatus } from './faults.js';
 import {
   ApiError,
   type HandlerResult,
@@ -103,6 +103,9 @@ const MAX_BODY = 50 * 1024 * 1024;
 const UNAUTHORIZED = { message: 'Your API key is invalid.' };
 
 const faultStatus = z.union([z.literal(429), z.literal(500), z.literal(503)]);
+/** A route or scripted fault may also answer 200 with a broken body. */
+const routeFaultStatus = z.union([faultStatus, z.literal(200)]);
+const faultBodyKind = z.enum(['truncated', 'empty']);
 const configPatch = z
   .object({
     ratePerMinute: z.number().int().positive(),
@@ -117,17 +120,19 @@ const configPatch = z
       z
         .object({
           faultRate: z.number().min(0).max(1),
-          status: faultStatus,
+          status: routeFaultStatus,
           latencyMs: z.number().nonnegative(),
           afterWrite: z.boolean(),
+          body: faultBodyKind,
         })
         .partial(),
     ),
     script: z.array(
       z.object({
         route: z.string(),
-        status: faultStatus.optional(),
+        status: routeFaultStatus.optional(),
         afterWrite: z.boolean().optional(),
+        body: faultBodyKind.optional(),
         times: z.number().int().positive().optional(),
       }),
     ),
@@ -547,11 +552,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     let status = 200;
     let body: unknown;
     let raw: RawResult | undefined;
+    /** A broken answer a fault calls for: sent as is, whatever the handler answered. */
+    let broken: { status: number; text: string } | undefined;
     const decision = faults.idle || publicRoute ? null : faults.decide(method, template);
     try {
       if (decision && decision.latencyMs > 0) await sleep(decision.latencyMs);
       if (decision?.fault && !decision.fault.afterWrite) {
         faultsInjected += 1;
+        if (decision.fault.body) throw new BrokenAnswer(decision.fault.status, decision.fault.body, null);
         throw new ApiError(decision.fault.status, faultBody(decision.fault.status));
       }
       if (!match) throw new ApiError(404, { message: 'Not found.' });
@@ -582,12 +590,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       if (method !== 'GET') dirty += 1;
       if (decision?.fault?.afterWrite) {
         faultsInjected += 1;
+        if (decision.fault.body) throw new BrokenAnswer(decision.fault.status, decision.fault.body, result);
         throw new ApiError(decision.fault.status, faultBody(decision.fault.status));
       }
       if (isRaw(result)) raw = result;
       else body = result;
     } catch (err) {
-      if (err instanceof ApiError) {
+      if (err instanceof BrokenAnswer) {
+        broken = { status: err.status, text: err.text() };
+      } else if (err instanceof ApiError) {
         status = err.status;
         body = err.body;
       } else {
@@ -597,6 +608,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
     }
     const headers = headersFor();
+    if (broken !== undefined) {
+      count(method, template, broken.status);
+      res.writeHead(broken.status, {
+        ...headers,
+        'Content-Type': 'application/json; charset=utf-8',
+        'Content-Length': String(Buffer.byteLength(broken.text)),
+      });
+      res.end(broken.text);
+      return;
+    }
     if (raw !== undefined) {
       count(method, template, raw.status);
       res.writeHead(raw.status, { ...headers, ...(raw.headers ?? {}) });
@@ -693,7 +714,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
 }
 
-function faultBody(status: FaultStatus): unknown {
+/** A fault's cut-off or empty answer, in place of what the route answered (`result`). */
+class BrokenAnswer {
+  constructor(
+    readonly status: number,
+    readonly kind: FaultBody,
+    readonly result: unknown,
+  ) {}
+
+  text(): string {
+    if (this.kind === 'empty') return '';
+    const whole =
+      this.result === undefined || isRaw(this.result)
+        ? JSON.stringify({ message: 'OK' })
+        : this.result instanceof JsonText
+          ? this.result.text
+          : JSON.stringify(this.result);
+    return whole.slice(0, Math.max(1, Math.floor(whole.length / 2)));
+  }
+}
+
+function faultBody(status: FaultStatus | 200): unknown {
   if (status === 429) return { message: 'Too many requests.' };
   if (status === 503) return { message: 'Service Unavailable' };
   return { message: 'Internal Server Error' };
