@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +18,7 @@ import { acquireDirLock, DataDirLockedError, LOCK_FILE } from './lock.js';
 import { openStore, type Store } from './open.js';
 
 const storeModule = fileURLToPath(new URL('./index.ts', import.meta.url));
+const lockModule = fileURLToPath(new URL('./lock.ts', import.meta.url));
 
 /** Runs `openStore` on `dataDir` in a separate Node process and reports how it went. */
 function openInChild(dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -63,6 +73,7 @@ describe('PGlite data directory lock', () => {
     expect(child.code, child.stderr).toBe(3);
     expect(child.stdout).toContain('DataDirLockedError');
     expect(child.stdout).toContain(`pid ${process.pid} on ${hostname()} since `);
+    expect(child.stdout).toContain(`delete ${join(dataDir, LOCK_FILE)} by hand`);
     // the holder still works after the refused attempt
     expect(await store.query(sql`SELECT count(*) AS n FROM intel_companies`)).toEqual([{ n: 0 }]);
     await store.close();
@@ -72,32 +83,86 @@ describe('PGlite data directory lock', () => {
     expect(after.stdout.trim()).toBe('opened');
   });
 
-  it('takes over a lock left by a process that no longer runs', async () => {
+  it('takes over the lock of a process that was killed', async () => {
     const dataDir = tempDir();
-    const pid = await deadPid();
-    writeFileSync(
-      join(dataDir, LOCK_FILE),
-      JSON.stringify({ pid, host: hostname(), since: '2020-01-01T00:00:00.000Z' }),
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const { acquireDirLock } = await import(${JSON.stringify(lockModule)});
+         acquireDirLock(${JSON.stringify(dataDir)}); console.log('locked'); setInterval(() => {}, 1000);`,
+      ],
+      { cwd: fileURLToPath(new URL('../..', import.meta.url)) },
     );
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        if (d.toString().includes('locked')) resolve();
+      });
+      child.on('error', reject);
+      child.on('close', (code) => reject(new Error(`lock holder exited early (${code})`)));
+    });
+    expect(() => acquireDirLock(dataDir)).toThrow(`pid ${child.pid} on ${hostname()} since `);
+    child.kill('SIGKILL');
+    await exited;
+    // The dead holder's file is still there, naming it; the kernel freed its lock.
+    expect(JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: child.pid });
     const lock = acquireDirLock(dataDir);
     expect(JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid });
     lock.release();
     expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
   });
 
-  it('treats a holder on another host as alive and names it', () => {
+  it.each([
+    ['a process that no longer runs', async () => ({ pid: await deadPid(), host: hostname() })],
+    // A container restarted: the new process may get the very pid the old one had.
+    ['this very pid (a restarted container)', async () => ({ pid: process.pid, host: hostname() })],
+    // A restart under another host name: the old name can never be checked, but nothing holds the lock.
+    ['another host name', async () => ({ pid: 1234, host: 'elsewhere.example' })],
+    ['nobody (an empty file)', async () => null],
+  ])('takes over a lock file left by %s', async (_what, stale) => {
     const dataDir = tempDir();
-    const holder = { pid: 1234, host: 'elsewhere.example', since: '2026-01-01T00:00:00.000Z' };
-    writeFileSync(join(dataDir, LOCK_FILE), JSON.stringify(holder));
-    expect(() => acquireDirLock(dataDir)).toThrow(DataDirLockedError);
-    expect(() => acquireDirLock(dataDir)).toThrow(
-      'pid 1234 on elsewhere.example since 2026-01-01T00:00:00.000Z',
+    const holder = await stale();
+    writeFileSync(
+      join(dataDir, LOCK_FILE),
+      holder ? JSON.stringify({ ...holder, since: '2020-01-01T00:00:00.000Z' }) : '',
     );
+    const lock = acquireDirLock(dataDir);
+    const now = JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8'));
+    expect(now).toMatchObject({ pid: process.pid, host: hostname() });
+    expect(now.since).not.toBe('2020-01-01T00:00:00.000Z');
+    lock.release();
   });
 
-  it('refuses a fresh lock file that is still being written', () => {
+  it('refuses a second lock in the same process too', () => {
     const dataDir = tempDir();
-    writeFileSync(join(dataDir, LOCK_FILE), '');
-    expect(() => acquireDirLock(dataDir)).toThrow(/being locked by another process/);
+    const lock = acquireDirLock(dataDir);
+    try {
+      expect(() => acquireDirLock(dataDir)).toThrow(DataDirLockedError);
+    } finally {
+      lock.release();
+    }
+    acquireDirLock(dataDir).release();
+  });
+
+  it('keeps the data directory to its owner: 0700, lock file 0600, PGlite directory 0700', async () => {
+    const parent = tempDir();
+    const dataDir = join(parent, 'fresh');
+    store = await openStore({ dataDir });
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dataDir, LOCK_FILE)).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dataDir, 'pglite')).mode & 0o777).toBe(0o700);
+    await store.close();
+    store = undefined;
+
+    // A directory made by hand, open to everyone, is narrowed when the store opens it.
+    const loose = join(parent, 'loose');
+    mkdirSync(loose);
+    chmodSync(loose, 0o755);
+    acquireDirLock(loose).release();
+    expect(statSync(loose).mode & 0o777).toBe(0o700);
   });
 });

@@ -1,6 +1,27 @@
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+
+/**
+ * An OS-level file lock (an open-file-description `fcntl` lock on Linux, `flock` on macOS,
+ * `LockFileEx` on Windows): the kernel drops it when the holding process exits, however it exits.
+ */
+const native = createRequire(import.meta.url)('fs-native-extensions') as {
+  tryLock(fd: number): boolean;
+};
 
 /** Who holds a data directory: written into the lock file so a refused opener can name the holder. */
 export interface LockHolder {
@@ -15,18 +36,17 @@ export class DataDirLockedError extends Error {
     readonly dataDir: string,
     readonly holder: LockHolder | null,
   ) {
+    const file = join(dataDir, LOCK_FILE);
     super(
       holder
-        ? `data directory ${dataDir} is in use by pid ${holder.pid} on ${holder.host} since ${holder.since}; stop that process or use another --data-dir`
-        : `data directory ${dataDir} is being locked by another process; retry, or remove ${join(dataDir, LOCK_FILE)} if no process uses it`,
+        ? `data directory ${dataDir} is in use by pid ${holder.pid} on ${holder.host} since ${holder.since}; stop that process or use another --data-dir (if no such process runs, delete ${file} by hand)`
+        : `data directory ${dataDir} is being locked by another process; retry, or delete ${file} by hand if no process uses it`,
     );
     this.name = 'DataDirLockedError';
   }
 }
 
 export const LOCK_FILE = 'affinity-sync.lock';
-/** A lock file that stays empty this long was left by a process that died between create and write. */
-const EMPTY_LOCK_GRACE_MS = 10_000;
 
 export interface DirLock {
   readonly path: string;
@@ -35,52 +55,80 @@ export interface DirLock {
 }
 
 /**
+ * Creates the data directory readable by its owner only (0700), and narrows an existing one we
+ * own to that: it holds the key file and the database.
+ */
+export function prepareDataDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    const st = statSync(dataDir);
+    if ((st.mode & 0o077) !== 0 && st.uid === process.getuid?.()) chmodSync(dataDir, 0o700);
+  } catch {
+    // not ours to change (another owner, a read-only mount): the lock still protects it
+  }
+}
+
+/**
  * Takes the exclusive lock of a data directory. PGlite has no lock of its own and two processes on
- * one directory corrupt it, so the store takes this before opening PGlite. The lock file is created
- * with O_EXCL (atomic on local filesystems); a lock left by a dead process on this host is detected
- * by pid liveness and replaced. Throws {@link DataDirLockedError} naming the live holder.
+ * one directory corrupt it, so the store takes this before opening PGlite. The lock is the
+ * kernel's lock on `affinity-sync.lock`, held while the process lives: a lock file left by a process
+ * that is gone — killed, or on a host that restarted, under the same pid or host name or not — is
+ * simply locked again. The file names the holder, so a refusal ({@link DataDirLockedError}) can.
  */
 export function acquireDirLock(dataDir: string): DirLock {
-  mkdirSync(dataDir, { recursive: true });
+  prepareDataDir(dataDir);
   const path = join(dataDir, LOCK_FILE);
-  const holder: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   for (let attempt = 0; attempt < 5; attempt++) {
-    if (tryCreate(path, holder)) return makeLock(path, holder);
-    const current = readHolder(path);
-    if (current === 'missing') continue;
-    if (current === 'unreadable') {
-      if (ageMs(path) < EMPTY_LOCK_GRACE_MS) throw new DataDirLockedError(dataDir, null);
-    } else if (isAlive(current)) {
-      throw new DataDirLockedError(dataDir, current);
+    const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+    let locked: boolean;
+    try {
+      locked = native.tryLock(fd);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
     }
-    breakStaleLock(path, current);
+    if (!locked) {
+      const holder = readHolder(fd);
+      closeSync(fd);
+      throw new DataDirLockedError(dataDir, holder);
+    }
+    // A holder that released between our open and our lock deleted the file we locked; a lock on a
+    // file no longer at `path` protects nothing, so start again.
+    if (!isAt(fd, path)) {
+      closeSync(fd);
+      continue;
+    }
+    const holder: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+    try {
+      ftruncateSync(fd, 0);
+      writeSync(fd, `${JSON.stringify(holder)}\n`, 0);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    return makeLock(path, fd, holder);
   }
   throw new DataDirLockedError(dataDir, null);
 }
 
-function tryCreate(path: string, holder: LockHolder): boolean {
-  let fd: number;
+function isAt(fd: number, path: string): boolean {
   try {
-    fd = openSync(path, 'wx', 0o644);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    const open = fstatSync(fd);
+    const named = statSync(path);
+    return open.ino === named.ino && open.dev === named.dev;
+  } catch {
+    return false;
   }
-  try {
-    writeSync(fd, `${JSON.stringify(holder)}\n`);
-  } finally {
-    closeSync(fd);
-  }
-  return true;
 }
 
-function readHolder(path: string): LockHolder | 'missing' | 'unreadable' {
+/** The holder the lock file names; null while it is being written (or was never written). */
+function readHolder(fd: number): LockHolder | null {
+  const buf = Buffer.alloc(1024);
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-    throw err;
+    text = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+  } catch {
+    return null;
   }
   try {
     const v = JSON.parse(text) as Partial<LockHolder>;
@@ -88,84 +136,27 @@ function readHolder(path: string): LockHolder | 'missing' | 'unreadable' {
       return { pid: v.pid, host: v.host, since: v.since };
     }
   } catch {
-    // an empty or half-written file: decided by its age
+    // empty or half-written
   }
-  return 'unreadable';
+  return null;
 }
 
-function ageMs(path: string): number {
-  try {
-    return Date.now() - statSync(path).mtimeMs;
-  } catch {
-    return 0;
-  }
-}
-
-/** A holder on another host cannot be checked, so it counts as alive. */
-function isAlive(holder: LockHolder): boolean {
-  if (holder.host !== hostname()) return true;
-  if (holder.pid === process.pid) return true;
-  try {
-    process.kill(holder.pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Removes a stale lock. Two processes may find the same stale lock; the one that gets the
- * `.break` guard re-reads the lock and deletes it only if it is still the stale one, so a fresh lock
- * taken in between is never deleted.
- */
-function breakStaleLock(path: string, stale: LockHolder | 'unreadable'): void {
-  const guard = `${path}.break`;
-  let fd: number;
-  try {
-    fd = openSync(guard, 'wx');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    // Another process is breaking it; a guard this old was left by a crash.
-    if (ageMs(guard) > EMPTY_LOCK_GRACE_MS) safeUnlink(guard);
-    return;
-  }
-  try {
-    const again = readHolder(path);
-    const same =
-      again === stale ||
-      (typeof again === 'object' &&
-        typeof stale === 'object' &&
-        again.pid === stale.pid &&
-        again.host === stale.host &&
-        again.since === stale.since);
-    if (same) safeUnlink(path);
-  } finally {
-    closeSync(fd);
-    safeUnlink(guard);
-  }
-}
-
-function safeUnlink(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-}
-
-function makeLock(path: string, holder: LockHolder): DirLock {
+function makeLock(path: string, fd: number, holder: LockHolder): DirLock {
   let released = false;
   const onExit = () => release();
   function release(): void {
     if (released) return;
     released = true;
     process.off('exit', onExit);
-    const current = readHolder(path);
-    if (typeof current === 'object' && current.pid === holder.pid && current.since === holder.since) {
-      safeUnlink(path);
+    // Deleted while still locked, so no one can take the lock of a file that is no longer there.
+    try {
+      if (isAt(fd, path)) unlinkSync(path);
+    } finally {
+      closeSync(fd);
     }
   }
-  // A process that exits without closing the store still leaves no lock behind.
+  // A process that exits without closing the store leaves a tidy directory (the kernel frees the
+  // lock either way).
   process.on('exit', onExit);
   return { path, holder, release };
 }

@@ -1,3 +1,4 @@
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -82,7 +83,10 @@ async function openPglite(dataDir: string, schemaName: string): Promise<Store> {
   const lock: DirLock = acquireDirLock(dataDir);
   let client: PGlite;
   try {
-    client = await PGlite.create(join(dataDir, 'pglite'), {
+    const pgliteDir = join(dataDir, 'pglite');
+    mkdirSync(pgliteDir, { recursive: true, mode: 0o700 });
+    chmodSync(pgliteDir, 0o700);
+    client = await PGlite.create(pgliteDir, {
       extensions: { pg_trgm },
       parsers: { [INT8]: (v: string) => Number(v), [DATE]: (v: string) => v },
     });
