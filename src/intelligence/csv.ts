@@ -1,3 +1,5 @@
+import { Utf8Decoder } from './utf8.js';
+
 /**
  * A streaming CSV reader (RFC 4180): comma-separated fields, fields quoted with `"` (a quote inside
  * one doubled), records ending in LF, CRLF or CR, a leading byte-order mark dropped, empty lines
@@ -157,14 +159,20 @@ function endOfRecord(text: string, i: number, c: number): number {
   return text.charCodeAt(i + 1) === LF ? i + 2 : i + 1;
 }
 
-/** Reads records from a stream of text (or bytes, read as UTF-8), chunk by chunk. */
-export async function* csvStream(input: AsyncIterable<string | Buffer>): AsyncGenerator<CsvRecord[]> {
-  const decoder = new TextDecoder('utf-8');
+/**
+ * Reads records from a stream of text (or bytes, read as UTF-8), chunk by chunk. Pass `decoder` to
+ * learn whether the bytes held invalid UTF-8 (its `invalid` is set before the records it spoiled
+ * are yielded).
+ */
+export async function* csvStream(
+  input: AsyncIterable<string | Buffer>,
+  decoder: Utf8Decoder = new Utf8Decoder(),
+): AsyncGenerator<CsvRecord[]> {
   const state = { line: 1 };
   let carry = '';
   let started = false;
   for await (const chunk of input) {
-    let text = carry + (typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    let text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
     if (!started && text.length > 0) {
       started = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -173,7 +181,7 @@ export async function* csvStream(input: AsyncIterable<string | Buffer>): AsyncGe
     carry = text.slice(rest);
     if (records.length > 0) yield records;
   }
-  const text = carry + decoder.decode();
+  const text = carry + decoder.end();
   const tail = !started && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (tail.length > 0) {
     const { records } = parseCsvChunk(tail, state, true);

@@ -4,9 +4,9 @@
  */
 import { createReadStream, type ReadStream } from 'node:fs';
 import { extname } from 'node:path';
-import { createInterface } from 'node:readline';
 import { csvStream } from './csv.js';
 import { canonicalColumn, type ImportEntity } from './records.js';
+import { INVALID_UTF8, replacementAt, Utf8Decoder } from './utf8.js';
 
 export type ImportFormat = 'csv' | 'ndjson';
 
@@ -70,11 +70,17 @@ export async function* csvRecords(
   ignored: Set<string>,
 ): AsyncGenerator<SourceRecord> {
   let header: Array<string | null> | null = null;
+  let written: string[] = [];
   let row = 0;
+  const decoder = new Utf8Decoder();
   try {
-    for await (const chunk of csvStream(stream as AsyncIterable<Buffer>)) {
+    for await (const chunk of csvStream(stream as AsyncIterable<Buffer>, decoder)) {
       for (const { cells, line } of chunk) {
         if (header === null) {
+          if (decoder.invalid && cells.some((h) => replacementAt(h) > 0)) {
+            throw new ImportFileError(`the header row (line ${line}) ${INVALID_UTF8}`);
+          }
+          written = cells.map((h) => h.trim());
           header = cells.map((h) => {
             const c = canonicalColumn(entity, h);
             if (c === null && h.trim() !== '') ignored.add(h.trim());
@@ -88,6 +94,13 @@ export async function* csvRecords(
           const message = `has ${cells.length} fields, the header has ${header.length}`;
           yield { row, line, problem: { row, line, column: '(row)', value: null, message } };
           continue;
+        }
+        if (decoder.invalid) {
+          const bad = header.findIndex((key, i) => key !== null && replacementAt(cells[i] ?? '') > 0);
+          if (bad >= 0) {
+            yield { row, line, problem: invalidUtf8(row, line, written[bad] ?? '?', cells[bad] ?? '') };
+            continue;
+          }
         }
         const record: Record<string, unknown> = {};
         for (let i = 0; i < header.length; i++) {
@@ -109,11 +122,11 @@ export async function* ndjsonRecords(
   entity: ImportEntity,
   ignored: Set<string>,
 ): AsyncGenerator<SourceRecord> {
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  const decoder = new Utf8Decoder();
   let line = 0;
   let row = 0;
   const keyMap = new Map<string, string | null>();
-  for await (const text of lines) {
+  for await (const text of lines(stream as AsyncIterable<Buffer>, decoder)) {
     line++;
     if (text.trim() === '') continue;
     row++;
@@ -133,6 +146,18 @@ export async function* ndjsonRecords(
       };
       continue;
     }
+    if (decoder.invalid && replacementAt(text) > 0) {
+      const bad = Object.entries(value).find(
+        ([k, v]) => replacementAt(k) > 0 || replacementAt(JSON.stringify(v) ?? '') > 0,
+      );
+      const [key, v] = bad ?? ['(line)', text];
+      yield {
+        row,
+        line,
+        problem: invalidUtf8(row, line, key, typeof v === 'string' ? v : JSON.stringify(v)),
+      };
+      continue;
+    }
     const record: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       let c = keyMap.get(k);
@@ -145,6 +170,39 @@ export async function* ndjsonRecords(
     }
     yield { row, line, record };
   }
+}
+
+/** The lines of a byte stream (ended by LF, CRLF or a lone CR), decoded by `decoder`. */
+async function* lines(input: AsyncIterable<Buffer | string>, decoder: Utf8Decoder): AsyncGenerator<string> {
+  const lineBreak = /\r\n|\n|\r/g;
+  let carry = '';
+  for await (const chunk of input) {
+    const text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+    // A CR at the end may be the first half of a CRLF: keep it for the next chunk.
+    const usable = text.endsWith('\r') ? text.length - 1 : text.length;
+    let from = 0;
+    lineBreak.lastIndex = 0;
+    for (let m = lineBreak.exec(text); m !== null && m.index < usable; m = lineBreak.exec(text)) {
+      yield text.slice(from, m.index);
+      from = m.index + m[0].length;
+    }
+    carry = text.slice(from);
+  }
+  carry += decoder.end();
+  const rest = carry.split(/\r\n|\n|\r/);
+  if (rest.at(-1) === '') rest.pop();
+  yield* rest;
+}
+
+function invalidUtf8(row: number, line: number, column: string, value: string): RowError {
+  const at = replacementAt(value);
+  return {
+    row,
+    line,
+    column,
+    value: clip(value),
+    message: `${INVALID_UTF8}: an invalid byte sequence at character ${at} of the value`,
+  };
 }
 
 function checkRequired(entity: ImportEntity, header: Array<string | null>): void {
