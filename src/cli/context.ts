@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../config/index.js';
 import { openStore, type Store } from '../store/index.js';
+import { reapDeadRuns } from '../sync/activity.js';
 
 /** Global flags every command accepts; they override the environment. */
 export function addGlobalOptions(program: Command): Command {
@@ -112,10 +113,14 @@ export function describeFailure(err: unknown): string {
   return String(err);
 }
 
-/** Opens the store the configuration names, runs `fn`, and always closes it (releasing the lock). */
+/**
+ * Opens the store the configuration names, runs `fn`, and always closes it (releasing the lock).
+ * Runs left `running` by a process that died are marked `interrupted` first; live ones never are.
+ */
 export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   try {
+    await reapDeadRuns(store);
     return await fn(store);
   } finally {
     await store.close();

@@ -26,5 +26,12 @@ export {
 } from './copy-text.js';
 export { acquireDirLock, DataDirLockedError, type DirLock, LOCK_FILE, type LockHolder } from './lock.js';
 export { applyMigrations, defaultMigrationsFolder } from './migrate.js';
-export { type Db, type OpenStoreOptions, openStore, type Schema, type Store } from './open.js';
+export {
+  type Db,
+  type DedicatedConnection,
+  type OpenStoreOptions,
+  openStore,
+  type Schema,
+  type Store,
+} from './open.js';
 export * from './schema/index.js';

@@ -43,7 +43,20 @@ export interface Store {
    * in on both backends. Pass `tx` to run inside a transaction.
    */
   copyFrom(table: string, columns: readonly string[], data: string, tx?: Db): Promise<void>;
+  /**
+   * Opens a database connection of its own, outside the pool, for session state that must last as
+   * long as a piece of work and end with the process — such as the advisory locks a run holds.
+   * PostgreSQL only (PGlite is one session in one process); closed with the store at the latest.
+   */
+  readonly dedicated?: () => Promise<DedicatedConnection>;
   /** Closes connections and releases the data directory lock. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** A PostgreSQL connection held by one piece of work; closing it ends its session and its locks. */
+export interface DedicatedConnection {
+  /** Drizzle over this connection alone (transactions included). */
+  readonly db: Db;
   close(): Promise<void>;
 }
 
@@ -155,9 +168,8 @@ async function openPglite(dataDir: string, schemaName: string): Promise<Store> {
 }
 
 async function openPostgres(url: string, schemaName: string, poolSize: number): Promise<Store> {
-  const pool = new pg.Pool({
+  const connection = {
     connectionString: url,
-    max: poolSize,
     options: `-c search_path=${quoteIdent(schemaName)},public`,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
@@ -166,7 +178,9 @@ async function openPostgres(url: string, schemaName: string, poolSize: number): 
         return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid);
       }) as typeof pg.types.getTypeParser,
     },
-  });
+  };
+  const pool = new pg.Pool({ ...connection, max: poolSize });
+  const dedicatedClients = new Set<pg.Client>();
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => {});
   try {
@@ -199,6 +213,21 @@ async function openPostgres(url: string, schemaName: string, poolSize: number): 
   return {
     db,
     kind: 'postgres',
+    dedicated: async () => {
+      if (closed) throw new Error('the store is closed');
+      const client = new pg.Client(connection);
+      // A connection lost while held must not crash the process; its holder sees the next query fail.
+      client.on('error', () => {});
+      await client.connect();
+      dedicatedClients.add(client);
+      return {
+        db: drizzleNodePg({ client, schema }) as unknown as Db,
+        close: async () => {
+          if (!dedicatedClients.delete(client)) return;
+          await client.end().catch(() => {});
+        },
+      };
+    },
     schema: schemaName,
     query: (q, tx) => runQuery(tx ?? db, q),
     queryPlanned: (q, tx) => runQuery(tx ?? db, q),
@@ -218,6 +247,9 @@ async function openPostgres(url: string, schemaName: string, poolSize: number): 
     close: async () => {
       if (closed) return;
       closed = true;
+      const held = [...dedicatedClients];
+      dedicatedClients.clear();
+      await Promise.all(held.map((c) => c.end().catch(() => {})));
       await pool.end();
     },
   };

@@ -110,15 +110,20 @@ describe.each(backends)('activity log on %s', (backend) => {
     expect(fetched?.map((r) => r.affinityId)).toEqual([10, 11]);
   });
 
-  it('lists runs newest first, filters by kind, and marks abandoned runs interrupted', async () => {
+  it('lists runs newest first, filters by kind, and marks abandoned runs interrupted, never live ones', async () => {
     t = await openTestStore(backend);
     const a = await startRun(t.store, { kind: 'pull', trigger: 'cli', actor: 'local-admin' });
     await a.finish();
     const b = await startRun(t.store, { kind: 'push', trigger: 'schedule', actor: 'scheduler' });
     expect((await listRuns(t.store)).map((r) => r.id)).toEqual([b.id, a.id]);
     expect((await listRuns(t.store, { kind: 'pull' })).map((r) => r.id)).toEqual([a.id]);
+    // b is live (this process runs it): never marked. A run left by a process that died is.
+    expect(await markInterruptedRuns(t.store)).toBe(0);
+    await t.store.query(sql`INSERT INTO sync_runs (kind, trigger, actor) VALUES ('push', 'cli', 'gone')`);
     expect(await markInterruptedRuns(t.store)).toBe(1);
-    expect((await getRun(t.store, b.id))?.run.status).toBe('interrupted');
+    expect((await getRun(t.store, b.id))?.run.status).toBe('running');
+    await b.finish();
+    expect((await getRun(t.store, b.id))?.run.status).toBe('succeeded');
     expect((await getRun(t.store, a.id))?.run.status).toBe('succeeded');
     expect(await getRun(t.store, 999_999)).toBeNull();
   });

@@ -1,6 +1,9 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Store } from '../store/index.js';
 import { syncRunRecords, syncRunSteps, syncRuns } from '../store/index.js';
+import { holdRun, OWNER, type RunHold, reapDeadRuns } from './run-lease.js';
+
+export { reapDeadRuns } from './run-lease.js';
 
 /**
  * The activity log shared by push and pull: every sync is a run, made of steps (matching,
@@ -9,7 +12,7 @@ import { syncRunRecords, syncRunSteps, syncRuns } from '../store/index.js';
  */
 export type RunKind = 'push' | 'pull';
 export type RunTrigger = 'cli' | 'schedule' | 'webhook' | 'api' | 'demo';
-export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'interrupted';
+export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'stopped' | 'interrupted';
 export type StepStatus = 'running' | 'succeeded' | 'failed' | 'skipped';
 export type RecordOutcome =
   | 'created'
@@ -151,15 +154,61 @@ export class StepRecorder {
   }
 }
 
-/** A run being recorded. Counts accumulate from its steps' outcomes. */
+/** How often a running run writes its API usage and a sign of life (default 1 s). */
+export const HEARTBEAT_MS = 1_000;
+
+/**
+ * A run being recorded. Counts accumulate from its steps' outcomes. While it runs, a heartbeat
+ * writes its counts, its API usage so far and the time, so a run whose process is killed still
+ * shows what it spent and how long it ran. {@link finish} ends it and releases its locks.
+ */
 export class RunRecorder {
   readonly counts: Counts = {};
   #steps = 0;
+  #finished: Promise<RunStatus> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #beat: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
     readonly id: number,
-  ) {}
+    private readonly hold?: RunHold,
+    private readonly usage?: () => ApiUsage,
+    heartbeatMs: number = HEARTBEAT_MS,
+  ) {
+    if (heartbeatMs > 0) {
+      this.#timer = setInterval(() => {
+        this.#beat ??= this.heartbeat()
+          .catch(() => {})
+          .finally(() => {
+            this.#beat = undefined;
+          });
+      }, heartbeatMs);
+      // A heartbeat never keeps a finished command alive.
+      this.#timer.unref();
+    }
+  }
+
+  /** Writes the run's counts, API usage so far and sign of life now. */
+  async heartbeat(): Promise<void> {
+    const api = this.#usageNow();
+    await this.store.db
+      .update(syncRuns)
+      .set({
+        counts: this.counts,
+        ...(api ? { apiCalls: api.requests, throttled: api.throttled, retries: api.retries } : {}),
+        heartbeatAt: sql`now()`,
+      })
+      .where(and(eq(syncRuns.id, this.id), eq(syncRuns.status, 'running')));
+  }
+
+  #usageNow(): ApiUsage | undefined {
+    try {
+      return this.usage?.();
+    } catch {
+      return undefined;
+    }
+  }
 
   count(outcome: string, by = 1): void {
     bump(this.counts, outcome, by);
@@ -179,21 +228,36 @@ export class RunRecorder {
    * some records failed, else `succeeded`.
    */
   async finish(options: { status?: RunStatus; error?: string; api?: ApiUsage } = {}): Promise<RunStatus> {
+    // A second call (a `finally` after a `catch` that finished it) changes nothing.
+    this.#finished ??= this.#finish(options);
+    return this.#finished;
+  }
+
+  async #finish(options: { status?: RunStatus; error?: string; api?: ApiUsage }): Promise<RunStatus> {
+    clearInterval(this.#timer);
     const status: RunStatus =
       options.status ??
       (options.error !== undefined ? 'failed' : (this.counts.failed ?? 0) > 0 ? 'partial' : 'succeeded');
-    await this.store.db
-      .update(syncRuns)
-      .set({
-        status,
-        counts: this.counts,
-        error: options.error ?? null,
-        apiCalls: options.api?.requests ?? 0,
-        throttled: options.api?.throttled ?? 0,
-        retries: options.api?.retries ?? 0,
-        finishedAt: sql`now()`,
-      })
-      .where(eq(syncRuns.id, this.id));
+    try {
+      await this.#beat;
+      const api = options.api ?? this.#usageNow();
+      await this.store.db
+        .update(syncRuns)
+        .set({
+          status,
+          counts: this.counts,
+          error: options.error ?? null,
+          apiCalls: api?.requests ?? 0,
+          throttled: api?.throttled ?? 0,
+          retries: api?.retries ?? 0,
+          finishedAt: sql`now()`,
+          heartbeatAt: sql`now()`,
+        })
+        .where(eq(syncRuns.id, this.id));
+    } finally {
+      // Released after the row says the run ended, so it is never seen running and unowned.
+      await this.hold?.release();
+    }
     return status;
   }
 }
@@ -205,22 +269,81 @@ export interface StartRunOptions {
   connectionId?: number | null;
   dryRun?: boolean;
   params?: Record<string, unknown>;
+  /**
+   * Holds the connection's lease for the whole run, so no other exclusive run of the same Affinity
+   * connection runs meanwhile, in this process or another: runs that write (pushes, pulls) set it.
+   */
+  exclusive?: boolean;
+  /** With `exclusive`: wait for the running one to end instead of throwing {@link ConnectionBusyError}. */
+  wait?: boolean;
+  /** The API usage of the run so far, written by the heartbeat. */
+  usage?: () => ApiUsage;
+  /** Heartbeat period in ms (default {@link HEARTBEAT_MS}); 0 turns it off. */
+  heartbeatMs?: number;
 }
 
-/** Opens a run in the activity log. */
+/**
+ * Another run holds the Affinity connection's lease. `run` is that run (null when it was still
+ * being recorded); the CLI exits with {@link exitCode}.
+ */
+export class ConnectionBusyError extends Error {
+  override name = 'ConnectionBusyError';
+  readonly exitCode = 4;
+  constructor(
+    readonly connectionId: number,
+    readonly run: RunRow | null,
+  ) {
+    super(
+      run
+        ? `another ${run.kind} is running on this Affinity connection: run ${run.id}, ${run.trigger} by ${run.actor}, started ${run.startedAt}${run.ownerPid !== null ? ` by pid ${run.ownerPid}@${run.ownerHost ?? '?'}` : ''}; wait for it to finish (see \`affinity-sync activity ${run.id}\`), then run this again`
+        : 'another run is starting on this Affinity connection; wait for it to finish, then run this again',
+    );
+  }
+}
+
+/**
+ * Opens a run in the activity log. With `exclusive`, first takes the connection's lease: when
+ * another run holds it, throws {@link ConnectionBusyError} naming that run (or waits, with `wait`).
+ */
 export async function startRun(store: Store, options: StartRunOptions): Promise<RunRecorder> {
-  const [row] = await store.db
-    .insert(syncRuns)
-    .values({
-      kind: options.kind,
-      trigger: options.trigger,
-      actor: options.actor,
-      connectionId: options.connectionId ?? null,
-      dryRun: options.dryRun ?? false,
-      params: options.params ?? {},
-    })
-    .returning({ id: syncRuns.id });
-  return new RunRecorder(store, row!.id);
+  const connectionId = options.connectionId ?? null;
+  const hold = await holdRun(
+    store,
+    { connectionId, exclusive: options.exclusive ?? false, wait: options.wait ?? false },
+    async (db) => {
+      const [row] = await db
+        .insert(syncRuns)
+        .values({
+          kind: options.kind,
+          trigger: options.trigger,
+          actor: options.actor,
+          connectionId,
+          dryRun: options.dryRun ?? false,
+          params: options.params ?? {},
+          ownerPid: OWNER.pid,
+          ownerHost: OWNER.host,
+          heartbeatAt: sql`now()`,
+        })
+        .returning({ id: syncRuns.id });
+      return row!.id;
+    },
+  );
+  if (hold === 'busy') {
+    const [running] = await store.db
+      .select()
+      .from(syncRuns)
+      .where(
+        and(
+          eq(syncRuns.connectionId, connectionId as number),
+          eq(syncRuns.status, 'running'),
+          eq(syncRuns.dryRun, false),
+        ),
+      )
+      .orderBy(desc(syncRuns.id))
+      .limit(1);
+    throw new ConnectionBusyError(connectionId as number, running ?? null);
+  }
+  return new RunRecorder(store, hold.runId, hold, options.usage, options.heartbeatMs);
 }
 
 export type RunRow = typeof syncRuns.$inferSelect;
@@ -308,17 +431,10 @@ export async function getRun(
 }
 
 /**
- * Marks runs left `running` by a process that died as `interrupted`, so the log never shows a
- * crashed sync as still going. Callers that own the connection's work call it at start.
+ * Marks runs left `running` by a process that died as `interrupted` (see {@link reapDeadRuns}), so
+ * the log never shows a crashed sync as still going; a live run, in this process or another, is
+ * never marked. Returns how many were marked.
  */
 export async function markInterruptedRuns(store: Store, connectionId?: number): Promise<number> {
-  const where = connectionId
-    ? and(eq(syncRuns.status, 'running'), eq(syncRuns.connectionId, connectionId))
-    : eq(syncRuns.status, 'running');
-  const rows = await store.db
-    .update(syncRuns)
-    .set({ status: 'interrupted', finishedAt: sql`now()` })
-    .where(where)
-    .returning({ id: syncRuns.id });
-  return rows.length;
+  return (await reapDeadRuns(store, connectionId)).length;
 }

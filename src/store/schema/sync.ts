@@ -90,7 +90,7 @@ export const syncRuns = pgTable(
     /** `cli` | `schedule` | `webhook` | `api` | `demo`. */
     trigger: text('trigger').notNull(),
     actor: text('actor').notNull(),
-    /** `running` | `succeeded` | `partial` | `failed` | `interrupted`. */
+    /** `running` | `succeeded` | `partial` | `failed` | `stopped` | `interrupted`. */
     status: text('status').notNull().default('running'),
     dryRun: boolean('dry_run').notNull().default(false),
     /** What was asked: entity ids, search, list, destinations, pull sources… */
@@ -103,8 +103,16 @@ export const syncRuns = pgTable(
     error: text('error'),
     startedAt: ts('started_at').notNull().defaultNow(),
     finishedAt: ts('finished_at'),
+    /** The process running it, for the message that refuses a second run: its pid and host name. */
+    ownerPid: integer('owner_pid'),
+    ownerHost: text('owner_host'),
+    /** Last sign of life of a running run; a run found dead is finished at it. */
+    heartbeatAt: ts('heartbeat_at'),
   },
-  (t) => [index('sync_runs_started_idx').on(t.startedAt)],
+  (t) => [
+    index('sync_runs_started_idx').on(t.startedAt),
+    index('sync_runs_running_idx').on(t.connectionId).where(sql`status = 'running'`),
+  ],
 );
 
 /** A step of a run: matching, creating, updating, list assignment, fetching a list… */

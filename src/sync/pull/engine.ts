@@ -246,6 +246,8 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
     actor: options.actor ?? 'local-admin',
     connectionId,
     params: { lists: options.lists.map((l) => ({ list: l.list, withFields: l.withFields ?? false })) },
+    exclusive: true,
+    usage: () => usageSince(before, deps.stats?.()),
   });
   try {
     const targets = resolveLists(await client.lists.all(), options.lists);

@@ -8,7 +8,6 @@ import { ListError, SearchInputError } from '../../intelligence/index.js';
 import type { Store } from '../../store/index.js';
 import {
   type ApiUsage,
-  markInterruptedRuns,
   type RecordOutcomeRow,
   type RunStatus,
   type RunTrigger,
@@ -135,7 +134,6 @@ export async function push(options: PushOptions): Promise<PushResult> {
     };
   }
   const dryRun = options.dryRun ?? false;
-  await markInterruptedRuns(store, connectionId);
   const before = options.transport?.stats();
   const run = await startRun(store, {
     kind: 'push',
@@ -143,6 +141,8 @@ export async function push(options: PushOptions): Promise<PushResult> {
     actor: options.actor,
     connectionId,
     dryRun,
+    exclusive: !dryRun,
+    usage: () => usage(0),
     params: { selection: options.selection, entity: selected.entity, description: selected.description },
   });
   const usage = (logical: number): ApiUsage => {
