@@ -8,9 +8,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { AffinityClient, createTransport } from '../src/affinity/index.js';
 import { type RunningEmulator, startEmulator } from '../src/emulator/index.js';
-import { importRecords } from '../src/intelligence/index.js';
+import { demoWorkspaceFacts } from '../src/emulator/seeds/index.js';
+import { ensureDemoDataset, importRecords } from '../src/intelligence/index.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { connect } from '../src/sync/connections.js';
 import { setDestination } from '../src/sync/destinations.js';
@@ -110,6 +112,117 @@ const fmt = (n: number, digits = 0): string =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export async function run(): Promise<void> {
+  const wanted = new Set((process.env.BENCH_PUSH ?? 'companies,people').split(','));
+  if (wanted.has('companies')) await companiesBench();
+  if (wanted.has('people')) await peopleBench();
+}
+
+/** Calls the emulator answered since its last reset, by route (`GET /organizations` …). */
+function byRoute(emu: RunningEmulator): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of emu.stats().byRoute) {
+    const key = `${r.method} ${r.route}`;
+    out.set(key, (out.get(key) ?? 0) + r.count);
+  }
+  return out;
+}
+
+/**
+ * The demo's people (15,000, at 5,000 companies) pushed to the demo workspace's persons, matched by
+ * email, LinkedIn URL and location mapped: the dry run, the push, and the re-push. Bound of a plan:
+ * the organization index and the person index paged once each (⌈n/500⌉ calls), plus one read of
+ * values per newly matched person who has a value to write.
+ */
+async function peopleBench(): Promise<void> {
+  const facts = demoWorkspaceFacts();
+  const emu = await startEmulator({ port: 0, seed: 'demo', ratePerMinute: 1_000_000 });
+  const dir = mkdtempSync(join(tmpdir(), 'push-bench-people-'));
+  try {
+    const store = await openStore({ dataDir: dir });
+    await ensureDemoDataset(store);
+    const { connection } = await connect(store, box, {
+      apiKey: emu.apiKey,
+      baseUrl: emu.url,
+      actor: LOCAL_ADMIN,
+      transport: { ratePerMinute: 1_000_000 },
+    });
+    const transport = createTransport({
+      apiKey: emu.apiKey,
+      baseUrl: emu.url,
+      ratePerMinute: 1_000_000,
+      maxConcurrent: 8,
+    });
+    const client = new AffinityClient({ transport });
+    const saved = await setDestination(store, client, connection.id, LOCAL_ADMIN, {
+      entity: 'person',
+      recordType: 'person',
+      match: 'email',
+      map: ['linkedin_url=LinkedIn URL', 'location=Location'],
+    });
+    if (saved.code !== 'saved') throw new Error(saved.problems.join('; '));
+    const [people] = await store.query<{ n: number; companies: number }>(
+      sql`SELECT count(*)::int AS n, count(DISTINCT company_domain)::int AS companies FROM intel_people`,
+    );
+    const once = async (dryRun: boolean) => {
+      emu.resetStats();
+      const started = performance.now();
+      const result = await push({
+        store,
+        client,
+        transport,
+        connectionId: connection.id,
+        actor: 'bench',
+        selection: { all: 'person' },
+        dryRun,
+        concurrency: 8,
+      });
+      const ms = performance.now() - started;
+      if (result.code !== 'pushed') throw new Error(result.message);
+      const routes = byRoute(emu);
+      let total = 0;
+      for (const n of routes.values()) total += n;
+      return { report: result.report, ms, routes, total };
+    };
+    const orgPages = Math.ceil(facts.counts.organizations / 500);
+    const personPages = Math.ceil(facts.counts.persons / 500);
+    const dry = await once(true);
+    const matched = dry.report.plan.records.filter(
+      (r) => r.matchedBy !== null && r.affinityId !== null,
+    ).length;
+    const bound = orgPages + personPages + matched;
+    const first = await once(false);
+    const again = await once(true);
+    await store.close();
+
+    const routes = (m: Awaited<ReturnType<typeof once>>): string =>
+      [...m.routes.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 6)
+        .map(([k, n]) => `${k} ${fmt(n)}`)
+        .join(', ');
+    process.stdout.write(
+      `\n${fmt(people?.n ?? 0)} demo people at ${fmt(people?.companies ?? 0)} companies → persons (match by email; LinkedIn URL, Location)\n` +
+        `workspace: ${fmt(facts.counts.organizations)} organizations (${orgPages} pages), ${fmt(facts.counts.persons)} persons (${personPages} pages); ${fmt(matched)} people match a person\n`,
+    );
+    process.stdout.write(
+      `${'dry run (plan only)'.padEnd(28)} ${fmt(dry.total).padStart(7)} calls, planned ${fmt(dry.report.plan.apiCalls)}, ${fmt(dry.ms / 1000, 1)} s — ${routes(dry)}\n` +
+        `  bound: ${orgPages} + ${personPages} index pages + ${fmt(matched)} reads of matched people = ${fmt(bound)}; measured / bound = ${fmt(dry.total / bound, 2)}\n`,
+    );
+    process.stdout.write(
+      `${'push'.padEnd(28)} ${fmt(first.total).padStart(7)} calls, planned ${fmt(first.report.plan.apiCalls)}, ${fmt(first.ms / 1000, 1)} s — ${routes(first)}\n` +
+        `  bound: the dry run's reads + the planned writes = ${fmt(bound + first.report.plan.writes)}; measured / bound = ${fmt(first.total / (bound + first.report.plan.writes), 2)}\n`,
+    );
+    process.stdout.write(
+      `${'dry run after the push'.padEnd(28)} ${fmt(again.total).padStart(7)} calls, planned ${fmt(again.report.plan.apiCalls)} (${fmt(again.report.plan.writes)} writes)\n` +
+        `at Affinity's 900 calls/minute the dry run takes ${fmt(dry.total / 900, 1)} min\n`,
+    );
+  } finally {
+    await emu.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function companiesBench(): Promise<void> {
   const emu = await startEmulator({ port: 0, seed: pushSeed, ratePerMinute: 1_000_000 });
   const dirs = [mkdtempSync(join(tmpdir(), 'push-bench-a-')), mkdtempSync(join(tmpdir(), 'push-bench-b-'))];
   try {

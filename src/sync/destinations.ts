@@ -14,6 +14,7 @@ import {
   sourceFields,
   valueTypeFor,
   valueTypeNames,
+  withArticle,
 } from './mapping.js';
 import type { MatchKey } from './matching.js';
 import { type Actor, requireAdmin } from './roles.js';
@@ -125,7 +126,7 @@ export async function setDestination(
     return {
       code: 'invalid',
       problems: [
-        `a ${entity} goes to ${allowedRecordTypes[entity].join(' or ')} records, not ${JSON.stringify(input.recordType)}`,
+        `${withArticle(entity)} goes to ${allowedRecordTypes[entity].join(' or ')} records, not ${JSON.stringify(input.recordType)}`,
       ],
     };
   }
@@ -133,7 +134,7 @@ export async function setDestination(
   const matchRule = (input.match ?? rules[0]) as MatchKey;
   if (!rules.includes(matchRule)) {
     problems.push(
-      `a ${entity} pushed as ${recordType} matches by ${rules.join(' or ')}, not ${JSON.stringify(input.match)}`,
+      `${withArticle(entity)} pushed as ${recordType} matches by ${rules.join(' or ')}, not ${JSON.stringify(input.match)}`,
     );
   }
   const mode = (input.mode ?? 'create-update') as PushMode;

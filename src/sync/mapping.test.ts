@@ -24,6 +24,10 @@ describe('field mapping', () => {
         /last_funding_date \(date\) to field "Notes" \(text\): a date needs a date field/,
       ),
     });
+    // English articles: "an organization", never "a organization".
+    expect(checkMapping('person', 'company', field({ name: 'Notes', value_type: 6 }))).toMatchObject({
+      message: expect.stringMatching(/: an organization needs an organization field$/),
+    });
     expect(checkMapping('company', 'industries', field({ value_type: 2 })).code).toBe('multiplicity');
     expect(checkMapping('company', 'nope', field({})).code).toBe('unknown-source');
   });

@@ -246,6 +246,11 @@ export type MappingCheck =
   | { code: 'type-mismatch'; message: string }
   | { code: 'multiplicity'; message: string };
 
+/** "a text", "an organization": the indefinite article English puts before a word. */
+export function withArticle(word: string): string {
+  return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
+}
+
 /** Checks that `source` of `entity` can be written to `field`. */
 export function checkMapping(entity: EntityKind, source: string, field: Field): MappingCheck {
   const def = (sources[entity] as Record<string, SourceField>)[source];
@@ -260,7 +265,7 @@ export function checkMapping(entity: EntityKind, source: string, field: Field): 
     const fits = compatible[def.type].map((t) => valueTypeNames[t]).join(' or ');
     return {
       code: 'type-mismatch',
-      message: `cannot map ${source} (${def.type}) to field "${field.name}" (${fieldType}): a ${def.type} needs a ${fits} field`,
+      message: `cannot map ${source} (${def.type}) to field "${field.name}" (${fieldType}): ${withArticle(def.type)} needs ${withArticle(fits)} field`,
     };
   }
   if (def.multiple && !field.allows_multiple) {

@@ -11,12 +11,15 @@ import type { AffinityType, InlineMatch } from './ingest.js';
  *   own domain points elsewhere is ambiguous, not a match: the name is shared, the evidence is not.
  * - Persons match people by any email, then by LinkedIn URL.
  * - Opportunities match through their organizations: the one entity those organizations match.
+ * - A record a push created or linked (a `sync_links` row of the connection names it) and that the
+ *   evidence above leaves unmatched or ambiguous is matched by that link: our own records never
+ *   come back as strangers to review.
  * - Records with a review decision keep it; matching never overrides a person's choice.
  */
 
 export type MatchStatus = 'matched' | 'ambiguous' | 'unmatched';
 export type EntityKind = 'company' | 'person' | 'investor';
-export type MatchedBy = 'domain' | 'name' | 'email' | 'linkedin' | 'organization' | 'review';
+export type MatchedBy = 'domain' | 'name' | 'email' | 'linkedin' | 'organization' | 'review' | 'link';
 
 export interface Candidate {
   kind: EntityKind;
@@ -214,7 +217,7 @@ ${orgCandidates}${personCandidates}`
     type !== undefined && type !== 'opportunity'
       ? sql`
     ocand AS (SELECT NULL::bigint AS id, NULL::text AS kind, NULL::bigint AS eid, NULL::text AS name, NULL::text AS by WHERE false),
-    base AS MATERIALIZED (SELECT * FROM own),
+    decided AS MATERIALIZED (SELECT * FROM own),
 `
       : sql`
     -- Opportunities go through their organizations' state: decided above, or stored.
@@ -244,7 +247,7 @@ ${orgCandidates}${personCandidates}`
                  FROM ocand GROUP BY id) g ON g.id = r.id
       WHERE r.t = 'opportunity'
     ),
-    base AS MATERIALIZED (SELECT * FROM own UNION ALL SELECT * FROM opp),
+    decided AS MATERIALIZED (SELECT * FROM own UNION ALL SELECT * FROM opp),
 `;
   return sql`
     dk AS MATERIALIZED (SELECT recs.id, unnest(recs.domain_keys) AS k FROM recs WHERE recs.t = 'organization'),
@@ -270,7 +273,31 @@ ${orgCandidates}${personCandidates}`
       FROM recs r LEFT JOIN grp g ON g.id = r.id
       WHERE r.t <> 'opportunity'
     ),
-${opportunities}    -- The competing candidates of ambiguous records, as they are kept and told.
+${opportunities}    -- Records we created or linked: the link's entity (one per record: a create first, then a
+    -- review, then the oldest link), when it still exists in the dataset.
+    lnk AS MATERIALIZED (
+      SELECT DISTINCT ON (r.id) r.id, l.entity_kind AS kind, l.entity_id AS eid,
+        COALESCE(c.name, p.name, i.name) AS ename
+      FROM recs r
+      JOIN sync_links l ON l.connection_id = ${connectionId} AND l.affinity_type = r.t AND l.affinity_id = r.a
+      LEFT JOIN intel_companies c ON l.entity_kind = 'company' AND c.id = l.entity_id
+      LEFT JOIN intel_people p ON l.entity_kind = 'person' AND p.id = l.entity_id
+      LEFT JOIN intel_investors i ON l.entity_kind = 'investor' AND i.id = l.entity_id
+      WHERE COALESCE(c.id, p.id, i.id) IS NOT NULL
+      ORDER BY r.id, CASE l.linked_by WHEN 'created' THEN 0 WHEN 'review' THEN 1 ELSE 2 END, l.id
+    ),
+    -- The evidence decides; where it leaves a record we linked unmatched or ambiguous, the link does.
+    base AS MATERIALIZED (
+      SELECT d.id, d.t, d.a, d.name, d.prev, d.pk, d.pe, d.pb, d.pc,
+        CASE WHEN l.id IS NULL OR d.s = 'matched' THEN d.s ELSE 'matched' END AS s,
+        CASE WHEN l.id IS NULL OR d.s = 'matched' THEN d.by ELSE 'link' END AS by,
+        CASE WHEN l.id IS NULL OR d.s = 'matched' THEN d.n ELSE 1 END AS n,
+        CASE WHEN l.id IS NULL OR d.s = 'matched' THEN d.kind ELSE l.kind END AS kind,
+        CASE WHEN l.id IS NULL OR d.s = 'matched' THEN d.eid ELSE l.eid END AS eid,
+        CASE WHEN l.id IS NULL OR d.s = 'matched' THEN d.ename ELSE l.ename END AS ename
+      FROM decided d LEFT JOIN lnk l ON l.id = d.id
+    ),
+    -- The competing candidates of ambiguous records, as they are kept and told.
     amb AS (
       SELECT x.id,
         jsonb_agg(jsonb_build_object('kind', x.kind, 'id', x.eid, 'name', x.name, 'by', x.by) ORDER BY x.kind, x.eid) AS c,

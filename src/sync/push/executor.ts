@@ -4,7 +4,7 @@
  * storm or a 5xx resumes without writing anything twice. A create whose outcome is unknown is
  * looked for in Affinity before it is sent again.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import {
   AffinityAuthError,
   type AffinityClient,
@@ -43,13 +43,18 @@ export interface RecordResult {
   errors: string[];
   addedToList: boolean;
   fieldWrites: number;
-  /** Writes not sent because the push stopped. */
+  /** Writes not sent because the push stopped or was interrupted (or whose outcome is unknown). */
   notSent: number;
+  /** Writes sent and answered. */
+  sent: number;
 }
 
-/** Why a push stopped before its end: a refused key or an exhausted monthly quota. */
+/**
+ * Why a push stopped before its end: a refused key, an exhausted monthly quota, or an Affinity
+ * that does not answer. Running the same push again resumes it.
+ */
 export interface Stop {
-  code: 'auth' | 'quota';
+  code: 'auth' | 'quota' | 'unreachable';
   reason: string;
 }
 
@@ -62,11 +67,15 @@ export interface ExecuteOptions {
   concurrency?: number;
   hooks?: PushHooks;
   onProgress?: (done: number, total: number) => void;
+  /** Once aborted, no new write starts; writes in flight finish and are journaled. */
+  signal?: AbortSignal;
 }
 
 export interface ExecuteResult {
   records: RecordResult[];
   stopped: Stop | null;
+  /** The signal aborted the push before all its writes were sent. */
+  interrupted: boolean;
   /** Calls the writes took (checks of unknown outcomes and fallbacks included). */
   calls: number;
 }
@@ -79,8 +88,17 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The reason a push must stop (a refused key, a spent quota), or null when it can go on. */
+/**
+ * The reason a push must stop (a refused key, a spent quota, an unreachable Affinity), or null
+ * when it can go on.
+ */
 export function stopFor(err: unknown): Stop | null {
+  if (err instanceof Error && err.name === 'AffinityUnreachableError') {
+    return {
+      code: 'unreachable',
+      reason: `${err.message}: run the push again once Affinity answers to resume`,
+    };
+  }
   if (err instanceof AffinityAuthError) {
     return {
       code: 'auth',
@@ -156,6 +174,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   }
 
   let stopped: Stop | null = null;
+  let interrupted = false;
+  const halted = (): boolean => stopped !== null || options.signal?.aborted === true;
   let sent = 0;
   let done = 0;
   const results: RecordResult[] = new Array(records.length);
@@ -177,6 +197,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       addedToList: false,
       fieldWrites: 0,
       notSent: 0,
+      sent: 0,
     };
     const known: Known = structuredClone(rec.known);
     let affinityId = rec.affinityId;
@@ -184,7 +205,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       const op = rec.ops[seq] as PushOp;
       const opId = opIds.get(`${rec.entityId}:${seq}`) as number;
       if (crashed) return result;
-      if (stopped || (op.kind !== 'create' && affinityId === null)) {
+      if (halted() || (op.kind !== 'create' && affinityId === null)) {
+        if (options.signal?.aborted && !stopped) interrupted = true;
         result.notSent += 1;
         await store.db.update(syncPushOps).set({ status: 'skipped' }).where(eq(syncPushOps.id, opId));
         continue;
@@ -197,6 +219,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         await options.hooks?.beforeSend?.(op, sent);
         const resultId = await send(op, rec, known, affinityId);
         sent += 1;
+        result.sent += 1;
         await options.hooks?.afterSend?.(op, sent);
         if (op.kind === 'create') affinityId = resultId;
         if (op.kind === 'list-add') result.addedToList = true;
@@ -210,7 +233,20 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         });
       } catch (err) {
         const stop = stopFor(err);
-        if (stop) stopped ??= stop;
+        if (stop) {
+          // Not this record's failure: the push stops. A write Affinity may have taken before it
+          // went away stays `sending`, in doubt, for the next push to check before writing again.
+          stopped ??= stop;
+          result.notSent += 1;
+          if (stop.code !== 'unreachable') {
+            await store.db
+              .update(syncPushOps)
+              .set({ status: 'skipped', error: stop.reason, updatedAt: sql`now()` })
+              .where(eq(syncPushOps.id, opId));
+          }
+          if (op.kind === 'create') affinityId = null;
+          continue;
+        }
         if (!(err instanceof AffinityError)) throw err;
         const message = messageOf(err);
         result.errors.push(`${describeOp(op)}: ${message}`);
@@ -218,14 +254,12 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
           .update(syncPushOps)
           .set({ status: 'failed', error: message, updatedAt: sql`now()` })
           .where(eq(syncPushOps.id, opId));
-        if (stop) result.notSent += 1;
         if (op.kind === 'create') affinityId = null;
       }
     }
     result.affinityId = affinityId;
     if (result.errors.length > 0) result.outcome = 'failed';
-    else if (result.notSent > 0 && result.outcome === 'created' && affinityId === null)
-      result.outcome = 'skipped';
+    else if (result.notSent > 0 && result.sent === 0) result.outcome = 'skipped';
     return result;
   };
 
@@ -445,7 +479,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   // like a crash: what was in flight is finished or left `sending` for the next push to check.
   let crashed: { err: unknown } | null = null;
   const worker = async (): Promise<void> => {
-    for (let next = queue.shift(); next && !crashed; next = queue.shift()) {
+    while (!crashed && !halted()) {
+      const next = queue.shift();
+      if (!next) return;
       try {
         results[next.i] = await runRecord(next.r);
       } catch (err) {
@@ -459,7 +495,35 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const width = Math.max(1, Math.min(options.concurrency ?? 6, records.length));
   await Promise.all(Array.from({ length: width }, worker));
   if (crashed) throw (crashed as { err: unknown }).err;
-  return { records: results, stopped, calls: calls.n };
+  // Records never started (the push stopped or was interrupted): their writes were not sent.
+  const notStarted = queue.filter(({ r }) => r.ops.length > 0).map(({ r }) => r.entityId);
+  if (notStarted.length > 0 && options.signal?.aborted && !stopped) interrupted = true;
+  for (let i = 0; i < notStarted.length; i += 5000) {
+    await store.db
+      .update(syncPushOps)
+      .set({ status: 'skipped', updatedAt: sql`now()` })
+      .where(
+        and(
+          eq(syncPushOps.runId, runId),
+          eq(syncPushOps.status, 'planned'),
+          inArray(syncPushOps.entityId, notStarted.slice(i, i + 5000)),
+        ),
+      );
+  }
+  for (const { r, i } of queue) {
+    results[i] = {
+      plan: r,
+      outcome:
+        r.ops.length > 0 ? 'skipped' : r.action === 'update' ? 'updated' : (r.action as RecordOutcomeCode),
+      affinityId: r.affinityId,
+      errors: [],
+      addedToList: false,
+      fieldWrites: 0,
+      notSent: r.ops.length,
+      sent: 0,
+    };
+  }
+  return { records: results, stopped, interrupted, calls: calls.n };
 }
 
 function ownerOf(d: Destination, id: number) {

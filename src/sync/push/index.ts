@@ -25,12 +25,22 @@ import {
 } from './executor.js';
 import { planPush, settleInDoubt } from './planner.js';
 import { type PushSelection, SelectionError, selectRecords } from './records.js';
-import type { Plan, RecordPlan } from './types.js';
+import { estimateOf, type Plan, type RecordPlan } from './types.js';
 
 export { describeOp, executePlan, type PushHooks, type RecordResult, type Stop } from './executor.js';
+export type { PlanProgress } from './planner.js';
 export { diffFields, planPush } from './planner.js';
 export { loadRows, type PushSelection, SelectionError, selectRecords } from './records.js';
-export type { Known, KnownEntry, Plan, PushOp, RecordAction, RecordPlan } from './types.js';
+export {
+  estimateOf,
+  type Known,
+  type KnownEntry,
+  type Plan,
+  type PlanEstimate,
+  type PushOp,
+  type RecordAction,
+  type RecordPlan,
+} from './types.js';
 
 export interface PushOptions {
   store: Store;
@@ -44,7 +54,25 @@ export interface PushOptions {
   dryRun?: boolean;
   hooks?: PushHooks;
   concurrency?: number;
-  onProgress?: (phase: 'planning' | 'pushing', done: number, total: number) => void;
+  /**
+   * Progress: `planning` once at the start (0 of the records); `matching` while planning, a few
+   * times a second at most — records matched so far and `detail.reads`, the read calls made;
+   * `pushing` — records sent so far.
+   */
+  onProgress?: (
+    phase: 'planning' | 'matching' | 'pushing',
+    done: number,
+    total: number,
+    detail?: { reads: number },
+  ) => void;
+  /** The connection's rate, for the plan's time estimate (default 900 calls a minute, Affinity's). */
+  ratePerMinute?: number;
+  /**
+   * Interrupts the push (Ctrl-C): planning stops at its next read; the executor starts no new
+   * write, lets those in flight finish and journals them; the run ends `interrupted` and the
+   * report says so. Running the same push again resumes it.
+   */
+  signal?: AbortSignal;
 }
 
 /** One record of a plan, as shown to users. */
@@ -73,11 +101,18 @@ export interface PushReport {
     writes: number;
     apiCalls: number;
     counts: Plan['counts'];
+    /** The time `apiCalls` take at the connection's rate, e.g. `56,232 calls ≈ 62 min at 900/min`. */
+    estimate: Plan['estimate'];
+    /** Records whose Affinity values were needed: read now, or as a pull stored them. */
+    values: Plan['values'];
     records: PlannedRecord[];
   };
-  /** What happened (absent for a dry run). */
+  /**
+   * What happened (absent for a dry run). `notSent`: records with writes not sent because the
+   * push stopped or was interrupted (a re-run sends them).
+   */
   outcome?: Record<
-    'created' | 'updated' | 'unchanged' | 'skipped' | 'ambiguous' | 'failed' | 'addedToList',
+    'created' | 'updated' | 'unchanged' | 'skipped' | 'ambiguous' | 'failed' | 'addedToList' | 'notSent',
     number
   >;
   failures: Array<{ entityId: number; label: string; errors: string[] }>;
@@ -155,10 +190,61 @@ export async function push(options: PushOptions): Promise<PushResult> {
     };
   };
 
+  const report: PushReport = {
+    runId: run.id,
+    status: 'running',
+    dryRun,
+    entity: selected.entity,
+    selection: selected.description,
+    destination: {
+      recordType: destination.recordType,
+      mode: destination.mode,
+      matchRule: destination.matchRule,
+      list: destination.listName,
+    },
+    plan: {
+      matching: 'links',
+      reads: 0,
+      writes: 0,
+      apiCalls: 0,
+      counts: { create: 0, update: 0, unchanged: 0, skipped: 0, ambiguous: 0 },
+      estimate: estimateOf(0, options.ratePerMinute ?? 900),
+      values: { read: 0, pulled: 0 },
+      records: [],
+    },
+    failures: [],
+    stopped: null,
+    api: { requests: 0, throttled: 0, retries: 0 },
+  };
+  const interrupted = async (logical: number): Promise<PushResult> => {
+    report.api = usage(logical);
+    report.status = await run.finish({
+      status: 'interrupted',
+      error: 'interrupted: run the same push again to resume',
+      api: report.api,
+    });
+    return { code: 'pushed', report };
+  };
+
+  let plan: Plan;
   try {
     options.onProgress?.('planning', 0, selected.rows.length);
     const matchingStep = await run.step('matching');
-    const plan = await planPush({ store, client, connectionId, destination, rows: selected.rows });
+    try {
+      plan = await planPush({
+        store,
+        client,
+        connectionId,
+        destination,
+        rows: selected.rows,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.ratePerMinute !== undefined ? { ratePerMinute: options.ratePerMinute } : {}),
+        onProgress: (p) => options.onProgress?.('matching', p.matched, p.total, { reads: p.reads }),
+      });
+    } catch (err) {
+      await matchingStep.finish('failed', err instanceof Error ? err.message : String(err));
+      throw err;
+    }
     await recordAll(
       matchingStep,
       plan.records.map((r) => ({
@@ -179,31 +265,33 @@ export async function push(options: PushOptions): Promise<PushResult> {
       })),
     );
     await matchingStep.finish('succeeded');
-    const report: PushReport = {
-      runId: run.id,
-      status: 'running',
-      dryRun,
-      entity: selected.entity,
-      selection: selected.description,
-      destination: {
-        recordType: destination.recordType,
-        mode: destination.mode,
-        matchRule: destination.matchRule,
-        list: destination.listName,
-      },
-      plan: {
-        matching: plan.matching,
-        reads: plan.reads,
-        writes: plan.writes,
-        apiCalls: plan.apiCalls,
-        counts: plan.counts,
-        records: plan.records.map(view),
-      },
-      failures: [],
-      stopped: null,
-      api: { requests: 0, throttled: 0, retries: 0 },
-    };
+  } catch (err) {
+    if (options.signal?.aborted) {
+      report.outcome = { ...emptyOutcome(), notSent: selected.rows.length };
+      return interrupted(0);
+    }
+    const stop = stopFor(err);
+    await run.finish({
+      status: stop ? 'stopped' : 'failed',
+      error: stop ? stop.reason : err instanceof Error ? err.message : String(err),
+      api: usage(0),
+    });
+    if (stop) return { code: 'stopped', runId: run.id, stop, message: stop.reason };
+    throw err;
+  }
 
+  report.plan = {
+    matching: plan.matching,
+    reads: plan.reads,
+    writes: plan.writes,
+    apiCalls: plan.apiCalls,
+    counts: plan.counts,
+    estimate: plan.estimate,
+    values: plan.values,
+    records: plan.records.map(view),
+  };
+
+  try {
     if (dryRun) {
       const step = await run.step('plan');
       await recordAll(
@@ -233,36 +321,39 @@ export async function push(options: PushOptions): Promise<PushResult> {
       plan,
       ...(options.hooks ? { hooks: options.hooks } : {}),
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (done, total) => options.onProgress?.('pushing', done, total),
     });
-    await recordOutcomes(run, destination.recordType, executed.records);
-    const outcome = {
-      created: 0,
-      updated: 0,
-      unchanged: 0,
-      skipped: 0,
-      ambiguous: 0,
-      failed: 0,
-      addedToList: 0,
-    };
+    await recordOutcomes(run, destination.recordType, executed);
+    const outcome = emptyOutcome();
     for (const r of executed.records) {
       outcome[r.outcome] += 1;
       if (r.addedToList) outcome.addedToList += 1;
+      if (r.notSent > 0) outcome.notSent += 1;
       if (r.errors.length > 0)
         report.failures.push({ entityId: r.plan.entityId, label: r.plan.label, errors: r.errors });
     }
     report.outcome = outcome;
     report.stopped = executed.stopped;
+    if (executed.interrupted) return interrupted(plan.reads + executed.calls);
     report.api = usage(plan.reads + executed.calls);
+    const failed = report.failures.length;
     report.status = await run.finish({
       api: report.api,
-      ...(executed.stopped ? { status: 'failed' as const, error: executed.stopped.reason } : {}),
+      ...(executed.stopped
+        ? { status: 'stopped' as const, error: executed.stopped.reason }
+        : failed > 0
+          ? {
+              status: 'partial' as const,
+              error: `${failed} ${failed === 1 ? 'record' : 'records'} failed`,
+            }
+          : { status: 'succeeded' as const }),
     });
     return { code: 'pushed', report };
   } catch (err) {
     const stop = stopFor(err);
     await run.finish({
-      status: 'failed',
+      status: stop ? 'stopped' : 'failed',
       error: stop ? stop.reason : err instanceof Error ? err.message : String(err),
       api: usage(0),
     });
@@ -271,11 +362,30 @@ export async function push(options: PushOptions): Promise<PushResult> {
   }
 }
 
+function emptyOutcome(): NonNullable<PushReport['outcome']> {
+  return {
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    skipped: 0,
+    ambiguous: 0,
+    failed: 0,
+    addedToList: 0,
+    notSent: 0,
+  };
+}
+
 async function recordOutcomes(
   run: Awaited<ReturnType<typeof startRun>>,
   affinityType: string,
-  results: readonly RecordResult[],
+  executed: { records: readonly RecordResult[]; stopped: Stop | null; interrupted: boolean },
 ): Promise<void> {
+  const results = executed.records;
+  const notSent = executed.stopped
+    ? `not sent: the push stopped (${executed.stopped.code})`
+    : executed.interrupted
+      ? 'not sent: the push was interrupted'
+      : 'not sent';
   const base = (r: RecordResult) => ({
     entityKind: r.plan.entityKind,
     entityId: r.plan.entityId,
@@ -291,12 +401,7 @@ async function recordOutcomes(
     creating.map((r) => ({
       ...base(r),
       outcome: r.errors.length > 0 ? 'failed' : r.affinityId !== null ? 'created' : 'skipped',
-      message:
-        r.errors.length > 0
-          ? r.errors.join('; ')
-          : r.affinityId !== null
-            ? null
-            : 'not sent: the push stopped',
+      message: r.errors.length > 0 ? r.errors.join('; ') : r.affinityId !== null ? null : notSent,
       details: { label: r.plan.label, fieldWrites: r.fieldWrites, skippedValues: r.plan.skippedValues },
     })),
   );
@@ -307,7 +412,12 @@ async function recordOutcomes(
     updating.map((r) => ({
       ...base(r),
       outcome: r.outcome,
-      message: r.errors.length > 0 ? r.errors.join('; ') : (r.plan.reason ?? null),
+      message:
+        r.errors.length > 0
+          ? r.errors.join('; ')
+          : r.notSent > 0 && r.outcome === 'skipped'
+            ? notSent
+            : (r.plan.reason ?? null),
       details: {
         label: r.plan.label,
         operations: r.plan.ops.map(describeOp),

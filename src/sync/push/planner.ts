@@ -5,7 +5,7 @@
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { AffinityClient, FieldValue, ListEntry } from '../../affinity/index.js';
-import { intelCompanies, type Store, syncLinks, syncPushOps } from '../../store/index.js';
+import { crmFieldValues, intelCompanies, type Store, syncLinks, syncPushOps } from '../../store/index.js';
 import type { Destination, RecordType } from '../destinations.js';
 import {
   type CompanyRow,
@@ -22,10 +22,12 @@ import {
   normaliseDomain,
   OpportunityIndex,
   OrganizationIndex,
+  type PersonCandidate,
   PersonIndex,
   splitName,
 } from '../matching.js';
 import {
+  estimateOf,
   type Known,
   type KnownEntry,
   listKey,
@@ -35,13 +37,39 @@ import {
   type RecordPlan,
 } from './types.js';
 
-/** Counts logical API calls (one per request the code makes; retries are the transport's). */
+/**
+ * Counts logical API calls (one per request the code makes; retries are the transport's). With a
+ * signal, no call starts once it is aborted (the abort reason is thrown instead).
+ */
 export class CallCounter {
   n = 0;
+  constructor(private readonly options: { signal?: AbortSignal; onCall?: () => void } = {}) {}
   async call<T>(fn: () => Promise<T>): Promise<T> {
+    this.options.signal?.throwIfAborted();
     this.n += 1;
-    return fn();
+    const out = await fn();
+    this.options.onCall?.();
+    return out;
   }
+}
+
+/** Planning's progress: records matched (or found to need no match) and read calls made so far. */
+export interface PlanProgress {
+  matched: number;
+  total: number;
+  reads: number;
+}
+
+/** Calls `fn` at most every `ms` (and always when `force`d), so progress costs nothing. */
+function throttle<T>(fn: ((v: T) => void) | undefined, ms = 250): (v: T, force?: boolean) => void {
+  let last = 0;
+  return (v, force = false) => {
+    if (!fn) return;
+    const now = Date.now();
+    if (!force && now - last < ms) return;
+    last = now;
+    fn(v);
+  };
 }
 
 const PAGE = 500;
@@ -65,6 +93,7 @@ export async function searchMatch(
   destination: Destination,
   row: EntityRow,
   companyOrg: number | null,
+  seen?: (persons: readonly PersonCandidate[]) => void,
 ): Promise<MatchResult> {
   if (destination.recordType === 'opportunity') {
     const entries = await calls.call(() => client.listEntries.all(destination.listId as number));
@@ -87,7 +116,10 @@ export async function searchMatch(
   const idx = new PersonIndex();
   if (destination.matchRule === 'email') {
     for (const email of p.emails) {
-      const page = await calls.call(() => client.persons.search({ term: email }));
+      const page = await calls.call(() =>
+        client.persons.search({ term: email, with_current_organizations: true }),
+      );
+      seen?.(page.persons);
       idx.add(page.persons);
       const m = idx.match({ emails: p.emails });
       if (m.code !== 'none') return m;
@@ -97,6 +129,7 @@ export async function searchMatch(
   const page = await calls.call(() =>
     client.persons.search({ term: p.name, with_current_organizations: true }),
   );
+  seen?.(page.persons);
   idx.add(page.persons);
   return idx.match({ emails: [], name: p.name, companyOrganizationId: companyOrg });
 }
@@ -213,9 +246,20 @@ async function companyOrganizations(
   return out;
 }
 
-function knownFromValues(destination: Destination, values: readonly FieldValue[], known: Known): Known {
+/**
+ * What `values` (Affinity's, read now or as a pull stored them) say of the mapped fields. A read
+ * replaces what we knew; values a pull stored only fill fields we know nothing of (our later
+ * writes are newer than the pull).
+ */
+function knownFromValues(
+  destination: Destination,
+  values: ReadonlyArray<Pick<FieldValue, 'id' | 'field_id' | 'value'>>,
+  known: Known,
+  onlyUnknown = false,
+): Known {
   const out: Known = { ...known };
   for (const m of destination.mappings) {
+    if (onlyUnknown && out[String(m.fieldId)] !== undefined) continue;
     const entries: KnownEntry[] = [];
     for (const v of values) {
       if (v.field_id !== m.fieldId) continue;
@@ -223,6 +267,45 @@ function knownFromValues(destination: Destination, values: readonly FieldValue[]
       if (key !== null) entries.push({ id: v.id, key });
     }
     out[String(m.fieldId)] = entries;
+  }
+  return out;
+}
+
+/**
+ * The field values a pull stored (`crm_field_values`) of these Affinity records, by record: only
+ * records whose values a pull read (any value stored) are in the map.
+ */
+async function pulledValues(
+  store: Store,
+  connectionId: number,
+  affinityType: RecordType,
+  ids: readonly number[],
+  fieldIds: readonly number[],
+): Promise<Map<number, Array<Pick<FieldValue, 'id' | 'field_id' | 'value'>>>> {
+  const out = new Map<number, Array<Pick<FieldValue, 'id' | 'field_id' | 'value'>>>();
+  for (let i = 0; i < ids.length; i += 5000) {
+    const rows = await store.db
+      .select({
+        affinityId: crmFieldValues.affinityId,
+        id: crmFieldValues.fieldValueId,
+        fieldId: crmFieldValues.fieldId,
+        value: crmFieldValues.value,
+      })
+      .from(crmFieldValues)
+      .where(
+        and(
+          eq(crmFieldValues.connectionId, connectionId),
+          eq(crmFieldValues.affinityType, affinityType),
+          inArray(crmFieldValues.affinityId, ids.slice(i, i + 5000)),
+        ),
+      );
+    for (const r of rows) {
+      const list = out.get(r.affinityId) ?? [];
+      out.set(r.affinityId, list);
+      // A value of an unmapped field still says the pull read this record's values.
+      if (fieldIds.includes(r.fieldId))
+        list.push({ id: r.id, field_id: r.fieldId, value: r.value as FieldValue['value'] });
+    }
   }
   return out;
 }
@@ -319,14 +402,58 @@ export interface PlanOptions {
   connectionId: number;
   destination: Destination;
   rows: readonly EntityRow[];
+  /** Once aborted, no further read starts: planning throws the abort reason. */
+  signal?: AbortSignal;
+  /** Matching progress, a few updates a second at most (and the last one). */
+  onProgress?: (progress: PlanProgress) => void;
+  /** The connection's rate, for the plan's time estimate (default 900 calls a minute, Affinity's). */
+  ratePerMinute?: number;
+  /** Reads of values in flight at once (default 6). */
+  concurrency?: number;
 }
 
-/** Plans a push of `rows` to their destination. Reads only; `plan.reads` says how many calls. */
+/** The organization index, paged while that stays cheaper than `maxPages` searches. */
+function pageOrganizations(client: AffinityClient, calls: CallCounter, maxPages: number) {
+  return pageWholeIndex(calls, maxPages, async (token) => {
+    const p = await client.organizations.search({
+      page_size: PAGE,
+      ...(token ? { page_token: token } : {}),
+    });
+    return { items: p.organizations, next: p.next_page_token };
+  });
+}
+
+/** Runs `fn` over `items`, `width` at a time. */
+async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, worker));
+}
+
+/**
+ * Plans a push of `rows` to their destination. Reads only; `plan.reads` says how many calls.
+ *
+ * Calls are spent only where the answer is not known: the Affinity organizations of people's
+ * companies come from the companies' links, then from the organization index paged once (or one
+ * search per company when the index is bigger than that); unlinked records are matched against
+ * the whole index paged once (or one search each, whichever costs less); and a record's values
+ * are read only when something is to be written to a field we know nothing of — a record matched
+ * now, or linked by a pull or a review — unless a pull stored them already.
+ */
 export async function planPush(options: PlanOptions): Promise<Plan> {
   const { store, client, connectionId, destination } = options;
   const kind = destination.entityKind;
-  const calls = new CallCounter();
   const rows = options.rows;
+  let decided = 0;
+  const report = throttle(options.onProgress);
+  const progress = (force = false) => report({ matched: decided, total: rows.length, reads: calls.n }, force);
+  const calls: CallCounter = new CallCounter({
+    ...(options.signal ? { signal: options.signal } : {}),
+    onCall: () => progress(),
+  });
+  progress(true);
   const links = await loadLinks(
     store,
     connectionId,
@@ -337,33 +464,58 @@ export async function planPush(options: PlanOptions): Promise<Plan> {
   const doubt = await inDoubtOps(store, connectionId, kind);
   const verify = new Set(doubt.filter((d) => d.kind !== 'create').map((d) => d.entityId));
 
-  // People: the organization of their current company, when Affinity knows it.
+  // People: the organization of their current company, when Affinity knows it. Each company is
+  // looked up once; those we linked are known; the rest come from the organization index paged
+  // once when that costs fewer calls than a search per company.
   const orgByDomain = new Map<string, number | null>();
   if (kind === 'person') {
     const domains = [
-      ...new Set(rows.map((r) => (r as PersonRow).companyDomain).filter((d): d is string => !!d)),
+      ...new Set(
+        rows
+          .map((r) => (r as PersonRow).companyDomain)
+          .filter((d): d is string => !!d)
+          .map((d) => normaliseDomain(d) ?? d),
+      ),
     ];
     const linked = await companyOrganizations(store, connectionId, domains);
+    const missing: string[] = [];
     for (const d of domains) {
       const id = linked.get(d);
-      if (id !== undefined) {
-        orgByDomain.set(d, id);
-        continue;
+      if (id !== undefined) orgByDomain.set(d, id);
+      else missing.push(d);
+    }
+    const all = missing.length > 1 ? await pageOrganizations(client, calls, missing.length - 1) : null;
+    if (all) {
+      const idx = new OrganizationIndex().add(all);
+      for (const d of missing) {
+        const m = idx.match({ domain: d });
+        orgByDomain.set(d, m.code === 'matched' ? m.affinityId : null);
       }
-      const page = await calls.call(() => client.organizations.search({ term: d }));
-      const m = new OrganizationIndex().add(page.organizations).match({ domain: d });
-      orgByDomain.set(d, m.code === 'matched' ? m.affinityId : null);
+    } else {
+      for (const d of missing) {
+        const page = await calls.call(() => client.organizations.search({ term: d }));
+        const m = new OrganizationIndex().add(page.organizations).match({ domain: d });
+        orgByDomain.set(d, m.code === 'matched' ? m.affinityId : null);
+      }
     }
   }
   const organizationFor = (domain: string): number | null =>
     orgByDomain.get(normaliseDomain(domain) ?? domain) ?? null;
   const companyOrgOf = (row: EntityRow): number | null => {
     const d = kind === 'person' ? (row as PersonRow).companyDomain : null;
-    return d ? (orgByDomain.get(d) ?? null) : null;
+    return d ? organizationFor(d) : null;
+  };
+
+  // Persons' current organizations as the pages read for matching showed them.
+  const currentOrgs = new Map<number, readonly number[]>();
+  const seenPersons = (persons: readonly PersonCandidate[]): void => {
+    for (const p of persons)
+      if (p.current_organization_ids) currentOrgs.set(p.id, p.current_organization_ids);
   };
 
   // Matching the unlinked: the whole index when that costs fewer calls than a search per record.
   const unlinked = rows.filter((r) => !links.has(r.id));
+  decided = rows.length - unlinked.length;
   const matches = new Map<number, MatchResult>();
   let matching: Plan['matching'] = unlinked.length === 0 ? 'links' : 'search';
   let listEntries: ListEntry[] | null = null;
@@ -380,16 +532,7 @@ export async function planPush(options: PlanOptions): Promise<Plan> {
     } else {
       const maxPages = unlinked.length - 1;
       if (destination.recordType === 'organization') {
-        const all =
-          maxPages > 0
-            ? await pageWholeIndex(calls, maxPages, async (token) => {
-                const p = await client.organizations.search({
-                  page_size: PAGE,
-                  ...(token ? { page_token: token } : {}),
-                });
-                return { items: p.organizations, next: p.next_page_token };
-              })
-            : null;
+        const all = maxPages > 0 ? await pageOrganizations(client, calls, maxPages) : null;
         if (all) {
           matching = 'index';
           const idx = new OrganizationIndex().add(all);
@@ -415,6 +558,7 @@ export async function planPush(options: PlanOptions): Promise<Plan> {
             : null;
         if (all) {
           matching = 'index';
+          seenPersons(all);
           const idx = new PersonIndex().add(all);
           for (const r of unlinked) {
             const p = r as PersonRow;
@@ -430,15 +574,18 @@ export async function planPush(options: PlanOptions): Promise<Plan> {
         }
       }
       if (matching === 'search') {
-        for (const r of unlinked)
-          matches.set(r.id, await searchMatch(client, calls, destination, r, companyOrgOf(r)));
+        for (const r of unlinked) {
+          matches.set(r.id, await searchMatch(client, calls, destination, r, companyOrgOf(r), seenPersons));
+          decided += 1;
+          progress();
+        }
       }
     }
   }
+  decided = rows.length;
+  progress(true);
 
-  // Newly matched records (and records whose last write is in doubt) are read once.
   const records: RecordPlan[] = [];
-  const toRead: RecordPlan[] = [];
   for (const row of rows) {
     const link = links.get(row.id);
     const base = {
@@ -451,16 +598,14 @@ export async function planPush(options: PlanOptions): Promise<Plan> {
       row,
     };
     if (link) {
-      const rec: RecordPlan = {
+      records.push({
         ...base,
         action: 'unchanged',
         affinityId: link.affinityId,
         matchedBy: 'link',
         known: link.known,
         newLink: null,
-      };
-      records.push(rec);
-      if (verify.has(row.id)) toRead.push(rec);
+      });
       continue;
     }
     const m = matches.get(row.id) ?? { code: 'none' };
@@ -487,27 +632,57 @@ export async function planPush(options: PlanOptions): Promise<Plan> {
         newLink: null,
       });
     } else {
-      const rec: RecordPlan = {
+      records.push({
         ...base,
         action: 'unchanged',
         affinityId: m.affinityId,
         matchedBy: m.by,
         known: {},
         newLink: m.by,
-      };
-      records.push(rec);
-      toRead.push(rec);
+      });
     }
   }
-  for (const rec of toRead) {
+
+  // What Affinity holds is needed where a value of ours goes to a field we know nothing of (a
+  // record matched now, or linked by a pull or a review), and where our last write is in doubt.
+  const unknownWanted = (rec: RecordPlan): boolean =>
+    destination.mappings.some(
+      (m) =>
+        rec.known[String(m.fieldId)] === undefined &&
+        convertValue(m, sourceValue(kind, m.source, rec.row as never), organizationFor).values.length > 0,
+    );
+  const existing = records.filter(
+    (r) => r.affinityId !== null && (r.action === 'unchanged' || r.action === 'update'),
+  );
+  const inDoubt = existing.filter((r) => verify.has(r.entityId));
+  const unknown = existing.filter((r) => !verify.has(r.entityId) && unknownWanted(r));
+  // Values a pull stored stand for a read.
+  const fieldIds = destination.mappings.map((m) => m.fieldId);
+  const stored =
+    unknown.length > 0
+      ? await pulledValues(
+          store,
+          connectionId,
+          destination.recordType,
+          unknown.map((r) => r.affinityId as number),
+          fieldIds,
+        )
+      : new Map();
+  let pulled = 0;
+  const toRead = [...inDoubt];
+  for (const rec of unknown) {
+    const values = stored.get(rec.affinityId as number);
+    if (!values) {
+      toRead.push(rec);
+      continue;
+    }
+    rec.known = knownFromValues(destination, values, rec.known, true);
+    rec.refreshed = true;
+    pulled += 1;
+  }
+  await pool(toRead, options.concurrency ?? 6, async (rec) => {
     const id = rec.affinityId as number;
-    const owner =
-      destination.recordType === 'organization'
-        ? { organization_id: id }
-        : destination.recordType === 'person'
-          ? { person_id: id }
-          : { opportunity_id: id };
-    const values = await calls.call(() => client.fieldValues.all(owner));
+    const values = await calls.call(() => client.fieldValues.all(ownerOf(destination, id)));
     rec.refreshed = true;
     // Values read are theirs; values we wrote before and still see stay ours.
     const before = rec.known;
@@ -516,30 +691,39 @@ export async function planPush(options: PlanOptions): Promise<Plan> {
       const ours = new Set((before[k] ?? []).filter((e) => e.ours).map((e) => e.id));
       rec.known[k] = entries.map((e) => (ours.has(e.id) ? { ...e, ours: true } : e));
     }
-    if (kind === 'person' && companyOrgOf(rec.row) !== null) {
-      const person = await calls.call(() => client.persons.get(id));
-      rec.known.orgs = (person.organization_ids ?? []).map((o) => ({ id: o, key: String(o) }));
-    }
     // A list membership in doubt is checked again below.
-    if (destination.listId !== null) delete rec.known[listKey(destination.listId)];
+    if (verify.has(rec.entityId) && destination.listId !== null)
+      delete rec.known[listKey(destination.listId)];
+  });
+  progress(true);
+
+  // A person's current organizations, as the matching pages showed them, say whether the link to
+  // their company is there already: no read of the person for that.
+  if (kind === 'person') {
+    for (const rec of existing) {
+      const current = currentOrgs.get(rec.affinityId as number);
+      if (rec.known.orgs === undefined && current && companyOrgOf(rec.row) !== null)
+        rec.known.currentOrgs = current.map((o) => ({ id: o, key: String(o) }));
+    }
   }
 
   // List membership of records not created by this push and not known to be on the list.
   if (needList) {
     const listId = destination.listId as number;
-    const unknown = records.filter(
+    const notKnown = records.filter(
       (r) => (r.action === 'unchanged' || r.action === 'update') && r.known[listKey(listId)] === undefined,
     );
-    if (unknown.length > 0) {
+    if (notKnown.length > 0) {
       const entries = await loadListEntries();
       const byEntity = new Map<number, number>();
       for (const e of entries) if (!byEntity.has(e.entity_id)) byEntity.set(e.entity_id, e.id);
-      for (const r of unknown) {
+      for (const r of notKnown) {
         const entry = byEntity.get(r.affinityId as number);
         if (entry !== undefined) r.known[listKey(listId)] = [{ id: entry, key: 'member' }];
       }
     }
   }
+  progress(true);
 
   let writes = 0;
   for (const rec of records) {
@@ -561,7 +745,7 @@ export async function planPush(options: PlanOptions): Promise<Plan> {
       }
       if (kind === 'person' && companyOrg !== null) {
         const orgs = rec.known.orgs;
-        if (!orgs?.some((o) => o.id === companyOrg)) {
+        if (!(orgs ?? rec.known.currentOrgs)?.some((o) => o.id === companyOrg)) {
           rec.ops.push({
             kind: 'link-org',
             organizationId: companyOrg,
@@ -587,8 +771,19 @@ export async function planPush(options: PlanOptions): Promise<Plan> {
     writes,
     apiCalls: calls.n + writes,
     counts,
+    estimate: estimateOf(calls.n + writes, options.ratePerMinute ?? 900),
+    values: { read: toRead.length, pulled },
     inDoubt: doubt.map((d) => d.id),
   };
+}
+
+/** The `GET /field-values` owner parameter of an Affinity record. */
+export function ownerOf(d: Destination, id: number) {
+  return d.recordType === 'organization'
+    ? { organization_id: id }
+    : d.recordType === 'person'
+      ? { person_id: id }
+      : { opportunity_id: id };
 }
 
 /** Settles journal rows left in doubt: the plan that checked them replaces them. */

@@ -259,7 +259,7 @@ describe('push to Affinity', () => {
         },
       },
     });
-    expect(report.status).toBe('failed');
+    expect(report.status).toBe('stopped');
     expect(report.stopped?.code).toBe('auth');
     expect(report.stopped?.reason).toMatch(/refused the API key \(401\).*run the push again to resume/);
     const detail = await getRun(f.t.store, report.runId);
@@ -274,6 +274,8 @@ describe('push to Affinity', () => {
       selection: { company: 'corvid.dev' },
     });
     expect(planning.code).toBe('stopped');
+    if (planning.code !== 'stopped') throw new Error(planning.code);
+    expect((await getRun(f.t.store, planning.runId))?.run.status).toBe('stopped');
 
     const resumed = await pushAll();
     expect(resumed.status).toBe('succeeded');
@@ -297,7 +299,7 @@ describe('push to Affinity', () => {
           },
         },
       });
-      expect(report.status).toBe('failed');
+      expect(report.status).toBe('stopped');
       expect(report.stopped?.code).toBe('quota');
       expect(report.stopped?.reason).toMatch(/monthly Affinity API quota is used up.*run the push again/);
       expect((await getRun(f.t.store, report.runId))?.run.error).toMatch(/quota/);

@@ -12,7 +12,10 @@ export interface KnownEntry {
 
 /**
  * What we know of a linked Affinity record (`sync_links.known_values`): per field id its values;
- * `list:<id>` → the list entry; `orgs` → the person's organization ids as last seen or written.
+ * `list:<id>` → the list entry; `orgs` → the person's organization ids as last seen or written
+ * (the whole set); `currentOrgs` → the person's current organizations as an index page showed them
+ * (not the whole set: enough to know a link exists, never to rewrite the set). A field with no key
+ * is unknown — never read or written by us — and is read before anything is written to it.
  */
 export type Known = Record<string, KnownEntry[]>;
 
@@ -82,6 +85,34 @@ export interface RecordPlan {
   row: EntityRow;
 }
 
+/** How long a plan takes at the connection's rate. */
+export interface PlanEstimate {
+  calls: number;
+  ratePerMinute: number;
+  seconds: number;
+  /** E.g. `56,232 calls ≈ 62 min at 900/min`. */
+  text: string;
+}
+
+const grouped = (n: number): string => n.toLocaleString('en-US');
+
+/** The time `calls` take at `ratePerMinute`, in seconds and in words. */
+export function estimateOf(calls: number, ratePerMinute: number): PlanEstimate {
+  const rate = Math.max(1, ratePerMinute);
+  const seconds = Math.ceil((calls * 60) / rate);
+  const duration =
+    seconds < 90
+      ? `${seconds} s`
+      : seconds < 90 * 60
+        ? `${Math.round(seconds / 60)} min`
+        : `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+  const text =
+    calls === 0
+      ? '0 calls'
+      : `${grouped(calls)} ${calls === 1 ? 'call' : 'calls'} ≈ ${duration} at ${grouped(rate)}/min`;
+  return { calls, ratePerMinute: rate, seconds, text };
+}
+
 export interface Plan {
   destination: Destination;
   records: RecordPlan[];
@@ -94,6 +125,10 @@ export interface Plan {
   /** `reads + writes`: what the push costs in all. */
   apiCalls: number;
   counts: Record<RecordAction, number>;
+  /** The time `apiCalls` take at the connection's rate. */
+  estimate: PlanEstimate;
+  /** Where the values diffed came from, for records that needed them: read now, or as a pull stored them. */
+  values: { read: number; pulled: number };
   /** Journal rows left `sending` by an interrupted push that this plan settles. */
   inDoubt: number[];
 }
