@@ -1,15 +1,57 @@
 import type { Command } from 'commander';
 import { getRun, listRuns, type RunDetail, type RunRow } from '../../sync/activity.js';
 import { CliError, configFrom, output, withStore } from '../context.js';
+import { plural } from '../format.js';
 
 interface ActivityFlags {
   failed?: boolean;
   limit: string;
 }
 
+/** The order a pull's numbers read in (as `pull` prints them); other counts follow as stored. */
+const ORDER = [
+  'entries',
+  'records',
+  'new',
+  'updated',
+  'added',
+  'removed',
+  'off-list',
+  'matched',
+  'ambiguous',
+  'unmatched',
+  'ignored',
+  'read',
+  'resumed',
+  'values new',
+  'values changed',
+  'values gone',
+  'calls',
+];
+const rank = (k: string) => {
+  const i = ORDER.indexOf(k);
+  return i < 0 ? ORDER.length : i;
+};
+
 function counts(c: unknown): string {
-  const entries = Object.entries((c ?? {}) as Record<string, number>);
+  const entries = Object.entries((c ?? {}) as Record<string, number>).sort(([a], [b]) => rank(a) - rank(b));
   return entries.length === 0 ? '-' : entries.map(([k, v]) => `${k} ${v}`).join(', ');
+}
+
+/** How a record line names its record: the label, or its name with its domain or email, or ids. */
+function labelOf(r: RunDetail['steps'][number]['records'][number]): string {
+  const d = r.details as {
+    label?: string;
+    name?: string | null;
+    domain?: string | null;
+    email?: string | null;
+  };
+  if (d.label) return d.label;
+  if (d.name) {
+    const key = d.domain ?? d.email;
+    return key && key !== d.name ? `${d.name} <${key}>` : d.name;
+  }
+  return `${r.entityKind ?? ''} ${r.entityId ?? ''}`;
 }
 
 function runLine(r: RunRow): string {
@@ -17,7 +59,7 @@ function runLine(r: RunRow): string {
     r.finishedAt !== null
       ? `${((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)}s`
       : 'running';
-  return `#${r.id} ${r.kind}${r.dryRun ? ' (dry run)' : ''} ${r.status} by ${r.actor} via ${r.trigger} at ${r.startedAt} (${took}) — ${counts(r.counts)}; ${r.apiCalls} calls, ${r.throttled} 429s, ${r.retries} retries${r.error ? ` — ${r.error}` : ''}`;
+  return `#${r.id} ${r.kind}${r.dryRun ? ' (dry run)' : ''} ${r.status} by ${r.actor} via ${r.trigger} at ${r.startedAt} (${took}) — ${counts(r.counts)}; ${plural(r.apiCalls, 'call')}, ${plural(r.throttled, '429', '429s')}, ${plural(r.retries, 'retry', 'retries')}${r.error ? ` — ${r.error}` : ''}`;
 }
 
 function renderDetail(d: RunDetail): string {
@@ -29,7 +71,7 @@ function renderDetail(d: RunDetail): string {
       `  step ${s.position + 1}. ${s.name}: ${s.status} — ${counts(s.counts)}${s.error ? ` — ${s.error}` : ''}`,
     );
     for (const r of s.records.slice(0, 100)) {
-      const label = (r.details as { label?: string }).label ?? `${r.entityKind ?? ''} ${r.entityId ?? ''}`;
+      const label = labelOf(r);
       lines.push(
         `    ${r.outcome.padEnd(13)} ${label}${r.affinityId ? ` → ${r.affinityType} #${r.affinityId}` : ''}${r.message ? ` — ${r.message}` : ''}`,
       );
@@ -53,10 +95,11 @@ export function registerActivity(program: Command): void {
       const config = configFrom(cmd);
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit <= 0)
-        throw new CliError(`--limit must be a positive whole number, got ${flags.limit}`);
+        throw new CliError(`--limit ${flags.limit}: use a whole number ≥ 1`);
       await withStore(config, async (store) => {
         if (runId !== undefined) {
-          if (!/^\d+$/.test(runId)) throw new CliError(`run id must be a number, got ${runId}`);
+          if (!/^\d+$/.test(runId))
+            throw new CliError(`run id ${runId}: use a run's number (see \`affinity-sync activity\`)`);
           const detail = await getRun(store, Number(runId), {
             ...(flags.failed ? { outcome: 'failed' as const } : {}),
             recordLimit: 10_000,
@@ -68,7 +111,11 @@ export function registerActivity(program: Command): void {
         const runs = (await listRuns(store, { limit: flags.failed ? Math.max(limit * 10, 200) : limit }))
           .filter(
             (r) =>
-              !flags.failed || r.status === 'failed' || r.status === 'partial' || r.status === 'interrupted',
+              !flags.failed ||
+              r.status === 'failed' ||
+              r.status === 'partial' ||
+              r.status === 'stopped' ||
+              r.status === 'interrupted',
           )
           .slice(0, limit);
         output(cmd, { ok: true, runs }, () =>

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { type CrmRow, type CrmSort, crmSorts, crmView } from '../../sync/pull/index.js';
+import { type CrmRow, type CrmSort, crmSorts, crmView, pulledList } from '../../sync/pull/index.js';
 import { CliError, configFrom, output, withStore } from '../context.js';
-import { requireConnection } from './pull.js';
+import { asCliErrors, requireConnection } from './pull.js';
 
 const pct = (v: number | null | undefined) =>
   v === null || v === undefined ? '—' : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(0)}%`;
@@ -30,19 +30,29 @@ export function registerCrm(program: Command): void {
     .action(async (flags: { list?: string; sort: string; limit: string }, cmd: Command) => {
       if (!(crmSorts as readonly string[]).includes(flags.sort))
         throw new CliError(`--sort ${flags.sort}: use ${crmSorts.join(', ')}`);
+      if (flags.list !== undefined && flags.list.trim() === '')
+        throw new CliError('--list "": name a pulled list (id or name)');
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100_000)
         throw new CliError(`--limit ${flags.limit}: use a whole number from 1 to 100000`);
       const config = configFrom(cmd);
       await withStore(config, async (store) => {
         const connection = await requireConnection(store, config);
+        const list =
+          flags.list === undefined
+            ? undefined
+            : await asCliErrors(() => pulledList(store, connection.id, flags.list as string));
         const rows = await crmView(store, connection.id, {
           sort: flags.sort as CrmSort,
           limit,
-          ...(flags.list === undefined ? {} : { list: flags.list }),
+          ...(list === undefined ? {} : { list: list.id }),
         });
-        output(cmd, { ok: true, records: rows }, () =>
-          rows.length === 0 ? 'My CRM is empty: run `affinity-sync pull`' : rows.map(line).join('\n'),
+        output(cmd, { ok: true, ...(list ? { list } : {}), records: rows }, () =>
+          rows.length > 0
+            ? rows.map(line).join('\n')
+            : list
+              ? `no records on ${list.name} in My CRM`
+              : 'My CRM is empty: run `affinity-sync pull`',
         );
       });
     });

@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
-import { openConnectionClient, secretBoxFor } from '../../sync/connections.js';
+import {
+  describeWorkspace,
+  openConnectionClient,
+  secretBoxFor,
+  workspaceOf,
+} from '../../sync/connections.js';
 import { addPullSources, listPullSources, removePullSources } from '../../sync/pull/index.js';
 import { CliError, configFrom, output, withStore } from '../context.js';
 import { asCliErrors, requireConnection } from './pull.js';
@@ -38,15 +43,20 @@ export function registerPullSources(program: Command): void {
       const config = configFrom(cmd);
       await withStore(config, async (store) => {
         await requireConnection(store, config);
-        const { connection, client } = await openConnectionClient(store, await secretBoxFor(config), config);
-        const visible = await client.lists.all();
+        const { connection, client } = await asCliErrors(async () =>
+          openConnectionClient(store, await secretBoxFor(config), config),
+        );
+        const visible = await asCliErrors(() => client.lists.all());
         const added = await asCliErrors(() =>
           addPullSources(store, connection.id, visible, lists, flags.withFields ?? false),
         );
-        output(cmd, { ok: true, sources: added }, () =>
-          added
-            .map((s) => `pull source ${s.name} (${s.affinityListId})${s.withFields ? ' with fields' : ''}`)
-            .join('\n'),
+        output(cmd, { ok: true, workspace: workspaceOf(connection), sources: added }, () =>
+          [
+            `lists of ${describeWorkspace(connection)}:`,
+            ...added.map(
+              (s) => `  pull source ${s.name} (${s.affinityListId})${s.withFields ? ' with fields' : ''}`,
+            ),
+          ].join('\n'),
         );
       });
     });

@@ -3,75 +3,136 @@ import type { Config } from '../../config/index.js';
 import type { Store } from '../../store/index.js';
 import {
   type ConnectionInfo,
+  describeWorkspace,
   getConnection,
   openConnectionClient,
   secretBoxFor,
+  workspaceOf,
 } from '../../sync/connections.js';
 import {
   PullInputError,
+  type PullListReport,
   type PullProgress,
   type PullReport,
   pull,
   pullSourceRequests,
 } from '../../sync/pull/index.js';
-import { CliError, configFrom, output, wantsJson, withStore } from '../context.js';
+import {
+  CliError,
+  configFrom,
+  EXIT,
+  exitCodeForStatus,
+  interruptSignal,
+  output,
+  wantsJson,
+  withStore,
+} from '../context.js';
+import { plural } from '../format.js';
 
 /** The stored connection, or a one-line reason to connect first. */
 export async function requireConnection(store: Store, config: Config): Promise<ConnectionInfo> {
-  const connection = await getConnection(store);
+  const name = (config as { connection?: string }).connection ?? 'default';
+  const connection = await getConnection(store, name);
   if (connection) return connection;
   if (config.affinityApiKey !== undefined) {
     // A key in the environment connects on first use.
     return (await openConnectionClient(store, await secretBoxFor(config), config)).connection;
   }
-  throw new CliError('not connected to Affinity: run `affinity-sync connect --api-key KEY` first');
+  throw new CliError(
+    `not connected to Affinity${name === 'default' ? '' : ` (connection ${name})`}: run \`affinity-sync connect --api-key KEY\` first`,
+  );
 }
 
-/** Turns expected input problems of the pull module into one-line CLI failures. */
+/**
+ * Turns expected problems into one-line CLI failures with their exit code: bad input (1), another
+ * run holding the connection (4), Affinity unreachable or refusing the key (3).
+ */
 export async function asCliErrors<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof PullInputError) throw new CliError(err.message);
+    if (err instanceof Error && err.name === 'ConnectionBusyError')
+      throw new CliError(err.message, EXIT.busy);
+    if (err instanceof Error && (err.name === 'AffinityUnreachableError' || err.name === 'AffinityAuthError'))
+      throw new CliError(err.message, EXIT.stopped);
     throw err;
   }
 }
 
 function progressPrinter(json: boolean): (p: PullProgress) => void {
   if (json) return () => {};
+  const shown = new Map<number, number>();
   return (p) => {
     if (p.type === 'list')
-      process.stderr.write(`  ${p.name}: ${p.fetched} entries fetched${p.done ? ' (complete)' : ''}\n`);
-    else if (p.type === 'fields') process.stderr.write(`  ${p.name}: field values ${p.fetched}/${p.total}\n`);
-    else if (p.type === 'matching') process.stderr.write('  matching to the dataset…\n');
+      process.stderr.write(
+        `  ${p.name}: ${plural(p.fetched, 'entry', 'entries')} fetched${p.done ? ' (complete)' : ''}\n`,
+      );
+    else if (p.type === 'fields') {
+      // About every 5% of the reads, and the last.
+      const step = Math.max(50, Math.ceil(p.total / 20));
+      if (p.fetched === p.total || p.fetched - (shown.get(p.listId) ?? 0) >= step) {
+        shown.set(p.listId, p.fetched);
+        process.stderr.write(`  ${p.name}: field values ${p.fetched}/${p.total}\n`);
+      }
+    } else if (p.type === 'matching') process.stderr.write('  matching to the dataset…\n');
   };
 }
 
-const PLURAL = { organization: 'organizations', person: 'persons', opportunity: 'opportunities' } as const;
+const NOUN = { organization: 'organization', person: 'person', opportunity: 'opportunity' } as const;
 
-function describe(r: PullReport): string {
-  const lines = [`pull ${r.status} (run ${r.runId}), ${r.api.requests} API calls`];
-  for (const l of r.lists) {
-    lines.push(
-      `  ${l.name} (${l.id}, ${PLURAL[l.type]}): ${l.entries} entries, ${l.records} records` +
-        ` — ${l.newRecords} new, ${l.updatedRecords} updated, ${l.added} added, ${l.removed} removed` +
-        (l.withFields
-          ? `; field values ${l.fieldValues.inserted} new, ${l.fieldValues.updated} changed, ${l.fieldValues.deleted} gone`
-          : ''),
-    );
-  }
+function listLine(l: PullListReport): string {
+  const m = l.match;
+  const head = `  ${l.name} (${l.id}, ${plural(l.records, NOUN[l.type])}): ${plural(l.entries, 'entry', 'entries')}`;
+  const changes = `${l.newRecords} new, ${l.updatedRecords} updated, ${l.added} added, ${l.removed} removed`;
+  const match = `matched ${m.matched}, ambiguous ${m.ambiguous}, unmatched ${m.unmatched}${m.ignored > 0 ? `, ignored ${m.ignored}` : ''}`;
+  const f = l.fieldValues;
+  const fields = l.withFields
+    ? `; field values of ${plural(f.read, 'record')} read${f.resumed > 0 ? ` (${f.resumed} already stored)` : ''}: ${f.inserted} new, ${f.updated} changed, ${f.deleted} gone`
+    : '';
+  const status = l.status === 'complete' ? '' : `\n    ${l.status}: ${l.error ?? ''}`;
+  return `${head} — ${changes}; ${match}; ${plural(l.calls, 'call')}${fields}${status}`;
+}
+
+function describe(r: PullReport, connection: ConnectionInfo): string {
+  const lines = [
+    `pull ${r.status} (run ${r.runId}) from ${describeWorkspace(connection)}: ${plural(r.api.requests, 'API call')}` +
+      (r.sharedCalls > 0 ? ` (${r.sharedCalls} shared by the lists)` : ''),
+  ];
+  for (const l of r.lists) lines.push(listLine(l));
   const m = r.match.counts;
-  lines.push(
-    `  matched ${m.matched}, ambiguous ${m.ambiguous}, unmatched ${m.unmatched}; ${r.offList} left every list`,
-  );
-  if (m.ambiguous + m.unmatched > 0) lines.push('  run `affinity-sync review` to settle the unmatched ones');
+  if (r.lists.length > 1)
+    lines.push(
+      `  ${plural(r.match.records, 'record')} on these lists: matched ${m.matched}, ambiguous ${m.ambiguous}, unmatched ${m.unmatched}` +
+        (r.match.ignored > 0 ? `, ignored ${r.match.ignored}` : ''),
+    );
+  if (r.offList > 0)
+    lines.push(`  ${plural(r.offList, 'record')} left every pulled list (kept, marked off-list)`);
+  if (r.status === 'succeeded' && m.ambiguous + m.unmatched > 0)
+    lines.push('  run `affinity-sync review` to settle the unmatched ones');
   return lines.join('\n');
+}
+
+/** The one line printed after the report when a pull did not succeed. */
+function failureLine(r: PullReport): string {
+  switch (r.status) {
+    case 'interrupted':
+      return `interrupted: run ${r.runId} saved; run the same command again to resume`;
+    case 'stopped':
+      return `pull stopped: ${r.stopped?.reason ?? 'Affinity cannot be used'} (run ${r.runId})`;
+    case 'partial':
+      return `pull finished with failed lists (run ${r.runId}): ${r.error ?? ''}`;
+    default:
+      return `pull ${r.status} (run ${r.runId})${r.error ? `: ${r.error}` : ''}`;
+  }
 }
 
 /**
  * `affinity-sync pull [--list ID|NAME ...] [--with-fields]`: imports Affinity lists into My CRM,
  * concurrently within the connection's rate budget, and matches them to the dataset. Without
- * `--list` it pulls the configured pull sources.
+ * `--list` it pulls the configured pull sources. The exit code follows the run: 0 succeeded,
+ * 1 failed, 2 some lists failed, 3 stopped (Affinity unreachable, key refused, quota spent),
+ * 4 another run holds the connection, 130 interrupted; re-running resumes.
  */
 export function registerPull(program: Command): void {
   program
@@ -84,10 +145,8 @@ export function registerPull(program: Command): void {
       const json = wantsJson(cmd);
       await withStore(config, async (store) => {
         await requireConnection(store, config);
-        const { connection, client, transport } = await openConnectionClient(
-          store,
-          await secretBoxFor(config),
-          config,
+        const { connection, client, transport } = await asCliErrors(async () =>
+          openConnectionClient(store, await secretBoxFor(config), config),
         );
         const lists =
           flags.list && flags.list.length > 0
@@ -100,13 +159,24 @@ export function registerPull(program: Command): void {
           throw new CliError(
             'nothing to pull: pass --list ID|NAME or add one with `affinity-sync pull-sources add`',
           );
-        const report = await asCliErrors(() =>
-          pull(
-            { store, client, connectionId: connection.id, stats: () => transport.stats() },
-            { lists, onProgress: progressPrinter(json) },
-          ),
+        if (!json) process.stderr.write(`pulling from ${describeWorkspace(connection)}\n`);
+        const interrupt = interruptSignal();
+        let report: PullReport;
+        try {
+          report = await asCliErrors(() =>
+            pull(
+              { store, client, connectionId: connection.id, stats: () => transport.stats() },
+              { lists, onProgress: progressPrinter(json), signal: interrupt.signal },
+            ),
+          );
+        } finally {
+          interrupt.dispose();
+        }
+        const code = exitCodeForStatus(report.status);
+        output(cmd, { ok: code === EXIT.ok, workspace: workspaceOf(connection), ...report }, () =>
+          describe(report, connection),
         );
-        output(cmd, { ok: true, ...report }, () => describe(report));
+        if (code !== EXIT.ok) throw new CliError(failureLine(report), code, { reported: true });
       });
     });
 }

@@ -4,14 +4,16 @@ import {
   createFromRecord,
   ignoreRecord,
   linkRecord,
+  pulledList,
   type ReviewOutcome,
   reviewQueue,
 } from '../../sync/pull/index.js';
 import { CliError, configFrom, output, withStore } from '../context.js';
-import { requireConnection } from './pull.js';
+import { asCliErrors, requireConnection } from './pull.js';
 
 function crmIdOf(raw: string): number {
-  if (!/^\d+$/.test(raw)) throw new CliError(`not a My CRM record id: ${raw}`);
+  if (!/^\d+$/.test(raw))
+    throw new CliError(`${raw}: not a My CRM record id (the number \`affinity-sync review\` shows)`);
   return Number(raw);
 }
 
@@ -43,12 +45,14 @@ export function registerReview(program: Command): void {
         throw new CliError(`--limit ${flags.limit}: use a whole number ≥ 1`);
       await withStore(config, async (store) => {
         const connection = await requireConnection(store, config);
+        const pulled =
+          list === undefined ? undefined : await asCliErrors(() => pulledList(store, connection.id, list));
         const items = await reviewQueue(store, connection.id, {
-          ...(list === undefined ? {} : { list }),
+          ...(pulled === undefined ? {} : { list: pulled.id }),
           limit,
         });
-        output(cmd, { ok: true, items }, () => {
-          if (items.length === 0) return 'nothing to review';
+        output(cmd, { ok: true, ...(pulled ? { list: pulled } : {}), items }, () => {
+          if (items.length === 0) return pulled ? `nothing to review on ${pulled.name}` : 'nothing to review';
           return items
             .map((i) => {
               const key = i.affinityType === 'person' ? i.emails.join(', ') : i.domains.join(', ');

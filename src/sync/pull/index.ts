@@ -3,6 +3,7 @@
  * intelligence dataset with links for push; the review queue; the growth-ranked view.
  */
 export {
+  type MatchCounts,
   type PullDeps,
   PullInputError,
   type PullListReport,
@@ -10,7 +11,9 @@ export {
   type PullOptions,
   type PullProgress,
   type PullReport,
+  type PullStop,
   pull,
+  pullStopFor,
   resolveLists,
 } from './engine.js';
 export { type AffinityType, affinityTypeOf } from './ingest.js';
@@ -37,4 +40,4 @@ export {
   pullSourceRequests,
   removePullSources,
 } from './sources.js';
-export { type CrmRow, type CrmSort, type CrmViewOptions, crmSorts, crmView } from './view.js';
+export { type CrmRow, type CrmSort, type CrmViewOptions, crmSorts, crmView, pulledList } from './view.js';

@@ -334,7 +334,7 @@ export async function ingestPage(
         presence = 'listed', off_list_since = NULL, updated_at = now()
       WHERE (crm_records.name, crm_records.domains, crm_records.emails) IS DISTINCT FROM (excluded.name, excluded.domains, excluded.emails)
         OR crm_records.presence <> 'listed'
-      RETURNING id, affinity_id, (xmax = 0) AS inserted
+      RETURNING id, affinity_id, name, domains[1] AS domain, emails[1] AS email, (xmax = 0) AS inserted
     ),
     mem AS (
       INSERT INTO crm_memberships (connection_id, affinity_list_id, list_entry_id, affinity_type, affinity_id, entry_created_at, last_run_id)
@@ -345,7 +345,8 @@ export async function ingestPage(
     ),
     -- A new record is added to the list by definition; only existing ones joining it are logged.
     joined AS MATERIALIZED (
-      SELECT mem.list_entry_id, mem.affinity_id FROM mem
+      SELECT mem.list_entry_id, mem.affinity_id, src.n AS name, src.d[1] AS domain, src.e[1] AS email
+      FROM mem JOIN src ON src.le = mem.list_entry_id
       WHERE NOT EXISTS (SELECT 1 FROM rec WHERE rec.inserted AND rec.affinity_id = mem.affinity_id)
     ),
     -- One batch row per outcome, its items packed by column (see packOutcomeItems).
@@ -356,17 +357,20 @@ export async function ingestPage(
       FROM (
         SELECT 'fetched' AS outcome, 'new in My CRM' AS message, count(*) AS n,
           jsonb_build_object('count', count(*), 'affinityId', array_agg(rec.affinity_id ORDER BY rec.affinity_id),
-            'details', jsonb_build_object('crmId', array_agg(rec.id ORDER BY rec.affinity_id))) AS items
+            'details', jsonb_build_object('crmId', array_agg(rec.id ORDER BY rec.affinity_id),
+              ${namedColumns(type, sql`rec`, sql`rec.affinity_id`)})) AS items
         FROM rec WHERE rec.inserted
         UNION ALL
         SELECT 'updated', 'identity changed in Affinity', count(*),
           jsonb_build_object('count', count(*), 'affinityId', array_agg(rec.affinity_id ORDER BY rec.affinity_id),
-            'details', jsonb_build_object('crmId', array_agg(rec.id ORDER BY rec.affinity_id)))
+            'details', jsonb_build_object('crmId', array_agg(rec.id ORDER BY rec.affinity_id),
+              ${namedColumns(type, sql`rec`, sql`rec.affinity_id`)}))
         FROM rec WHERE NOT rec.inserted
         UNION ALL
         SELECT 'added-to-list', NULL, count(*),
           jsonb_build_object('count', count(*), 'affinityId', array_agg(joined.affinity_id ORDER BY joined.list_entry_id),
-            'details', jsonb_build_object('listEntryId', array_agg(joined.list_entry_id ORDER BY joined.list_entry_id)))
+            'details', jsonb_build_object('listEntryId', array_agg(joined.list_entry_id ORDER BY joined.list_entry_id),
+              ${namedColumns(type, sql`joined`, sql`joined.list_entry_id`)}))
         FROM joined
       ) o
       WHERE o.n > 0
@@ -399,6 +403,21 @@ export async function ingestPage(
         }
       : {}),
   };
+}
+
+/**
+ * The columns naming the records of an outcome batch (`name`, and `domain` for organizations or
+ * `email` for persons), aggregated from `source` (columns `name`, `domain`, `email`) in `order`,
+ * so the activity log says which record, not only its id.
+ */
+function namedColumns(type: AffinityType, source: SQL, order: SQL): SQL {
+  const key =
+    type === 'organization'
+      ? sql`, 'domain', array_agg(${source}.domain ORDER BY ${order})`
+      : type === 'person'
+        ? sql`, 'email', array_agg(${source}.email ORDER BY ${order})`
+        : sql``;
+  return sql`'name', array_agg(${source}.name ORDER BY ${order})${key}`;
 }
 
 /**
@@ -478,24 +497,33 @@ export async function endListWalk(
           SELECT 1 FROM crm_memberships m
           WHERE m.connection_id = r.connection_id AND m.affinity_type = r.affinity_type AND m.affinity_id = r.affinity_id
             AND NOT EXISTS (SELECT 1 FROM gone WHERE gone.list_entry_id = m.list_entry_id))
-      RETURNING r.id, r.affinity_type, r.affinity_id, r.name
+      RETURNING r.id, r.affinity_type, r.affinity_id, r.name, r.domains[1] AS domain, r.emails[1] AS email
+    ),
+    named AS (
+      SELECT gone.list_entry_id, gone.affinity_type, gone.affinity_id, r.name, r.domains[1] AS domain, r.emails[1] AS email
+      FROM gone LEFT JOIN crm_records r ON r.connection_id = ${connectionId}
+        AND r.affinity_type = gone.affinity_type AND r.affinity_id = gone.affinity_id
     ),
     logged AS (
       INSERT INTO sync_run_records (run_id, step_id, outcome, message, details, items)
       SELECT ${runId}::bigint, ${stepId}::bigint, 'removed', ${`removed from list ${target.listName}`},
         jsonb_build_object('listId', ${listId}::bigint),
         jsonb_build_object('count', count(*),
-          'affinityType', array_agg(gone.affinity_type ORDER BY gone.list_entry_id),
-          'affinityId', array_agg(gone.affinity_id ORDER BY gone.list_entry_id),
-          'details', jsonb_build_object('listEntryId', array_agg(gone.list_entry_id ORDER BY gone.list_entry_id)))
-      FROM gone HAVING count(*) > 0
+          'affinityType', array_agg(named.affinity_type ORDER BY named.list_entry_id),
+          'affinityId', array_agg(named.affinity_id ORDER BY named.list_entry_id),
+          'details', jsonb_build_object('listEntryId', array_agg(named.list_entry_id ORDER BY named.list_entry_id),
+            'name', array_agg(named.name ORDER BY named.list_entry_id),
+            'domain', array_agg(named.domain ORDER BY named.list_entry_id),
+            'email', array_agg(named.email ORDER BY named.list_entry_id)))
+      FROM named HAVING count(*) > 0
       UNION ALL
       SELECT ${runId}::bigint, ${offListStep}::bigint, 'removed', 'no longer on any pulled list (kept, marked off-list)',
         '{}'::jsonb,
         jsonb_build_object('count', count(*),
           'affinityType', array_agg(lost.affinity_type ORDER BY lost.id),
           'affinityId', array_agg(lost.affinity_id ORDER BY lost.id),
-          'details', jsonb_build_object('crmId', array_agg(lost.id ORDER BY lost.id), 'name', array_agg(lost.name ORDER BY lost.id)))
+          'details', jsonb_build_object('crmId', array_agg(lost.id ORDER BY lost.id), 'name', array_agg(lost.name ORDER BY lost.id),
+            'domain', array_agg(lost.domain ORDER BY lost.id), 'email', array_agg(lost.email ORDER BY lost.id)))
       FROM lost HAVING count(*) > 0
     )
     SELECT (SELECT count(*) FROM gone)::int AS removed, (SELECT count(*) FROM lost)::int AS off_list`);

@@ -589,13 +589,19 @@ export class PullMatching {
     }
   }
 
-  /** Matches every record not matched yet, records links still missing, and reports the run. */
-  async finish(): Promise<MatchReport> {
-    const [all] = await this.store.query<{ n: number }>(sql`
+  /**
+   * Matches every record not matched yet — with `within`, only those of these My CRM records (the
+   * records of the lists a run pulled) — records links still missing, and reports the run.
+   */
+  async finish(within?: readonly number[]): Promise<MatchReport> {
+    const [all] = within
+      ? [{ n: within.length }]
+      : await this.store.query<{ n: number }>(sql`
       SELECT count(*)::int AS n FROM crm_records WHERE connection_id = ${this.connectionId} AND review_decision IS NULL`);
     const left = (all?.n ?? 0) - this.#done.organization.size - this.#done.person.size;
     this.#add(
       await matchRecords(this.store, this.connectionId, {
+        ...(within ? { recordIds: within } : {}),
         except: this.#done,
         // Many records left: hash joins over the dataset cost less than index lookups.
         mode: left > 1000 ? 'scan' : 'probe',

@@ -238,7 +238,9 @@ describe('pull of the demo workspace', () => {
     // A third pull with nothing changed reports nothing new.
     const third = await pull(deps, { lists });
     expect(third.lists.every((l) => l.added === 0 && l.removed === 0 && l.updatedRecords === 0)).toBe(true);
-    expect(third.lists[0]?.fieldValues).toEqual({ inserted: 0, updated: 0, deleted: 0 });
+    expect(third.lists[0]?.fieldValues).toMatchObject({ inserted: 0, updated: 0, deleted: 0, resumed: 0 });
+    // The second pull read the list to its end: the third reads every record's values again.
+    expect(third.lists[0]?.fieldValues.read).toBe(third.lists[0]?.records);
   });
 
   it('pulls lists concurrently: requests of both lists interleave', async () => {

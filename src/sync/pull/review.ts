@@ -136,7 +136,7 @@ export function parseEntityRef(
     return {
       ok: false,
       code: 'bad-entity',
-      message: `an Affinity ${affinityType} cannot be linked to a ${kind}`,
+      message: `an Affinity ${affinityType} cannot be linked to ${kind === 'investor' ? 'an' : 'a'} ${kind}`,
     };
   return { kind, id: Number(m[2]) };
 }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Store } from '../../store/index.js';
+import { PullInputError } from './engine.js';
 import type { AffinityType } from './ingest.js';
 import type { EntityKind, MatchStatus } from './matching.js';
 
@@ -66,6 +67,29 @@ interface Row {
   hc_growth: number | null;
   total_funding_usd: number | null;
   stage: string | null;
+}
+
+/**
+ * The pulled list a filter names (its Affinity id or its name, case-insensitive), so a filter that
+ * names no pulled list is refused rather than showing an empty My CRM.
+ */
+export async function pulledList(
+  store: Store,
+  connectionId: number,
+  list: string | number,
+): Promise<{ id: number; name: string }> {
+  const rows = await store.query<{ affinity_list_id: number; name: string }>(sql`
+    SELECT affinity_list_id, name FROM crm_lists WHERE connection_id = ${connectionId} ORDER BY lower(name), affinity_list_id`);
+  const wanted = String(list).trim();
+  const hit =
+    rows.find((r) => String(r.affinity_list_id) === wanted) ??
+    rows.find((r) => r.name.toLowerCase() === wanted.toLowerCase());
+  if (hit) return { id: Number(hit.affinity_list_id), name: hit.name };
+  throw new PullInputError(
+    rows.length === 0
+      ? `no pulled list named ${JSON.stringify(wanted)}: no list has been pulled yet (run \`affinity-sync pull --list NAME\`)`
+      : `no pulled list named ${JSON.stringify(wanted)}; pulled lists: ${rows.map((r) => r.name).join(', ')}`,
+  );
 }
 
 /** My CRM, sorted by growth rank (default), name or total funding; records without data last. */
