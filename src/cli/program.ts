@@ -36,7 +36,6 @@ export function buildProgram(): Command {
     new Command('affinity-sync')
       .description('Two-way sync and enrichment engine for Affinity CRM')
       .version('0.1.0')
-      .showHelpAfterError()
       .exitOverride(),
   );
   for (const register of registrations) register(program);
@@ -49,8 +48,20 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
     const json = argv.includes('--json');
+    if (err instanceof CommanderError) {
+      // Help and version are "errors" to commander; a usage error gets one line (commander printed
+      // it) and a hint, never the whole help, and with --json a JSON error document.
+      if (err.exitCode === 0 || err.code === 'commander.help' || err.code === 'commander.helpDisplayed') {
+        return err.exitCode;
+      }
+      process.stderr.write(`(run \`${helpCommand(program, argv)}\` for usage)\n`);
+      if (json) {
+        const error = err.message.replace(/^error: /, '');
+        process.stdout.write(`${JSON.stringify({ ok: false, error, usage: helpCommand(program, argv) })}\n`);
+      }
+      return err.exitCode;
+    }
     const reason = describeFailure(err);
     const reported = (err as { reported?: unknown }).reported === true;
     if (json && !reported) process.stdout.write(`${JSON.stringify({ ok: false, error: reason })}\n`);
@@ -60,4 +71,18 @@ export async function main(argv: string[]): Promise<number> {
       ? (err as { exitCode: number }).exitCode
       : 1;
   }
+}
+
+/** `affinity-sync push --help` for the deepest command named in `argv`. */
+function helpCommand(program: Command, argv: string[]): string {
+  const path = [program.name()];
+  let current = program;
+  for (const arg of argv.slice(2)) {
+    if (arg.startsWith('-')) continue;
+    const sub = current.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!sub) break;
+    path.push(sub.name());
+    current = sub;
+  }
+  return `${path.join(' ')} --help`;
 }

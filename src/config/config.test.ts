@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './index.js';
+import { ConfigError, configSource, loadConfig } from './index.js';
 
 describe('loadConfig', () => {
   it('applies the documented defaults to an empty environment', () => {
@@ -57,5 +57,31 @@ describe('loadConfig', () => {
       expect((e as Error).message).toContain('AFFINITY_SYNC_SECRET=(hidden)');
       expect((e as Error).message).not.toContain('short"');
     }
+  });
+});
+
+describe('flag names and sources', () => {
+  it('names a flag as the user typed it, not after the configuration key', () => {
+    try {
+      loadConfig({}, { affinityBaseUrl: 'not a url' }, { affinityBaseUrl: '--base-url' });
+      expect.unreachable('a bad URL must be refused');
+    } catch (e) {
+      expect((e as Error).message).toContain('--base-url="not a url"');
+      expect((e as Error).message).not.toContain('--affinity-base-url');
+    }
+  });
+
+  it('says which flag or variable set a value', () => {
+    const fromEnv = loadConfig({ AFFINITY_BASE_URL: 'http://127.0.0.1:1' });
+    expect(configSource(fromEnv, 'affinityBaseUrl')).toBe('AFFINITY_BASE_URL');
+    const fromFlag = loadConfig(
+      { AFFINITY_BASE_URL: 'http://127.0.0.1:1' },
+      { affinityBaseUrl: 'http://127.0.0.1:2' },
+      { affinityBaseUrl: '--base-url' },
+    );
+    expect(configSource(fromFlag, 'affinityBaseUrl')).toBe('--base-url');
+    expect(configSource(fromFlag, 'logLevel')).toBeUndefined();
+    expect(fromFlag.connection).toBe('default');
+    expect(loadConfig({ AFFINITY_SYNC_CONNECTION: 'second' }).connection).toBe('second');
   });
 });

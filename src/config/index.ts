@@ -35,6 +35,8 @@ export const configSchema = z.object({
   dataDir: z.string().min(1).default('./.affinity-sync'),
   /** Master secret for encrypting stored API keys. Absent: a generated key file in `dataDir`. */
   secret: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  /** Which stored Affinity connection commands use (`connect --connection NAME` stores others). */
+  connection: z.string().trim().min(1, 'must name a connection').default('default'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   host: z.string().min(1).default('127.0.0.1'),
   port: intFrom(0, 65_535).default(3000),
@@ -53,6 +55,7 @@ export const envNames: Record<keyof Config, string> = {
   databaseUrl: 'DATABASE_URL',
   dataDir: 'AFFINITY_SYNC_DATA_DIR',
   secret: 'AFFINITY_SYNC_SECRET',
+  connection: 'AFFINITY_SYNC_CONNECTION',
   logLevel: 'LOG_LEVEL',
   host: 'HOST',
   port: 'PORT',
@@ -65,26 +68,47 @@ export class ConfigError extends Error {
   }
 }
 
+/** Where each configured value came from: a flag (`--base-url`) or a variable (`AFFINITY_BASE_URL`). */
+const sources = new WeakMap<Config, Partial<Record<keyof Config, string>>>();
+
+/**
+ * The flag or environment variable that set `key` in `config`, or undefined when it holds its
+ * default, so a message can name what the user actually typed.
+ */
+export function configSource(config: Config, key: keyof Config): string | undefined {
+  return sources.get(config)?.[key];
+}
+
 /**
  * Builds the configuration from the environment, with flags taking precedence.
- * Every problem is reported at once in one {@link ConfigError}, each naming its variable or flag.
+ * Every problem is reported at once in one {@link ConfigError}, each naming its variable or flag:
+ * `flagNames` gives the flag a key is set by (`affinityBaseUrl` → `--base-url`); a key without one
+ * is named `--` + its kebab-case name.
  */
 export function loadConfig(
   env: Record<string, string | undefined>,
   flags: Partial<Record<keyof Config, unknown>> = {},
+  flagNames: Partial<Record<keyof Config, string>> = {},
 ): Config {
   const raw: Record<string, unknown> = {};
+  const from: Partial<Record<keyof Config, string>> = {};
+  const flagOf = (key: keyof Config) => flagNames[key] ?? `--${kebab(key)}`;
   for (const [key, name] of Object.entries(envNames) as [keyof Config, string][]) {
     const fromFlag = flags[key];
     const value = fromFlag !== undefined ? fromFlag : env[name];
-    if (value !== undefined) raw[key] = value;
+    if (value === undefined) continue;
+    raw[key] = value;
+    if (typeof value !== 'string' || value.trim() !== '')
+      from[key] = fromFlag !== undefined ? flagOf(key) : name;
   }
   const parsed = configSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    sources.set(parsed.data, from);
+    return parsed.data;
+  }
   const problems = parsed.error.issues.map((issue) => {
     const key = issue.path[0] as keyof Config | undefined;
-    const source =
-      key === undefined ? 'config' : flags[key] !== undefined ? `--${kebab(key)}` : envNames[key];
+    const source = key === undefined ? 'config' : flags[key] !== undefined ? flagOf(key) : envNames[key];
     const value = key === undefined ? undefined : raw[key];
     const shown = key === 'affinityApiKey' || key === 'secret' ? '(hidden)' : JSON.stringify(value);
     return `${source}=${shown}: ${issue.message}`;

@@ -25,6 +25,7 @@ export {
   deleteList,
   getList,
   ListError,
+  ListKeysNotFoundError,
   listLists,
   removeFromList,
   resolveKeys,

@@ -26,6 +26,19 @@ export class ListError extends Error {
   }
 }
 
+/** Keys given to add to a list that name nothing in the dataset; nothing was added. */
+export class ListKeysNotFoundError extends ListError {
+  constructor(
+    readonly list: string,
+    readonly notFound: string[],
+  ) {
+    super(
+      `not found, so nothing was added to ${JSON.stringify(list)}: ${notFound.join(', ')} (--skip-missing adds the others)`,
+    );
+    this.name = 'ListKeysNotFoundError';
+  }
+}
+
 /** Creates a user list of companies, people or investors. Names are unique. */
 export async function createList(store: Store, name: string, entity: SearchEntity): Promise<UserList> {
   const trimmed = name.trim();
@@ -132,14 +145,20 @@ export async function resolveKeys(
   return { ids, notFound };
 }
 
-/** Adds entities (by key) to a list; reports which were added, already there, or not found. */
+/**
+ * Adds entities (by key) to a list; reports which were added, already there, or not found. All or
+ * nothing: when a key names nothing, nothing is added and {@link ListKeysNotFoundError} names every
+ * such key — unless `skipMissing`, which adds the others and reports the missing in `notFound`.
+ */
 export async function addToList(
   store: Store,
   name: string,
   keys: readonly string[],
+  options: { skipMissing?: boolean } = {},
 ): Promise<{ list: string; added: number; alreadyPresent: number; notFound: string[] }> {
   const list = await mustGet(store, name);
   const { ids, notFound } = await resolveKeys(store, list.entity, keys);
+  if (notFound.length > 0 && !options.skipMissing) throw new ListKeysNotFoundError(list.name, notFound);
   const unique = [...new Set(ids.values())];
   const rows =
     unique.length === 0

@@ -203,11 +203,12 @@ describe.each(['pglite', 'postgres'] as const)('search, saved searches and lists
     const [a, b] = some;
     await createList(t.store, `watch-${backend}`, 'companies');
     await expect(createList(t.store, `watch-${backend}`, 'companies')).rejects.toThrow('already exists');
-    const added = await addToList(t.store, `watch-${backend}`, [
-      `https://www.${a?.domain}/`,
-      b?.domain ?? '',
-      'nope-zz.com',
-    ]);
+    const added = await addToList(
+      t.store,
+      `watch-${backend}`,
+      [`https://www.${a?.domain}/`, b?.domain ?? '', 'nope-zz.com'],
+      { skipMissing: true },
+    );
     expect(added).toMatchObject({ added: 2, alreadyPresent: 0, notFound: ['nope-zz.com'] });
     expect((await addToList(t.store, `watch-${backend}`, [a?.domain ?? ''])).alreadyPresent).toBe(1);
     const shown = await showList(t.store, `watch-${backend}`);

@@ -10,6 +10,7 @@ import {
 } from '../../intelligence/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { CliError, configFrom, output, wantsJson } from '../context.js';
+import { plural } from '../format.js';
 
 /** Opens the store from the command's configuration, runs `fn`, and always closes it. */
 export async function withStore<T>(cmd: Command, fn: (store: Store) => Promise<T>): Promise<T> {
@@ -24,10 +25,10 @@ export async function withStore<T>(cmd: Command, fn: (store: Store) => Promise<T
 
 function describeReport(file: string, r: ImportReport): string {
   const lines = [
-    `${r.entity} from ${file}: ${r.rows} rows, ${r.valid} valid, ${r.invalid} invalid` +
+    `${r.entity} from ${file}: ${plural(r.rows, 'row')}, ${r.valid} valid, ${r.invalid} invalid` +
       (r.written
         ? ` — ${r.inserted} inserted, ${r.updated} updated, ${r.unchanged} unchanged` +
-          (r.duplicates ? `, ${r.duplicates} repeated keys` : '')
+          (r.duplicates ? `, ${plural(r.duplicates, 'repeated key')}` : '')
         : ' — nothing written'),
   ];
   for (const e of r.errors) {
@@ -35,7 +36,7 @@ function describeReport(file: string, r: ImportReport): string {
       `  row ${e.row} (line ${e.line}), column ${e.column}: ${JSON.stringify(e.value)} ${e.message}`,
     );
   }
-  if (r.errorsTruncated) lines.push(`  … and more (${r.invalid} invalid rows in all)`);
+  if (r.errorsTruncated) lines.push(`  … and more (${plural(r.invalid, 'invalid row')} in all)`);
   if (r.ignoredColumns.length > 0) lines.push(`  ignored columns: ${r.ignoredColumns.join(', ')}`);
   if (r.growthRecomputed) lines.push('  growth ranks recomputed');
   return lines.join('\n');
@@ -108,7 +109,7 @@ export function registerImport(program: Command): void {
         output(cmd, { ok, file, ...report }, () => describeReport(file, report));
         if (!ok) {
           process.stderr.write(
-            `affinity-sync: ${report.invalid} invalid row${report.invalid === 1 ? '' : 's'} in ${file}; nothing written (--skip-invalid writes the valid rows)\n`,
+            `affinity-sync: ${plural(report.invalid, 'invalid row')} in ${file}; nothing written (--skip-invalid writes the valid rows)\n`,
           );
           process.exitCode = 1;
         }

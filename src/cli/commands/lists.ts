@@ -3,6 +3,7 @@ import {
   addToList,
   createList,
   ListError,
+  ListKeysNotFoundError,
   listLists,
   removeFromList,
   type SearchEntity,
@@ -46,21 +47,34 @@ export function registerLists(program: Command): void {
 
   lists
     .command('add')
-    .description('add members by domain, email or LinkedIn URL')
+    .description('add members by domain, email or LinkedIn URL (all or nothing unless --skip-missing)')
     .argument('<name>')
     .argument('<keys...>')
-    .action(async (name: string, keys: string[], _opts: unknown, cmd: Command) => {
-      const r = await withStore(cmd, (store) => guarded(() => addToList(store, name, keys)));
-      output(cmd, { ok: r.notFound.length === 0, ...r }, () =>
+    .option('--skip-missing', 'add the members found and report the keys that name nothing')
+    .action(async (name: string, keys: string[], opts: { skipMissing?: boolean }, cmd: Command) => {
+      let r: Awaited<ReturnType<typeof addToList>>;
+      try {
+        r = await withStore(cmd, (store) =>
+          addToList(store, name, keys, { skipMissing: opts.skipMissing === true }),
+        );
+      } catch (err) {
+        if (err instanceof ListKeysNotFoundError) {
+          output(
+            cmd,
+            { ok: false, list: err.list, added: 0, notFound: err.notFound, error: err.message },
+            () => [`"${err.list}": nothing added`, `  not found: ${err.notFound.join(', ')}`].join('\n'),
+          );
+          throw new CliError(err.message, 1, { reported: true });
+        }
+        if (err instanceof ListError) throw new CliError(err.message);
+        throw err;
+      }
+      output(cmd, { ok: true, ...r }, () =>
         [
           `"${r.list}": ${r.added} added, ${r.alreadyPresent} already there`,
-          ...(r.notFound.length ? [`  not found: ${r.notFound.join(', ')}`] : []),
+          ...(r.notFound.length ? [`  not found, skipped: ${r.notFound.join(', ')}`] : []),
         ].join('\n'),
       );
-      if (r.notFound.length > 0) {
-        process.stderr.write(`affinity-sync: not found: ${r.notFound.join(', ')}\n`);
-        process.exitCode = 1;
-      }
     });
 
   lists
