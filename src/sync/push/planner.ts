@@ -699,12 +699,21 @@ export async function planPush(options: PlanOptions): Promise<Plan> {
 
   // A person's current organizations, as the matching pages showed them, say whether the link to
   // their company is there already: no read of the person for that.
+  // Persons no page showed (linked by a pull or a review) are read once instead, rather than
+  // sending their organizations again blindly.
   if (kind === 'person') {
+    const unseen: RecordPlan[] = [];
     for (const rec of existing) {
+      if (rec.known.orgs !== undefined || companyOrgOf(rec.row) === null) continue;
       const current = currentOrgs.get(rec.affinityId as number);
-      if (rec.known.orgs === undefined && current && companyOrgOf(rec.row) !== null)
-        rec.known.currentOrgs = current.map((o) => ({ id: o, key: String(o) }));
+      if (current) rec.known.currentOrgs = current.map((o) => ({ id: o, key: String(o) }));
+      else if (rec.known.currentOrgs === undefined) unseen.push(rec);
     }
+    await pool(unseen, options.concurrency ?? 6, async (rec) => {
+      const person = await calls.call(() => client.persons.get(rec.affinityId as number));
+      rec.known.orgs = (person.organization_ids ?? []).map((o) => ({ id: o, key: String(o) }));
+      rec.refreshed = true;
+    });
   }
 
   // List membership of records not created by this push and not known to be on the list.

@@ -131,6 +131,49 @@ describe('pull, then push', () => {
     expect(emulatorCalls(emu).total).toBe(0);
   });
 
+  it('reads a pull-linked person once, and leaves their company link alone when it is there', async () => {
+    const saved = await setDestination(t.store, c.client, c.connectionId, LOCAL_ADMIN, {
+      entity: 'person',
+      recordType: 'person',
+      match: 'email',
+      map: ['linkedin_url=LinkedIn URL'],
+    });
+    expect(saved.code, JSON.stringify(saved)).toBe('saved');
+    await pullList(facts.lists.founders);
+    const linked = await t.store.query<{ email: string; affinity_id: number; company_domain: string }>(sql`
+      SELECT p.emails[1] AS email, l.affinity_id, p.company_domain FROM sync_links l
+      JOIN intel_people p ON p.id = l.entity_id
+      WHERE l.entity_kind = 'person' AND p.company_domain IS NOT NULL ORDER BY l.id LIMIT 20`);
+    // A founder Affinity already links to their company.
+    let founder: (typeof linked)[number] | undefined;
+    for (const l of linked) {
+      const org = (await c.client.organizations.search({ term: l.company_domain })).organizations.find(
+        (o) => o.domain === l.company_domain,
+      );
+      const person = await c.client.persons.get(l.affinity_id);
+      if (org && person.organization_ids?.includes(org.id)) {
+        founder = l;
+        break;
+      }
+    }
+    expect(founder).toBeDefined();
+    emu.resetStats();
+    const dry = await pushOf({ person: founder?.email as string }, true);
+    const record = dry.plan.records[0];
+    expect(record?.matchedBy).toBe('link');
+    expect(record?.operations.filter((o) => o.startsWith('link to organization'))).toEqual([]);
+    emu.resetStats();
+    const real = await pushOf({ person: founder?.email as string });
+    expect(real.status).toBe('succeeded');
+    expect(emulatorCalls(emu).total).toBe(real.plan.apiCalls);
+    expect(emulatorCalls(emu).writes).toBe(real.plan.writes);
+    emu.resetStats();
+    const again = await pushOf({ person: founder?.email as string }, true);
+    expect(again.plan.writes).toBe(0);
+    // Only the company's organization is looked up again; nothing of the person.
+    expect(again.plan.reads).toBe(1);
+  });
+
   it('matches our own opportunities back by their link, never to review', async () => {
     await importRecords(t.store, 'investors', [
       { row: 1, line: 2, record: { name: 'Acorn Capital', domain: 'acorncapital.vc', type: 'VC' } },
