@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { gathered, prefetch } from './engine.js';
+import { gathered, prefetch, WalkHalted } from './engine.js';
 
 /** Pages of `size` numbered items, `count` of them, each after `delayMs`; `log` records what happened. */
 async function* pagesOf(count: number, size: number, delayMs: number, log: string[]) {
@@ -74,5 +74,23 @@ describe('a list walk, fetched ahead and written in groups', () => {
     };
     await expect(run()).rejects.toThrow('503 from Affinity');
     expect(seen).toEqual([1]);
+  });
+  it('asks for no new page once halted: the pages fetched are delivered, then the walk ends incomplete', async () => {
+    const log: string[] = [];
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const walk = async () => {
+      for await (const page of prefetch(pagesOf(50, 10, 1, log), 4, { count: 0 }, controller.signal)) {
+        seen.push(page.page);
+        if (page.page === 2) controller.abort();
+        await sleep(5);
+      }
+    };
+    await expect(walk()).rejects.toBeInstanceOf(WalkHalted);
+    const fetched = log.filter((l) => l.startsWith('fetched')).length;
+    // Every page fetched reached the writer, in order; the walk stopped far from the end.
+    expect(seen).toEqual(Array.from({ length: fetched }, (_, k) => k));
+    expect(fetched).toBeLessThan(10);
+    expect(log.at(-1)).toBe('source closed');
   });
 });

@@ -310,7 +310,14 @@ export function resolveLists(
       wanted !== null
         ? visible.filter((l) => l.id === wanted)
         : visible.filter((l) => l.name.toLowerCase() === String(r.list).toLowerCase());
-    if (hits.length === 0) throw new PullInputError(`no Affinity list ${JSON.stringify(r.list)} is visible`);
+    if (hits.length === 0) {
+      const names = visible.map((l) => l.name);
+      throw new PullInputError(
+        `no Affinity list ${JSON.stringify(r.list)} is visible; visible lists: ${
+          names.length === 0 ? 'none' : names.slice(0, 20).join(', ') + (names.length > 20 ? ', …' : '')
+        }`,
+      );
+    }
     if (hits.length > 1)
       throw new PullInputError(`several Affinity lists are named ${JSON.stringify(r.list)}: give its id`);
     const list = hits[0] as List;
