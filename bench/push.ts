@@ -214,7 +214,7 @@ async function peopleBench(): Promise<void> {
     );
     process.stdout.write(
       `${'dry run after the push'.padEnd(28)} ${fmt(again.total).padStart(7)} calls, planned ${fmt(again.report.plan.apiCalls)} (${fmt(again.report.plan.writes)} writes)\n` +
-        `at Affinity's 900 calls/minute the dry run takes ${fmt(dry.total / 900, 1)} min\n`,
+        `the dry run's own estimate of the push: ${dry.report.plan.estimate.text}\n`,
     );
   } finally {
     await emu.close();
