@@ -8,7 +8,14 @@ export function addGlobalOptions(program: Command): Command {
   return program
     .option('--data-dir <dir>', 'where embedded data lives (env AFFINITY_SYNC_DATA_DIR)')
     .option('--database-url <url>', 'PostgreSQL URL instead of embedded PGlite (env DATABASE_URL)')
-    .option('--base-url <url>', 'Affinity base URL (env AFFINITY_BASE_URL)')
+    .option(
+      '--base-url <url>',
+      "Affinity base URL (env AFFINITY_BASE_URL); must be the stored connection's unless a key is given",
+    )
+    .option(
+      '--connection <name>',
+      'which stored Affinity connection to use (env AFFINITY_SYNC_CONNECTION; default "default")',
+    )
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL)')
     .option('--json', 'machine-readable output: JSON on stdout');
 }
@@ -16,13 +23,27 @@ export function addGlobalOptions(program: Command): Command {
 /** Reads the configuration once from the environment and the global flags of `cmd`. */
 export function configFrom(cmd: Command, env: Record<string, string | undefined> = process.env): Config {
   const o = cmd.optsWithGlobals() as Record<string, unknown>;
-  return loadConfig(env, {
-    dataDir: o.dataDir,
-    databaseUrl: o.databaseUrl,
-    affinityBaseUrl: o.baseUrl,
-    logLevel: o.logLevel,
-  });
+  return loadConfig(
+    env,
+    {
+      dataDir: o.dataDir,
+      databaseUrl: o.databaseUrl,
+      affinityBaseUrl: o.baseUrl,
+      connection: o.connection,
+      logLevel: o.logLevel,
+    },
+    globalFlagNames,
+  );
 }
+
+/** The flag that sets each configuration key, so configuration errors name what the user typed. */
+const globalFlagNames = {
+  dataDir: '--data-dir',
+  databaseUrl: '--database-url',
+  affinityBaseUrl: '--base-url',
+  connection: '--connection',
+  logLevel: '--log-level',
+} as const;
 
 export function wantsJson(cmd: Command): boolean {
   return Boolean((cmd.optsWithGlobals() as { json?: boolean }).json);

@@ -36,7 +36,7 @@ export const configSchema = z.object({
   /** Master secret for encrypting stored API keys. Absent: a generated key file in `dataDir`. */
   secret: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   /** Which stored Affinity connection commands use (`connect --connection NAME` stores others). */
-  connection: z.string().trim().min(1, 'must name a connection').default('default'),
+  connection: optionalString.transform((v) => v ?? 'default'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   host: z.string().min(1).default('127.0.0.1'),
   port: intFrom(0, 65_535).default(3000),

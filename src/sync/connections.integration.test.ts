@@ -5,11 +5,15 @@ import { type RunningEmulator, startEmulator } from '../emulator/index.js';
 import { syncConnections } from '../store/index.js';
 import { backends, openTestStore, type TestStore } from '../store/testing.js';
 import {
+  BaseUrlMismatchError,
   connect,
+  describeWorkspace,
   disconnect,
   getConnection,
   NotConnectedError,
   openConnectionClient,
+  WorkspaceChangedError,
+  workspaceOf,
 } from './connections.js';
 import { ForbiddenError, LOCAL_ADMIN } from './roles.js';
 import { SecretBox } from './secret-box.js';
@@ -99,5 +103,71 @@ describe.each(backends)('connections on %s', (backend) => {
     const stored = await openConnectionClient(t.store, box, bare);
     expect((await stored.client.whoami.get()).user.id).toBe(me.user.id);
     expect(String(stored.transport)).not.toContain('key-of-a-second');
+  });
+
+  it('never opens a client for a URL other than the named one', async () => {
+    t = await openTestStore(backend);
+    const other = await startEmulator({ port: 0, seed: 'empty', apiKeys: ['key-of-the-other-0003'] });
+    try {
+      const stored = await connect(t.store, box, {
+        apiKey: 'key-of-the-owner-0001',
+        baseUrl: emu.url,
+        actor: LOCAL_ADMIN,
+      });
+      expect(workspaceOf(stored.connection)).toEqual({
+        connection: 'default',
+        tenantName: stored.connection.tenantName,
+        baseUrl: emu.url,
+      });
+      expect(describeWorkspace(stored.connection)).toBe(
+        `workspace ${stored.connection.tenantName} at ${emu.url}`,
+      );
+
+      emu.resetStats();
+      const named = loadConfig({ AFFINITY_BASE_URL: other.url });
+      const refused = await openConnectionClient(t.store, box, named).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(BaseUrlMismatchError);
+      expect((refused as Error).message).toContain(
+        `is for ${emu.url} but AFFINITY_BASE_URL names ${other.url}`,
+      );
+      expect(emu.stats().total + other.stats().total).toBe(0);
+
+      // With a key for it, the named URL is verified and used.
+      const withKey = loadConfig({ AFFINITY_BASE_URL: other.url, AFFINITY_API_KEY: 'key-of-the-other-0003' });
+      const opened = await openConnectionClient(t.store, box, withKey);
+      expect(opened.connection.baseUrl).toBe(other.url);
+      expect(emu.stats().total).toBe(0);
+
+      // A key for another workspace never takes over a connection holding this one's links.
+      const firm = await startEmulator({ port: 0, seed: 'empty', apiKeys: ['key-of-another-firm-05'] });
+      try {
+        const ws = firm.exportState();
+        ws.tables.tenants = (ws.tables.tenants as Array<Record<string, unknown>>).map((x) => ({
+          ...x,
+          id: 424_242,
+          name: 'Another Firm',
+        }));
+        firm.seed(ws);
+        const firmKey = loadConfig({
+          AFFINITY_BASE_URL: firm.url,
+          AFFINITY_API_KEY: 'key-of-another-firm-05',
+        });
+        const changed = await openConnectionClient(t.store, box, firmKey).catch((e: unknown) => e);
+        expect(changed).toBeInstanceOf(WorkspaceChangedError);
+        expect((changed as Error).message).toMatch(/but the key is for workspace Another Firm/);
+        expect((await getConnection(t.store))?.baseUrl).toBe(other.url);
+
+        // Under its own name it is stored beside the first.
+        const second = await openConnectionClient(t.store, box, { ...firmKey, connection: 'second' });
+        expect(second.connection).toMatchObject({ name: 'second', tenantName: 'Another Firm' });
+      } finally {
+        await firm.close();
+      }
+      await expect(
+        openConnectionClient(t.store, box, loadConfig({ AFFINITY_SYNC_CONNECTION: 'third' })),
+      ).rejects.toThrow("no connection named 'third'");
+    } finally {
+      await other.close();
+    }
   });
 });

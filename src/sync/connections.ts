@@ -1,11 +1,13 @@
 import { eq, sql } from 'drizzle-orm';
 import {
   AffinityClient,
+  type ClientEvent,
   createTransport,
   type HttpTransport,
   type TransportOptions,
 } from '../affinity/index.js';
-import type { Config } from '../config/index.js';
+import { type Config, configSource } from '../config/index.js';
+import { createLogger, type Logger } from '../logging/index.js';
 import type { Store } from '../store/index.js';
 import { syncConnections } from '../store/index.js';
 import { type Actor, requireAdmin } from './roles.js';
@@ -38,10 +40,77 @@ export interface ConnectionInfo {
 }
 
 export class NotConnectedError extends Error {
-  constructor() {
-    super('not connected to Affinity: run `affinity-sync connect --api-key KEY` or set AFFINITY_API_KEY');
+  constructor(name = 'default', baseUrl?: string) {
+    const flags = `${name === 'default' ? '' : ` --connection ${name}`}${baseUrl ? ` --base-url ${baseUrl}` : ''}`;
+    super(
+      name === 'default'
+        ? `not connected to Affinity: run \`affinity-sync connect${flags} --api-key -\` or set AFFINITY_API_KEY`
+        : `no connection named '${name}': run \`affinity-sync connect${flags} --api-key -\` or set AFFINITY_API_KEY`,
+    );
     this.name = 'NotConnectedError';
   }
+}
+
+/**
+ * A base URL was named (flag or environment) that is not the stored connection's, and no key was
+ * given for it. Nothing is sent anywhere: writing to the stored URL would write to a workspace the
+ * user did not name, and the named URL has no verified key.
+ */
+export class BaseUrlMismatchError extends Error {
+  constructor(
+    readonly connectionName: string,
+    readonly storedUrl: string,
+    readonly namedUrl: string,
+    namedBy: string,
+  ) {
+    const flag = connectionName === 'default' ? '' : ` --connection ${connectionName}`;
+    super(
+      `the stored connection '${connectionName}' is for ${storedUrl} but ${namedBy} names ${namedUrl}: ` +
+        `run \`affinity-sync connect${flag} --base-url ${namedUrl} --api-key -\` to connect it (or set AFFINITY_API_KEY), ` +
+        `or pass --connection NAME to use another stored connection`,
+    );
+    this.name = 'BaseUrlMismatchError';
+  }
+}
+
+/**
+ * A key verified for one workspace would replace a connection that holds another workspace's
+ * links, so pushes would update the wrong records. Refused; a second connection name keeps both.
+ */
+export class WorkspaceChangedError extends Error {
+  constructor(
+    name: string,
+    stored: { tenantName: string | null; baseUrl: string },
+    other: { tenantName: string; baseUrl: string },
+  ) {
+    super(
+      `the connection '${name}' is for workspace ${stored.tenantName ?? '?'} at ${stored.baseUrl}, but the key is for workspace ${other.tenantName} at ${other.baseUrl}: ` +
+        `connect it under another name (\`--connection NAME\`), or forget the old one first (\`affinity-sync connect${name === 'default' ? '' : ` --connection ${name}`} --remove\`, which drops its links)`,
+    );
+    this.name = 'WorkspaceChangedError';
+  }
+}
+
+/** Which workspace a command used, for `--json` documents. */
+export interface WorkspaceInfo {
+  connection: string;
+  tenantName: string | null;
+  baseUrl: string;
+}
+
+/** The workspace a connection talks to: its name, tenant name and base URL. */
+export function workspaceOf(
+  connection: Pick<ConnectionInfo, 'name' | 'tenantName' | 'baseUrl'>,
+): WorkspaceInfo {
+  return { connection: connection.name, tenantName: connection.tenantName, baseUrl: connection.baseUrl };
+}
+
+/** "workspace Acme at https://api.affinity.co", so every command says where it read or wrote. */
+export function describeWorkspace(
+  connection: Pick<ConnectionInfo, 'name' | 'tenantName' | 'baseUrl'>,
+): string {
+  const named = connection.name === 'default' ? '' : ` (connection ${connection.name})`;
+  return `workspace ${connection.tenantName ?? '?'} at ${connection.baseUrl}${named}`;
 }
 
 /** The box that seals stored keys: `AFFINITY_SYNC_SECRET` when set, else the data directory's key file. */
@@ -75,8 +144,13 @@ export async function connect(
   const auth = options.auth ?? 'basic';
   const transport = createTransport({ ...options.transport, apiKey: options.apiKey, baseUrl, auth });
   const me = await new AffinityClient({ transport }).whoami.get();
+  const name = options.name ?? 'default';
+  const [existing] = await store.db.select().from(syncConnections).where(eq(syncConnections.name, name));
+  if (existing && existing.tenantId !== null && existing.tenantId !== me.tenant.id) {
+    throw new WorkspaceChangedError(name, existing, { tenantName: me.tenant.name, baseUrl });
+  }
   const values = {
-    name: options.name ?? 'default',
+    name,
     baseUrl,
     apiKeySealed: box.seal(options.apiKey),
     apiKeyHint: maskSecret(options.apiKey),
@@ -112,18 +186,32 @@ export async function disconnect(store: Store, actor: Actor, name = 'default'): 
   return rows.length > 0;
 }
 
+export interface OpenConnectionOptions {
+  /** Connection name; default `config.connection` (`--connection`, else `default`). */
+  name?: string;
+  actor?: Actor;
+  transport?: Partial<TransportOptions>;
+  /** Where each Affinity request is logged at `debug`; default a stderr logger at `config.logLevel`. */
+  logger?: Logger;
+}
+
 /**
- * A client for the stored connection, built with the configured rate and concurrency. When
- * `AFFINITY_API_KEY` is configured and differs from the stored key (or nothing is stored), the
- * key is verified and stored first, acting as `actor`.
+ * A client for the stored connection, built with the configured rate and concurrency. It never
+ * sends a request to a URL the user did not name:
+ * - a base URL named by flag or environment that differs from the stored connection's is refused
+ *   ({@link BaseUrlMismatchError}, naming both), unless a key is given too;
+ * - a key given by `AFFINITY_API_KEY` is verified (whoami) against the named URL, else the stored
+ *   connection's, else production, and stored under the connection's name before use — refused if
+ *   the stored connection belongs to another workspace ({@link WorkspaceChangedError}).
  */
 export async function openConnectionClient(
   store: Store,
   box: SecretBox,
   config: Config,
-  options: { name?: string; actor?: Actor; transport?: Partial<TransportOptions> } = {},
+  options: OpenConnectionOptions = {},
 ): Promise<{ connection: ConnectionInfo; client: AffinityClient; transport: HttpTransport }> {
-  const name = options.name ?? 'default';
+  const name = options.name ?? config.connection;
+  const logger = options.logger ?? createLogger(config.logLevel);
   const transportOptions: Partial<TransportOptions> = {
     ratePerMinute: config.affinityRatePerMinute,
     maxConcurrent: config.affinityMaxConcurrent,
@@ -131,27 +219,82 @@ export async function openConnectionClient(
     ...options.transport,
   };
   let [row] = await store.db.select().from(syncConnections).where(eq(syncConnections.name, name));
-  const envKey = config.affinityApiKey;
-  const envUrl = normaliseBaseUrl(config.affinityBaseUrl ?? AFFINITY_API_URL);
-  if (envKey !== undefined && (!row || box.open(row.apiKeySealed) !== envKey || row.baseUrl !== envUrl)) {
-    await connect(store, box, {
-      apiKey: envKey,
-      baseUrl: envUrl,
-      auth: config.affinityAuth,
-      actor: options.actor ?? { id: 'environment', role: 'admin' },
-      name,
-      transport: transportOptions,
-    });
-    [row] = await store.db.select().from(syncConnections).where(eq(syncConnections.name, name));
+  const keyGiven = config.affinityApiKey;
+  const namedUrl =
+    config.affinityBaseUrl === undefined ? undefined : normaliseBaseUrl(config.affinityBaseUrl);
+  if (keyGiven !== undefined) {
+    const url = namedUrl ?? row?.baseUrl ?? AFFINITY_API_URL;
+    if (!row || box.open(row.apiKeySealed) !== keyGiven || row.baseUrl !== url) {
+      await connect(store, box, {
+        apiKey: keyGiven,
+        baseUrl: url,
+        auth: config.affinityAuth,
+        actor: options.actor ?? { id: 'environment', role: 'admin' },
+        name,
+        transport: { ...transportOptions, onEvent: requestLogger(logger, url) },
+      });
+      [row] = await store.db.select().from(syncConnections).where(eq(syncConnections.name, name));
+    }
   }
-  if (!row) throw new NotConnectedError();
+  if (!row) throw new NotConnectedError(name, namedUrl);
+  if (namedUrl !== undefined && namedUrl !== row.baseUrl) {
+    throw new BaseUrlMismatchError(
+      name,
+      row.baseUrl,
+      namedUrl,
+      configSource(config, 'affinityBaseUrl') ?? 'the configuration',
+    );
+  }
   const transport = createTransport({
     ...transportOptions,
     apiKey: box.open(row.apiKeySealed),
     baseUrl: row.baseUrl,
     auth: row.authScheme === 'bearer' ? 'bearer' : 'basic',
   });
+  transport.on(requestLogger(logger, row.baseUrl));
   return { connection: toInfo(row), client: new AffinityClient({ transport }), transport };
+}
+
+/**
+ * Logs each Affinity answer at `debug` (method, route template, status, duration, attempt), and
+ * retries and 429 waits at `debug` too. Only the route template is logged — never the query
+ * values, headers or key.
+ */
+export function requestLogger(logger: Logger, baseUrl: string): (e: ClientEvent) => void {
+  return (e) => {
+    if (!logger.isLevelEnabled('debug')) return;
+    const route = e.endpoint.replace(/^[A-Z]+ /, '');
+    if (e.type === 'response') {
+      logger.debug(
+        {
+          baseUrl,
+          method: e.method,
+          route,
+          status: e.status,
+          durationMs: Math.round(e.durationMs),
+          attempt: e.attempt,
+        },
+        'affinity request',
+      );
+    } else if (e.type === 'retry') {
+      logger.debug(
+        {
+          baseUrl,
+          method: e.method,
+          route,
+          attempt: e.attempt,
+          delayMs: Math.round(e.delayMs),
+          reason: e.reason,
+        },
+        'affinity retry',
+      );
+    } else if (e.type === 'throttled') {
+      logger.debug(
+        { baseUrl, method: e.method, route, delayMs: Math.round(e.delayMs), source: e.source },
+        'affinity throttled',
+      );
+    }
+  };
 }
 
 function normaliseBaseUrl(url: string): string {

@@ -3,9 +3,11 @@ import { AffinityAuthError } from '../../affinity/index.js';
 import {
   AFFINITY_API_URL,
   connect,
+  describeWorkspace,
   disconnect,
   getConnection,
   secretBoxFor,
+  workspaceOf,
 } from '../../sync/connections.js';
 import { LOCAL_ADMIN } from '../../sync/roles.js';
 import { CliError, configFrom, output, withStore } from '../context.js';
@@ -13,7 +15,7 @@ import { CliError, configFrom, output, withStore } from '../context.js';
 interface ConnectFlags {
   apiKey?: string;
   auth?: string;
-  name: string;
+  name?: string;
   status?: boolean;
   remove?: boolean;
 }
@@ -28,6 +30,7 @@ async function readStdin(): Promise<string> {
  * `affinity-sync connect`: verifies an Affinity API key (whoami), stores it encrypted, and says
  * what the product will do in the workspace. `--api-key -` reads the key from stdin so it stays out
  * of the process list and shell history. `--status` shows the stored connection; `--remove` forgets it.
+ * The global `--connection NAME` (alias `--name`) stores a second workspace beside the default one.
  */
 export function registerConnect(program: Command): void {
   program
@@ -35,25 +38,26 @@ export function registerConnect(program: Command): void {
     .description('connect an Affinity workspace (verifies the key, stores it encrypted)')
     .option('--api-key <key>', 'Affinity API key, or - to read it from stdin (default: AFFINITY_API_KEY)')
     .option('--auth <scheme>', 'basic (default) or bearer')
-    .option('--name <name>', 'connection name', 'default')
+    .option('--name <name>', 'same as --connection: the name to store the connection under')
     .option('--status', 'show the stored connection instead')
     .option('--remove', 'forget the stored connection')
     .action(async (flags: ConnectFlags, cmd: Command) => {
       const config = configFrom(cmd);
+      const name = flags.name ?? config.connection;
       await withStore(config, async (store) => {
         if (flags.status || flags.remove) {
           if (flags.remove) {
-            const removed = await disconnect(store, LOCAL_ADMIN, flags.name);
+            const removed = await disconnect(store, LOCAL_ADMIN, name);
             output(cmd, { ok: true, removed }, () =>
-              removed ? `connection ${flags.name} removed` : `no connection named ${flags.name}`,
+              removed ? `connection ${name} removed` : `no connection named ${name}`,
             );
             return;
           }
-          const connection = await getConnection(store, flags.name);
-          if (!connection) throw new CliError(`no connection named ${flags.name}: run affinity-sync connect`);
-          output(cmd, { ok: true, connection }, () =>
+          const connection = await getConnection(store, name);
+          if (!connection) throw new CliError(`no connection named ${name}: run affinity-sync connect`);
+          output(cmd, { ok: true, workspace: workspaceOf(connection), connection }, () =>
             [
-              `connected to ${connection.tenantName ?? '?'} at ${connection.baseUrl}`,
+              `connected to ${describeWorkspace(connection)}`,
               `  as ${connection.affinityUserEmail ?? '?'} with key ${connection.apiKeyHint}`,
               `  verified ${connection.verifiedAt ?? 'never'}, connected by ${connection.connectedBy}`,
             ].join('\n'),
@@ -74,12 +78,12 @@ export function registerConnect(program: Command): void {
             baseUrl: config.affinityBaseUrl ?? AFFINITY_API_URL,
             auth: (flags.auth as 'basic' | 'bearer' | undefined) ?? config.affinityAuth,
             actor: LOCAL_ADMIN,
-            name: flags.name,
+            name,
             transport: { ratePerMinute: config.affinityRatePerMinute, timeoutMs: config.affinityTimeoutMs },
           });
-          output(cmd, { ok: true, connection, permissions }, () =>
+          output(cmd, { ok: true, workspace: workspaceOf(connection), connection, permissions }, () =>
             [
-              `connected to ${connection.tenantName} as ${connection.affinityUserEmail} (key ${connection.apiKeyHint}, stored encrypted)`,
+              `connected to ${describeWorkspace(connection)} as ${connection.affinityUserEmail} (key ${connection.apiKeyHint}, stored encrypted)`,
               'affinity-sync will:',
               ...permissions.map((p) => `  - ${p}`),
             ].join('\n'),

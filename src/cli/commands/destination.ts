@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
-import { openConnectionClient, secretBoxFor } from '../../sync/connections.js';
+import {
+  describeWorkspace,
+  openConnectionClient,
+  secretBoxFor,
+  workspaceOf,
+} from '../../sync/connections.js';
 import {
   type Destination,
   getDestination,
@@ -84,11 +89,20 @@ export function registerDestination(program: Command): void {
               : `destination refused: ${result.problems.length} problems (listed above)`,
           );
         }
-        output(cmd, { ok: true, destination: result.destination, createdFields: result.createdFields }, () =>
-          [
-            ...result.createdFields.map((f) => `created field "${f.name}" #${f.id} (${f.valueType})`),
-            render(result.destination),
-          ].join('\n'),
+        output(
+          cmd,
+          {
+            ok: true,
+            workspace: workspaceOf(connection),
+            destination: result.destination,
+            createdFields: result.createdFields,
+          },
+          () =>
+            [
+              `destination saved in ${describeWorkspace(connection)}`,
+              ...result.createdFields.map((f) => `created field "${f.name}" #${f.id} (${f.valueType})`),
+              render(result.destination),
+            ].join('\n'),
         );
       });
     });
@@ -111,8 +125,8 @@ export function registerDestination(program: Command): void {
         const sources = Object.fromEntries(
           (entity ? [entity as EntityKind] : entityKinds).map((k) => [k, sourceFields(k)]),
         );
-        output(cmd, { ok: true, destinations: all, sources }, () => {
-          const lines = all.map(render);
+        output(cmd, { ok: true, workspace: workspaceOf(connection), destinations: all, sources }, () => {
+          const lines = [`destinations in ${describeWorkspace(connection)}`, ...all.map(render)];
           if (all.length === 0)
             lines.push('no destination set: affinity-sync destination set <entity> --record-type …');
           for (const [k, fields] of Object.entries(sources)) {

@@ -1,8 +1,24 @@
 import type { Command } from 'commander';
-import { openConnectionClient, secretBoxFor } from '../../sync/connections.js';
+import {
+  type ConnectionInfo,
+  describeWorkspace,
+  openConnectionClient,
+  secretBoxFor,
+  workspaceOf,
+} from '../../sync/connections.js';
 import { type EntityKind, entityKinds } from '../../sync/mapping.js';
-import { type PushReport, type PushSelection, push } from '../../sync/push/index.js';
-import { CliError, configFrom, output, wantsJson, withStore } from '../context.js';
+import { type PushOptions, type PushReport, type PushSelection, push } from '../../sync/push/index.js';
+import {
+  CliError,
+  configFrom,
+  EXIT,
+  exitCodeForStatus,
+  interruptSignal,
+  output,
+  wantsJson,
+  withStore,
+} from '../context.js';
+import { plural } from '../format.js';
 
 interface PushFlags {
   company?: string;
@@ -33,12 +49,52 @@ function selectionOf(flags: PushFlags): PushSelection {
   return given[0] as PushSelection;
 }
 
-function render(r: PushReport): string {
+/** "≈ 62 min" / "≈ 40 s" for `calls` at `ratePerMinute`. */
+function duration(calls: number, ratePerMinute: number): string {
+  const seconds = (calls / ratePerMinute) * 60;
+  if (seconds < 90) return `${Math.max(1, Math.ceil(seconds))} s`;
+  if (seconds < 90 * 60) return `${Math.ceil(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/**
+ * The plan's time at the configured rate: the engine's own `plan.estimate` when it gives one (a
+ * line, or calls and a duration), else the plan's calls at `ratePerMinute`.
+ */
+function estimateLine(plan: PushReport['plan'], ratePerMinute: number): string {
+  const estimate = (plan as { estimate?: unknown }).estimate;
+  if (typeof estimate === 'string' && estimate !== '') return estimate;
+  if (estimate !== null && typeof estimate === 'object') {
+    const e = estimate as Record<string, unknown>;
+    if (typeof e.text === 'string') return e.text;
+    const calls =
+      typeof e.apiCalls === 'number' ? e.apiCalls : typeof e.calls === 'number' ? e.calls : undefined;
+    const rate = typeof e.ratePerMinute === 'number' ? e.ratePerMinute : ratePerMinute;
+    const ms =
+      typeof e.durationMs === 'number'
+        ? e.durationMs
+        : typeof e.ms === 'number'
+          ? e.ms
+          : typeof e.seconds === 'number'
+            ? e.seconds * 1000
+            : typeof e.minutes === 'number'
+              ? e.minutes * 60_000
+              : undefined;
+    if (calls !== undefined && ms !== undefined) {
+      return `${plural(calls, 'call')} ≈ ${duration((ms / 60_000) * rate, rate)} at ${rate}/min`;
+    }
+    if (calls !== undefined) return `${plural(calls, 'call')} ≈ ${duration(calls, rate)} at ${rate}/min`;
+  }
+  return `${plural(plan.apiCalls, 'call')} ≈ ${duration(plan.apiCalls, ratePerMinute)} at ${ratePerMinute}/min`;
+}
+
+function render(r: PushReport, connection: ConnectionInfo, ratePerMinute: number): string {
   const c = r.plan.counts;
   const lines = [
-    `${r.dryRun ? 'plan (dry run, nothing written)' : 'push'} of ${r.selection} → ${r.destination.recordType} (${r.destination.mode}, match by ${r.destination.matchRule}${r.destination.list ? `, list "${r.destination.list}"` : ''})`,
+    `${r.dryRun ? 'plan (dry run, nothing written)' : 'push'} of ${r.selection} → ${r.destination.recordType} in ${describeWorkspace(connection)} (${r.destination.mode}, match by ${r.destination.matchRule}${r.destination.list ? `, list "${r.destination.list}"` : ''})`,
     `  ${c.create} to create, ${c.update} to update, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.ambiguous} ambiguous`,
-    `  API calls: ${r.plan.apiCalls} (${r.plan.reads} reads for matching by ${r.plan.matching}, ${r.plan.writes} writes)`,
+    `  API calls: ${r.plan.apiCalls} (${plural(r.plan.reads, 'read')} for matching by ${r.plan.matching}, ${plural(r.plan.writes, 'write')})`,
+    `  time at the configured rate: ${estimateLine(r.plan, ratePerMinute)}`,
   ];
   const shown = r.plan.records.filter((x) => x.action !== 'unchanged').slice(0, 50);
   for (const x of shown) {
@@ -56,17 +112,43 @@ function render(r: PushReport): string {
       `result: ${o.created} created, ${o.updated} updated, ${o.unchanged} unchanged, ${o.skipped} skipped, ${o.ambiguous} ambiguous, ${o.failed} failed, ${o.addedToList} added to the list`,
     );
     lines.push(
-      `  ${r.api.requests} API calls, ${r.api.throttled} throttled (429), ${r.api.retries} retries — run ${r.runId}`,
+      `  ${plural(r.api.requests, 'API call')}, ${r.api.throttled} throttled (429), ${plural(r.api.retries, 'retry', 'retries')} — run ${r.runId}`,
     );
     for (const f of r.failures.slice(0, 20)) lines.push(`  failed ${f.label}: ${f.errors.join('; ')}`);
+    if (r.failures.length > 20)
+      lines.push(`  … and ${r.failures.length - 20} more failed (use --json for all)`);
   }
   return lines.join('\n');
 }
 
+/** The run's status, also for an engine that records a stop as `failed` with `stopped` set. */
+function statusOf(r: PushReport): string {
+  const status = String(r.status);
+  if (status === 'failed' && r.stopped) return 'stopped';
+  if (status === 'succeeded' && r.outcome && r.outcome.failed > 0) return 'partial';
+  return status;
+}
+
+/** The one line printed after the report when a push did not succeed. */
+function failureLine(status: string, r: PushReport): string {
+  switch (status) {
+    case 'partial':
+      return `push finished with ${plural(r.outcome?.failed ?? r.failures.length, 'failed record')} (run ${r.runId}); fix them and run the same command again`;
+    case 'stopped':
+      return `push stopped: ${r.stopped?.reason ?? 'Affinity cannot be used'}; run the same command again to resume (run ${r.runId})`;
+    case 'interrupted':
+      return `interrupted: run ${r.runId} saved; run the same command again to resume`;
+    default:
+      return `push ${status}${r.stopped ? `: ${r.stopped.reason}` : ''} (run ${r.runId})`;
+  }
+}
+
 /**
  * `affinity-sync push`: plans, then pushes records to Affinity per their destination. `--dry-run`
- * prints the plan and its exact call cost and writes nothing. A stopped push (refused key, spent
- * quota) exits non-zero; running the same push again resumes it.
+ * prints the plan, its exact call cost and its time at the configured rate, and writes nothing.
+ * The exit code follows the run: 0 succeeded, 2 some records failed, 3 stopped (Affinity
+ * unreachable, key refused, quota spent), 4 another run holds the connection, 130 interrupted
+ * (SIGINT/SIGTERM); running the same push again resumes a stopped or interrupted one.
  */
 export function registerPush(program: Command): void {
   program
@@ -89,8 +171,30 @@ export function registerPush(program: Command): void {
           await secretBoxFor(config),
           config,
         );
+        const workspace = workspaceOf(connection);
+        if (!json) process.stderr.write(`${describeWorkspace(connection)}\n`);
+        const interrupt = interruptSignal();
         let last = 0;
-        const result = await push({
+        let lastPhase = '';
+        const onProgress = (phase: string, done: number, total: number) => {
+          if (json) return;
+          if (phase !== lastPhase) {
+            lastPhase = phase;
+            last = 0;
+            if (phase === 'planning') {
+              process.stderr.write(`planning ${plural(total, 'record')}…\n`);
+              return;
+            }
+          }
+          if (phase === 'planning') return;
+          if (done === total || done - last >= Math.max(1, Math.ceil(total / 20))) {
+            last = done;
+            const what = phase === 'matching' ? 'matched' : phase === 'pushing' ? 'pushed' : phase;
+            process.stderr.write(`  ${what} ${done}/${total}\n`);
+          }
+        };
+        // Built apart so the signal reaches engines that take one, whatever their option type says.
+        const options: PushOptions & { signal: AbortSignal } = {
           store,
           client,
           transport,
@@ -99,19 +203,39 @@ export function registerPush(program: Command): void {
           trigger: 'cli',
           selection,
           dryRun: flags.dryRun ?? false,
-          onProgress: (phase, done, total) => {
-            if (json) return;
-            if (phase === 'planning') process.stderr.write(`planning ${total} records…\n`);
-            else if (done === total || done - last >= Math.max(1, Math.ceil(total / 20))) {
-              last = done;
-              process.stderr.write(`  pushed ${done}/${total}\n`);
-            }
-          },
-        });
+          signal: interrupt.signal,
+          onProgress,
+        };
+        let result: Awaited<ReturnType<typeof push>>;
+        try {
+          result = await push(options);
+        } finally {
+          interrupt.dispose();
+        }
+        if (result.code === 'stopped') {
+          const message = `push stopped before writing: ${result.message}; run the same command again (run ${result.runId})`;
+          output(
+            cmd,
+            {
+              ok: false,
+              status: 'stopped',
+              workspace,
+              runId: result.runId,
+              stopped: result.stop,
+              error: message,
+            },
+            () => `plan of ${describeWorkspace(connection)} stopped`,
+          );
+          throw new CliError(message, EXIT.stopped, { reported: true });
+        }
         if (result.code !== 'pushed') throw new CliError(result.message);
         const r = result.report;
-        output(cmd, { ok: r.stopped === null, report: r }, () => render(r));
-        if (r.stopped) throw new CliError(`push stopped: ${r.stopped.reason}`);
+        const status = statusOf(r);
+        const code = exitCodeForStatus(status);
+        output(cmd, { ok: code === EXIT.ok, status, workspace, report: r }, () =>
+          render(r, connection, config.affinityRatePerMinute),
+        );
+        if (code !== EXIT.ok) throw new CliError(failureLine(status, r), code, { reported: true });
       });
     });
 }
