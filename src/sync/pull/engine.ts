@@ -398,10 +398,11 @@ class Halt {
 
   /** The outcome of a list that ended on `err`. */
   outcome(err: unknown): { status: PullListReport['status']; error: string } {
-    if (this.noteStop(err)) return { status: 'stopped', error: this.stop?.reason ?? messageOf(err) };
-    if (err instanceof WalkHalted || (this.halted && this.stop === undefined))
+    // A list that ended because another one stopped the pull is stopped too, with its reason.
+    if (this.noteStop(err) || ((err instanceof WalkHalted || this.halted) && this.stop))
+      return { status: 'stopped', error: this.stop?.reason ?? messageOf(err) };
+    if (err instanceof WalkHalted || this.halted)
       return { status: 'interrupted', error: 'interrupted: the next pull resumes' };
-    if (this.halted) return { status: 'stopped', error: this.stop?.reason ?? messageOf(err) };
     return { status: 'failed', error: messageOf(err) };
   }
 
