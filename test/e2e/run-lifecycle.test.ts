@@ -184,6 +184,9 @@ describe('runs across processes on PostgreSQL', { timeout: 240_000 }, () => {
         const r = await cli(...args);
         expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
       }
+      // Whatever they answer on an empty My CRM, opening the store must not touch the live run.
+      await cli('crm', '--json');
+      await cli('review', '--json');
       expect((await runs()).find((r) => r.id === held.id)?.status).toBe('running');
     } finally {
       await held.finish();
