@@ -158,11 +158,19 @@ describe('PGlite data directory lock', () => {
     await store.close();
     store = undefined;
 
-    // A directory made by hand, open to everyone, is narrowed when the store opens it.
+    // A data directory left open to everyone (made by hand, or by an older version) is narrowed.
     const loose = join(parent, 'loose');
     mkdirSync(loose);
+    writeFileSync(join(loose, 'secret.key'), 'k', { mode: 0o600 });
     chmodSync(loose, 0o755);
     acquireDirLock(loose).release();
     expect(statSync(loose).mode & 0o777).toBe(0o700);
+    // A directory of other things someone pointed us at is left as it is.
+    const shared = join(parent, 'shared');
+    mkdirSync(shared);
+    writeFileSync(join(shared, 'notes.txt'), 'mine');
+    chmodSync(shared, 0o755);
+    acquireDirLock(shared).release();
+    expect(statSync(shared).mode & 0o777).toBe(0o755);
   });
 });

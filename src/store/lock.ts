@@ -6,6 +6,7 @@ import {
   ftruncateSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readSync,
   statSync,
   unlinkSync,
@@ -22,6 +23,8 @@ import { join } from 'node:path';
 const native = createRequire(import.meta.url)('fs-native-extensions') as {
   tryLock(fd: number): boolean;
 };
+
+export const LOCK_FILE = 'affinity-sync.lock';
 
 /** Who holds a data directory: written into the lock file so a refused opener can name the holder. */
 export interface LockHolder {
@@ -46,25 +49,30 @@ export class DataDirLockedError extends Error {
   }
 }
 
-export const LOCK_FILE = 'affinity-sync.lock';
-
 export interface DirLock {
   readonly path: string;
   readonly holder: LockHolder;
   release(): void;
 }
 
+/** What only a data directory of ours holds; a directory holding nothing else is ours to narrow. */
+const OURS = new Set([LOCK_FILE, 'pglite', 'secret.key']);
+
 /**
- * Creates the data directory readable by its owner only (0700), and narrows an existing one we
- * own to that: it holds the key file and the database.
+ * Creates the data directory readable by its owner only (0700): it holds the key file and the
+ * database. An existing one is narrowed to 0700 too when it is ours — owned by this user and
+ * holding nothing but our files — never a directory of other things someone pointed us at.
  */
 export function prepareDataDir(dataDir: string): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   try {
     const st = statSync(dataDir);
-    if ((st.mode & 0o077) !== 0 && st.uid === process.getuid?.()) chmodSync(dataDir, 0o700);
+    if ((st.mode & 0o077) === 0 || st.uid !== process.getuid?.()) return;
+    if (readdirSync(dataDir).every((name) => OURS.has(name) || name.startsWith(`${LOCK_FILE}.`))) {
+      chmodSync(dataDir, 0o700);
+    }
   } catch {
-    // not ours to change (another owner, a read-only mount): the lock still protects it
+    // not ours to change (a read-only mount, a platform without modes): the lock still protects it
   }
 }
 
