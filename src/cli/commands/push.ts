@@ -7,7 +7,7 @@ import {
   workspaceOf,
 } from '../../sync/connections.js';
 import { type EntityKind, entityKinds } from '../../sync/mapping.js';
-import { type PushOptions, type PushReport, type PushSelection, push } from '../../sync/push/index.js';
+import { type PushReport, type PushSelection, push } from '../../sync/push/index.js';
 import {
   CliError,
   configFrom,
@@ -49,52 +49,13 @@ function selectionOf(flags: PushFlags): PushSelection {
   return given[0] as PushSelection;
 }
 
-/** "≈ 62 min" / "≈ 40 s" for `calls` at `ratePerMinute`. */
-function duration(calls: number, ratePerMinute: number): string {
-  const seconds = (calls / ratePerMinute) * 60;
-  if (seconds < 90) return `${Math.max(1, Math.ceil(seconds))} s`;
-  if (seconds < 90 * 60) return `${Math.ceil(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
-}
-
-/**
- * The plan's time at the configured rate: the engine's own `plan.estimate` when it gives one (a
- * line, or calls and a duration), else the plan's calls at `ratePerMinute`.
- */
-function estimateLine(plan: PushReport['plan'], ratePerMinute: number): string {
-  const estimate = (plan as { estimate?: unknown }).estimate;
-  if (typeof estimate === 'string' && estimate !== '') return estimate;
-  if (estimate !== null && typeof estimate === 'object') {
-    const e = estimate as Record<string, unknown>;
-    if (typeof e.text === 'string') return e.text;
-    const calls =
-      typeof e.apiCalls === 'number' ? e.apiCalls : typeof e.calls === 'number' ? e.calls : undefined;
-    const rate = typeof e.ratePerMinute === 'number' ? e.ratePerMinute : ratePerMinute;
-    const ms =
-      typeof e.durationMs === 'number'
-        ? e.durationMs
-        : typeof e.ms === 'number'
-          ? e.ms
-          : typeof e.seconds === 'number'
-            ? e.seconds * 1000
-            : typeof e.minutes === 'number'
-              ? e.minutes * 60_000
-              : undefined;
-    if (calls !== undefined && ms !== undefined) {
-      return `${plural(calls, 'call')} ≈ ${duration((ms / 60_000) * rate, rate)} at ${rate}/min`;
-    }
-    if (calls !== undefined) return `${plural(calls, 'call')} ≈ ${duration(calls, rate)} at ${rate}/min`;
-  }
-  return `${plural(plan.apiCalls, 'call')} ≈ ${duration(plan.apiCalls, ratePerMinute)} at ${ratePerMinute}/min`;
-}
-
-function render(r: PushReport, connection: ConnectionInfo, ratePerMinute: number): string {
+function render(r: PushReport, connection: ConnectionInfo): string {
   const c = r.plan.counts;
   const lines = [
     `${r.dryRun ? 'plan (dry run, nothing written)' : 'push'} of ${r.selection} → ${r.destination.recordType} in ${describeWorkspace(connection)} (${r.destination.mode}, match by ${r.destination.matchRule}${r.destination.list ? `, list "${r.destination.list}"` : ''})`,
     `  ${c.create} to create, ${c.update} to update, ${c.unchanged} unchanged, ${c.skipped} skipped, ${c.ambiguous} ambiguous`,
     `  API calls: ${r.plan.apiCalls} (${plural(r.plan.reads, 'read')} for matching by ${r.plan.matching}, ${plural(r.plan.writes, 'write')})`,
-    `  time at the configured rate: ${estimateLine(r.plan, ratePerMinute)}`,
+    `  time at the configured rate: ${r.plan.estimate.text}`,
   ];
   const shown = r.plan.records.filter((x) => x.action !== 'unchanged').slice(0, 50);
   for (const x of shown) {
@@ -109,7 +70,7 @@ function render(r: PushReport, connection: ConnectionInfo, ratePerMinute: number
   if (r.outcome) {
     const o = r.outcome;
     lines.push(
-      `result: ${o.created} created, ${o.updated} updated, ${o.unchanged} unchanged, ${o.skipped} skipped, ${o.ambiguous} ambiguous, ${o.failed} failed, ${o.addedToList} added to the list`,
+      `result: ${o.created} created, ${o.updated} updated, ${o.unchanged} unchanged, ${o.skipped} skipped, ${o.ambiguous} ambiguous, ${o.failed} failed, ${o.addedToList} added to the list${o.notSent > 0 ? `, ${plural(o.notSent, 'record')} not sent yet` : ''}`,
     );
     lines.push(
       `  ${plural(r.api.requests, 'API call')}, ${r.api.throttled} throttled (429), ${plural(r.api.retries, 'retry', 'retries')} — run ${r.runId}`,
@@ -121,12 +82,10 @@ function render(r: PushReport, connection: ConnectionInfo, ratePerMinute: number
   return lines.join('\n');
 }
 
-/** The run's status, also for an engine that records a stop as `failed` with `stopped` set. */
+/** The run's status; a run that ended `succeeded` with a failed record is reported `partial`. */
 function statusOf(r: PushReport): string {
-  const status = String(r.status);
-  if (status === 'failed' && r.stopped) return 'stopped';
-  if (status === 'succeeded' && r.outcome && r.outcome.failed > 0) return 'partial';
-  return status;
+  if (r.status === 'succeeded' && r.outcome && r.outcome.failed > 0) return 'partial';
+  return r.status;
 }
 
 /** The one line printed after the report when a push did not succeed. */
@@ -135,7 +94,7 @@ function failureLine(status: string, r: PushReport): string {
     case 'partial':
       return `push finished with ${plural(r.outcome?.failed ?? r.failures.length, 'failed record')} (run ${r.runId}); fix them and run the same command again`;
     case 'stopped':
-      return `push stopped: ${r.stopped?.reason ?? 'Affinity cannot be used'}; run the same command again to resume (run ${r.runId})`;
+      return `push stopped: ${r.stopped?.reason ?? 'Affinity cannot be used; run the same command again to resume'} (run ${r.runId})`;
     case 'interrupted':
       return `interrupted: run ${r.runId} saved; run the same command again to resume`;
     default:
@@ -176,7 +135,7 @@ export function registerPush(program: Command): void {
         const interrupt = interruptSignal();
         let last = 0;
         let lastPhase = '';
-        const onProgress = (phase: string, done: number, total: number) => {
+        const onProgress = (phase: string, done: number, total: number, detail?: { reads: number }) => {
           if (json) return;
           if (phase !== lastPhase) {
             lastPhase = phase;
@@ -189,31 +148,32 @@ export function registerPush(program: Command): void {
           if (phase === 'planning') return;
           if (done === total || done - last >= Math.max(1, Math.ceil(total / 20))) {
             last = done;
-            const what = phase === 'matching' ? 'matched' : phase === 'pushing' ? 'pushed' : phase;
-            process.stderr.write(`  ${what} ${done}/${total}\n`);
+            if (phase === 'matching') {
+              const reads = detail ? ` (${plural(detail.reads, 'read')})` : '';
+              process.stderr.write(`  matched ${done}/${total}${reads}\n`);
+            } else process.stderr.write(`  pushed ${done}/${total}\n`);
           }
-        };
-        // Built apart so the signal reaches engines that take one, whatever their option type says.
-        const options: PushOptions & { signal: AbortSignal } = {
-          store,
-          client,
-          transport,
-          connectionId: connection.id,
-          actor: 'local-admin',
-          trigger: 'cli',
-          selection,
-          dryRun: flags.dryRun ?? false,
-          signal: interrupt.signal,
-          onProgress,
         };
         let result: Awaited<ReturnType<typeof push>>;
         try {
-          result = await push(options);
+          result = await push({
+            store,
+            client,
+            transport,
+            connectionId: connection.id,
+            actor: 'local-admin',
+            trigger: 'cli',
+            selection,
+            dryRun: flags.dryRun ?? false,
+            signal: interrupt.signal,
+            ratePerMinute: config.affinityRatePerMinute,
+            onProgress,
+          });
         } finally {
           interrupt.dispose();
         }
         if (result.code === 'stopped') {
-          const message = `push stopped before writing: ${result.message}; run the same command again (run ${result.runId})`;
+          const message = `push stopped while planning, nothing written: ${result.message} (run ${result.runId})`;
           output(
             cmd,
             {
@@ -224,7 +184,7 @@ export function registerPush(program: Command): void {
               stopped: result.stop,
               error: message,
             },
-            () => `plan of ${describeWorkspace(connection)} stopped`,
+            () => `push to ${describeWorkspace(connection)} stopped while planning (run ${result.runId})`,
           );
           throw new CliError(message, EXIT.stopped, { reported: true });
         }
@@ -232,9 +192,7 @@ export function registerPush(program: Command): void {
         const r = result.report;
         const status = statusOf(r);
         const code = exitCodeForStatus(status);
-        output(cmd, { ok: code === EXIT.ok, status, workspace, report: r }, () =>
-          render(r, connection, config.affinityRatePerMinute),
-        );
+        output(cmd, { ok: code === EXIT.ok, status, workspace, report: r }, () => render(r, connection));
         if (code !== EXIT.ok) throw new CliError(failureLine(status, r), code, { reported: true });
       });
     });
