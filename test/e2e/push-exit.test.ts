@@ -102,6 +102,7 @@ describe('push exit codes', () => {
     expect(dry.stdout).toMatch(/time at the configured rate: \d+ calls? ≈ \d+ s at 900\/min/);
     expect(dry.stderr).toMatch(/^workspace .* at http:\/\/127\.0\.0\.1:\d+$/m);
     expect(dry.stderr).toMatch(/planning 1 record…/);
+    expect(dry.stdout).toMatch(/API calls: \d+ \(\d+ reads? for matching by \w+, 1 write\)/);
     const r = await cli('push', '--all', 'company', '--json');
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ ok: true, status: 'succeeded' });

@@ -4,12 +4,13 @@ import { AffinityClient, createTransport } from '../../affinity/index.js';
 import { startEmulator } from '../../emulator/index.js';
 import { addToList, createList, ensureDemoDataset, getList, search } from '../../intelligence/index.js';
 import { listRuns } from '../../sync/activity.js';
-import { connect, secretBoxFor } from '../../sync/connections.js';
+import { connect, describeWorkspace, secretBoxFor, workspaceOf } from '../../sync/connections.js';
 import { setDestination } from '../../sync/destinations.js';
 import { crmView, pull, reviewQueue } from '../../sync/pull/index.js';
 import { push } from '../../sync/push/index.js';
 import { LOCAL_ADMIN } from '../../sync/roles.js';
 import { CliError, configFrom, output, wantsJson, withStore } from '../context.js';
+import { plural } from '../format.js';
 
 interface DemoStep {
   step: string;
@@ -80,7 +81,7 @@ export function registerDemo(program: Command): void {
           });
           note(
             'connect',
-            `${connection.affinityUserEmail} in ${connection.tenantName} (key ${connection.apiKeyHint})`,
+            `${connection.affinityUserEmail} in ${describeWorkspace(connection)} (key ${connection.apiKeyHint})`,
           );
 
           const saved = await setDestination(store, client, connection.id, LOCAL_ADMIN, {
@@ -129,7 +130,7 @@ export function registerDemo(program: Command): void {
             const o = result.report.outcome;
             note(
               attempt,
-              `${o?.created ?? 0} created, ${o?.updated ?? 0} updated, ${o?.unchanged ?? 0} unchanged, ${o?.addedToList ?? 0} added to list, ${o?.failed ?? 0} failed — ${result.report.api.requests} API calls`,
+              `${o?.created ?? 0} created, ${o?.updated ?? 0} updated, ${o?.unchanged ?? 0} unchanged, ${o?.addedToList ?? 0} added to list, ${o?.failed ?? 0} failed — ${plural(result.report.api.requests, 'API call')}`,
             );
           }
 
@@ -140,7 +141,7 @@ export function registerDemo(program: Command): void {
           );
           note(
             'pull',
-            `${pulled.lists.map((l) => `${l.name} (${l.records})`).join(', ')} — ${pulled.api.requests} API calls`,
+            `${pulled.lists.map((l) => `${l.name} (${l.records})`).join(', ')} — ${plural(pulled.api.requests, 'API call')}`,
           );
           const m = pulled.match.counts;
           const review = await reviewQueue(store, connection.id, { limit: 10_000 });
@@ -170,6 +171,7 @@ export function registerDemo(program: Command): void {
             {
               ok: true,
               emulator: emulator.url,
+              workspace: workspaceOf(connection),
               lists: pulled.lists.map((l) => ({
                 id: l.id,
                 name: l.name,
@@ -183,7 +185,7 @@ export function registerDemo(program: Command): void {
               steps,
             },
             () =>
-              `demo complete: pushed ${DEMO_PUSH_SIZE} companies and pulled ${pulled.lists.length} lists into My CRM`,
+              `demo complete: pushed ${plural(DEMO_PUSH_SIZE, 'company')} and pulled ${plural(pulled.lists.length, 'list')} into My CRM`,
           );
         } finally {
           await emulator.close();

@@ -2,6 +2,16 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { isWorkspaceJson, type SeedInput, startEmulator, workspaceCounts } from '../../emulator/index.js';
 import { CliError, wantsJson } from '../context.js';
+import { plural } from '../format.js';
+
+const singularOf: Record<string, string> = {
+  persons: 'person',
+  organizations: 'organization',
+  opportunities: 'opportunity',
+  lists: 'list',
+  'list entries': 'list entry',
+  'field values': 'field value',
+};
 
 interface EmulatorFlags {
   port: string;
@@ -89,7 +99,10 @@ export function registerEmulator(program: Command): void {
             `Affinity emulator listening on ${emu.url}`,
             `API key: ${emu.apiKey}   (curl ${emu.url}/auth/whoami -u :${emu.apiKey})`,
             `Workspace: ${Object.entries(counts)
-              .map(([k, v]) => `${v} ${k}`)
+              .map(([k, v]) => {
+                const many = k.replace(/_/g, ' ');
+                return plural(v, singularOf[many] ?? many, many);
+              })
               .join(', ')}`,
             `Admin API: ${emu.url}/_emulator/{reset,seed,config,stats,export}. Ctrl-C to stop.`,
           ].join('\n') + '\n',

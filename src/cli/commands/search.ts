@@ -18,7 +18,14 @@ import {
   searchEntities,
 } from '../../intelligence/index.js';
 import { CliError, output } from '../context.js';
+import { plural } from '../format.js';
 import { withStore } from './import.js';
+
+const singular: Record<SearchEntity, string> = {
+  companies: 'company',
+  people: 'person',
+  investors: 'investor',
+};
 
 const money = (n: number | null) =>
   n === null
@@ -114,13 +121,15 @@ export function registerSearch(program: Command): void {
             const name = opts.saved;
             if (opts.new) {
               const page = await newResultsSince(store, name, { limit });
-              show(cmd, page, `${page.newCount} new result${page.newCount === 1 ? '' : 's'} for "${name}"`, {
+              show(cmd, page, `${plural(page.newCount, 'new result')} for "${name}"`, {
                 savedSearch: page.savedSearch.name,
                 newCount: page.newCount,
               });
             } else {
               const page = await runSavedSearch(store, name, { limit, withTotal: true });
-              show(cmd, page, `${page.total} results for "${name}"`, { savedSearch: page.savedSearch.name });
+              show(cmd, page, `${plural(page.total ?? 0, 'result')} for "${name}"`, {
+                savedSearch: page.savedSearch.name,
+              });
             }
             return;
           }
@@ -139,7 +148,12 @@ export function registerSearch(program: Command): void {
             const s = await saveSearch(store, opts.save, entity, spec);
             saved = { savedSearch: s.savedSearch.name };
           }
-          show(cmd, page, `${page.total} ${entity}${opts.save ? ` (saved as "${opts.save}")` : ''}`, saved);
+          show(
+            cmd,
+            page,
+            `${plural(page.total ?? 0, singular[entity], entity)}${opts.save ? ` (saved as "${opts.save}")` : ''}`,
+            saved,
+          );
         });
       } catch (err) {
         if (err instanceof SearchInputError) throw new CliError(err.message);
