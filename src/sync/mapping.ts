@@ -248,7 +248,7 @@ export type MappingCheck =
 
 /** "a text", "an organization": the indefinite article English puts before a word. */
 export function withArticle(word: string): string {
-  return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
+  return `${/^(?!url\b|uni|use)[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
 }
 
 /** Checks that `source` of `entity` can be written to `field`. */
