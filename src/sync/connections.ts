@@ -256,8 +256,8 @@ export async function openConnectionClient(
 }
 
 /**
- * Logs each Affinity answer at `debug` (method, route template, status, duration, attempt), and
- * retries and 429 waits at `debug` too. Only the route template is logged — never the query
+ * Logs each Affinity request attempt at `debug` (method, route template, status — null with an
+ * `error` when no answer came — duration, attempt), and retries and 429 waits at `debug` too. Only the route template is logged — never the query
  * values, headers or key.
  */
 export function requestLogger(logger: Logger, baseUrl: string): (e: ClientEvent) => void {
@@ -271,6 +271,19 @@ export function requestLogger(logger: Logger, baseUrl: string): (e: ClientEvent)
           method: e.method,
           route,
           status: e.status,
+          durationMs: Math.round(e.durationMs),
+          attempt: e.attempt,
+        },
+        'affinity request',
+      );
+    } else if (e.type === 'no-response') {
+      logger.debug(
+        {
+          baseUrl,
+          method: e.method,
+          route,
+          status: null,
+          error: e.error,
           durationMs: Math.round(e.durationMs),
           attempt: e.attempt,
         },

@@ -119,8 +119,20 @@ describe('push against a dead Affinity', () => {
     const { cli } = setup('dead', () => emu);
     await importAndMap(cli, 'name,domain\nHelio,helio.energy\nNorth,north.io\n');
     await emu.close(); // the port is closed now: every connection is refused
-    const r = await cli('push', '--all', 'company', '--json');
+    const r = await cli('--log-level', 'debug', 'push', '--all', 'company', '--json');
     expect(r.code, r.stderr).toBe(3);
+    // Attempts that got no answer are logged too, with the reason instead of a status.
+    const refused = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === 'affinity request');
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0]).toMatchObject({
+      status: null,
+      error: expect.stringMatching(/ECONNREFUSED/),
+      attempt: 1,
+    });
     expect(r.json).toMatchObject({ ok: false, status: 'stopped' });
     expect(r.stderr).toMatch(/unreachable/i);
     expect(r.stderr).toContain(emu.url);

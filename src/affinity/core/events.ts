@@ -11,6 +11,15 @@ export type ClientEvent =
       durationMs: number;
       attempt: number;
     }
+  /** An attempt that got no HTTP answer: a network error or a timeout (`error` names which). */
+  | {
+      type: 'no-response';
+      endpoint: string;
+      method: HttpMethod;
+      error: string;
+      durationMs: number;
+      attempt: number;
+    }
   | { type: 'retry'; endpoint: string; method: HttpMethod; attempt: number; delayMs: number; reason: string }
   | {
       type: 'throttled';

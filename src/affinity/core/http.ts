@@ -407,6 +407,14 @@ class AffinityHttpTransport implements HttpTransport {
       const what = timedOut
         ? `timed out after ${this.#timeoutMs} ms`
         : `network error${code ? ` (${code})` : ''}`;
+      this.#emit({
+        type: 'no-response',
+        endpoint,
+        method,
+        error: what,
+        durationMs: this.#now() - started,
+        attempt,
+      });
       if (code !== undefined && DNS_CODES.has(code)) {
         const what = `cannot resolve host ${new URL(url).hostname} (${code})`;
         this.#failing = { count: this.#unreachableAfter - 1, since: new Date(), lastCause: what };
