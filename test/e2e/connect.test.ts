@@ -145,6 +145,13 @@ describe('which workspace a command uses', () => {
     expect(missing.stderr).toContain(
       "no connection named 'third': run `affinity-sync connect --connection third",
     );
+
+    // A new key for a stored connection is verified at that connection's URL, not at production.
+    b.resetStats();
+    const rekey = await cli(['connect', '--connection', 'second', '--api-key', '-', '--json'], {}, KEY_B);
+    expect(rekey.code, rekey.stderr).toBe(0);
+    expect((rekey.json as { workspace: unknown }).workspace).toMatchObject({ baseUrl: b.url });
+    expect(requests(b)).toBe(1);
   });
 
   it('uses a named URL when a key for it is given, verified there, and sends nothing to the stored one', {

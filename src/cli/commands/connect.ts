@@ -72,10 +72,13 @@ export function registerConnect(program: Command): void {
           throw new CliError(`--auth must be basic or bearer, got ${flags.auth}`);
         }
         const box = await secretBoxFor(config);
+        // Re-connecting (a new key) stays at the stored connection's URL unless another is named.
+        const baseUrl =
+          config.affinityBaseUrl ?? (await getConnection(store, name))?.baseUrl ?? AFFINITY_API_URL;
         try {
           const { connection, permissions } = await connect(store, box, {
             apiKey,
-            baseUrl: config.affinityBaseUrl ?? AFFINITY_API_URL,
+            baseUrl,
             auth: (flags.auth as 'basic' | 'bearer' | undefined) ?? config.affinityAuth,
             actor: LOCAL_ADMIN,
             name,
@@ -90,9 +93,7 @@ export function registerConnect(program: Command): void {
           );
         } catch (err) {
           if (err instanceof AffinityAuthError) {
-            throw new CliError(
-              `Affinity refused the API key (401) at ${config.affinityBaseUrl ?? AFFINITY_API_URL}`,
-            );
+            throw new CliError(`Affinity refused the API key (401) at ${baseUrl}`);
           }
           throw err;
         }
