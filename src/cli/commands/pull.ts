@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { AffinityAuthError, AffinityUnreachableError } from '../../affinity/index.js';
 import type { Config } from '../../config/index.js';
 import type { Store } from '../../store/index.js';
+import { ConnectionBusyError } from '../../sync/activity.js';
 import {
   type ConnectionInfo,
   describeWorkspace,
@@ -31,7 +33,7 @@ import { plural } from '../format.js';
 
 /** The stored connection, or a one-line reason to connect first. */
 export async function requireConnection(store: Store, config: Config): Promise<ConnectionInfo> {
-  const name = (config as { connection?: string }).connection ?? 'default';
+  const name = config.connection;
   const connection = await getConnection(store, name);
   if (connection) return connection;
   if (config.affinityApiKey !== undefined) {
@@ -52,9 +54,8 @@ export async function asCliErrors<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (err instanceof PullInputError) throw new CliError(err.message);
-    if (err instanceof Error && err.name === 'ConnectionBusyError')
-      throw new CliError(err.message, EXIT.busy);
-    if (err instanceof Error && (err.name === 'AffinityUnreachableError' || err.name === 'AffinityAuthError'))
+    if (err instanceof ConnectionBusyError) throw new CliError(err.message, EXIT.busy);
+    if (err instanceof AffinityUnreachableError || err instanceof AffinityAuthError)
       throw new CliError(err.message, EXIT.stopped);
     throw err;
   }

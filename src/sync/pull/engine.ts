@@ -1,14 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql } from 'drizzle-orm';
-import {
-  AffinityAuthError,
-  type AffinityClient,
-  AffinityQuotaExhaustedError,
-  type ClientEvent,
-  type ClientStats,
-  type List,
-  type Opportunity,
-} from '../../affinity/index.js';
+import type { AffinityClient, ClientEvent, ClientStats, List, Opportunity } from '../../affinity/index.js';
 import type { Store } from '../../store/index.js';
 import {
   type ApiUsage,
@@ -18,6 +10,7 @@ import {
   type StepRecorder,
   startRun,
 } from '../activity.js';
+import { type Stop, stopFor } from '../stops.js';
 import {
   type AffinityType,
   affinityTypeOf,
@@ -76,10 +69,7 @@ export interface PullOptions {
 }
 
 /** Why a pull stopped before its end: Affinity cannot be used now; re-running resumes. */
-export interface PullStop {
-  code: 'unreachable' | 'auth' | 'quota';
-  reason: string;
-}
+export type PullStop = Stop;
 
 /** Match states of records, counted once each. `ignored`: set aside in review. */
 export interface MatchCounts {
@@ -330,31 +320,8 @@ export function resolveLists(
 /** Run statuses a pull ends with. */
 type PullEnd = Exclude<RunStatus, 'running'>;
 
-/**
- * The reason Affinity cannot be used now (unreachable, refused key, spent quota), or null when the
- * error is about this request only.
- */
-export function pullStopFor(err: unknown): PullStop | null {
-  if (err instanceof Error && err.name === 'AffinityUnreachableError')
-    return {
-      code: 'unreachable',
-      reason: `${err.message}; run the pull again once it answers to resume`,
-    };
-  if (err instanceof AffinityAuthError)
-    return {
-      code: 'auth',
-      reason:
-        'Affinity refused the API key (401): reconnect with `affinity-sync connect`, then run the pull again to resume',
-    };
-  if (err instanceof AffinityQuotaExhaustedError) {
-    const when = err.resetSeconds !== null ? ` (resets in ${Math.ceil(err.resetSeconds / 3600)} h)` : '';
-    return {
-      code: 'quota',
-      reason: `the account's monthly Affinity API quota is used up${when}: run the pull again once it resets to resume`,
-    };
-  }
-  return null;
-}
+/** The reason a pull must stop (see {@link stopFor} of `../stops.js`), or null when it can go on. */
+export const pullStopFor = (err: unknown): PullStop | null => stopFor(err, 'pull');
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 

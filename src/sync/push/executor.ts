@@ -6,7 +6,6 @@
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import {
-  AffinityAuthError,
   type AffinityClient,
   AffinityConnectionError,
   AffinityError,
@@ -23,6 +22,7 @@ import {
 import { type Db, type Store, syncLinks, syncPushOps } from '../../store/index.js';
 import type { Destination } from '../destinations.js';
 import { valueKey } from '../mapping.js';
+import { type Stop, stopFor } from '../stops.js';
 import { CallCounter, searchMatch } from './planner.js';
 import { type Known, listKey, type Plan, type PushOp, type RecordPlan } from './types.js';
 
@@ -47,15 +47,6 @@ export interface RecordResult {
   notSent: number;
   /** Writes sent and answered. */
   sent: number;
-}
-
-/**
- * Why a push stopped before its end: a refused key, an exhausted monthly quota, or an Affinity
- * that does not answer. Running the same push again resumes it.
- */
-export interface Stop {
-  code: 'auth' | 'quota' | 'unreachable';
-  reason: string;
 }
 
 export interface ExecuteOptions {
@@ -88,33 +79,8 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/**
- * The reason a push must stop (a refused key, a spent quota, an unreachable Affinity), or null
- * when it can go on.
- */
-export function stopFor(err: unknown): Stop | null {
-  if (err instanceof Error && err.name === 'AffinityUnreachableError') {
-    return {
-      code: 'unreachable',
-      reason: `${err.message}: run the push again once Affinity answers to resume`,
-    };
-  }
-  if (err instanceof AffinityAuthError) {
-    return {
-      code: 'auth',
-      reason:
-        'Affinity refused the API key (401): reconnect with `affinity-sync connect`, then run the push again to resume',
-    };
-  }
-  if (err instanceof AffinityQuotaExhaustedError) {
-    const when = err.resetSeconds !== null ? ` (resets in ${Math.ceil(err.resetSeconds / 3600)} h)` : '';
-    return {
-      code: 'quota',
-      reason: `the account's monthly Affinity API quota is used up${when}: run the push again once it resets to resume`,
-    };
-  }
-  return null;
-}
+/** The reason a push must stop (see {@link stopFor} of `../stops.js`), or null when it can go on. */
+export const pushStopFor = (err: unknown): Stop | null => stopFor(err, 'push');
 
 const mayHaveLanded = (err: unknown): boolean =>
   (err instanceof AffinityServerError || err instanceof AffinityConnectionError) && err.mayHaveLanded;
@@ -232,7 +198,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
           await saveLink(tx as unknown as Db, rec, affinityId as number, known, op.kind === 'create');
         });
       } catch (err) {
-        const stop = stopFor(err);
+        const stop = pushStopFor(err);
         if (stop) {
           // Not this record's failure: the push stops. A write Affinity may have taken before it
           // went away stays `sending`, in doubt, for the next push to check before writing again.

@@ -15,19 +15,14 @@ import {
   startRun,
 } from '../activity.js';
 import { getDestination } from '../destinations.js';
-import {
-  describeOp,
-  executePlan,
-  type PushHooks,
-  type RecordResult,
-  type Stop,
-  stopFor,
-} from './executor.js';
+import type { Stop } from '../stops.js';
+import { describeOp, executePlan, type PushHooks, pushStopFor, type RecordResult } from './executor.js';
 import { planPush, settleInDoubt } from './planner.js';
 import { type PushSelection, SelectionError, selectRecords } from './records.js';
 import { estimateOf, type Plan, type RecordPlan } from './types.js';
 
-export { describeOp, executePlan, type PushHooks, type RecordResult, type Stop } from './executor.js';
+export type { Stop } from '../stops.js';
+export { describeOp, executePlan, type PushHooks, type RecordResult } from './executor.js';
 export type { PlanProgress } from './planner.js';
 export { diffFields, planPush } from './planner.js';
 export { loadRows, type PushSelection, SelectionError, selectRecords } from './records.js';
@@ -188,6 +183,16 @@ export async function push(options: PushOptions): Promise<PushResult> {
       throttled: now.throttled - before.throttled,
       retries: now.retries - before.retries,
     };
+  }; /** Ends the run on an error: `stopped` when Affinity cannot be used now (re-running resumes), else `failed` and rethrown. */
+  const endStopped = async (err: unknown): Promise<PushResult> => {
+    const stop = pushStopFor(err);
+    await run.finish({
+      status: stop ? 'stopped' : 'failed',
+      error: stop ? stop.reason : err instanceof Error ? err.message : String(err),
+      api: usage(0),
+    });
+    if (stop) return { code: 'stopped', runId: run.id, stop, message: stop.reason };
+    throw err;
   };
 
   const report: PushReport = {
@@ -270,14 +275,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
       report.outcome = { ...emptyOutcome(), notSent: selected.rows.length };
       return interrupted(0);
     }
-    const stop = stopFor(err);
-    await run.finish({
-      status: stop ? 'stopped' : 'failed',
-      error: stop ? stop.reason : err instanceof Error ? err.message : String(err),
-      api: usage(0),
-    });
-    if (stop) return { code: 'stopped', runId: run.id, stop, message: stop.reason };
-    throw err;
+    return endStopped(err);
   }
 
   report.plan = {
@@ -351,14 +349,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
     });
     return { code: 'pushed', report };
   } catch (err) {
-    const stop = stopFor(err);
-    await run.finish({
-      status: stop ? 'stopped' : 'failed',
-      error: stop ? stop.reason : err instanceof Error ? err.message : String(err),
-      api: usage(0),
-    });
-    if (stop) return { code: 'stopped', runId: run.id, stop, message: stop.reason };
-    throw err;
+    return endStopped(err);
   }
 }
 
