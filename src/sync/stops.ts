@@ -1,15 +1,17 @@
 import {
   AffinityAuthError,
   AffinityQuotaExhaustedError,
+  AffinityRateLimitError,
   AffinityUnreachableError,
 } from '../affinity/index.js';
 
 /**
- * Why a push or pull stopped before its end: a refused key, an exhausted monthly quota, or an
- * Affinity that does not answer. Running the same command again resumes it.
+ * Why a push or pull stopped before its end: a refused key, an exhausted monthly quota, an
+ * Affinity that does not answer, or one that keeps answering 429 after every retry. Running the
+ * same command again resumes it.
  */
 export interface Stop {
-  code: 'auth' | 'quota' | 'unreachable';
+  code: 'auth' | 'quota' | 'unreachable' | 'throttled';
   reason: string;
 }
 
@@ -35,6 +37,14 @@ export function stopFor(err: unknown, what: 'push' | 'pull'): Stop | null {
     return {
       code: 'quota',
       reason: `the account's monthly Affinity API quota is used up${when}: run the ${what} again once it resets to resume`,
+    };
+  }
+  if (err instanceof AffinityRateLimitError) {
+    // The client already waited out every Retry-After it was given: going on record by record
+    // would only crawl through the same storm.
+    return {
+      code: 'throttled',
+      reason: `Affinity kept answering 429 Too Many Requests after every retry (${err.message}): run the ${what} again later to resume`,
     };
   }
   return null;

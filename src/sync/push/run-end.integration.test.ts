@@ -149,6 +149,32 @@ describe('how a push ends', () => {
     expect(emulatorCalls(emu).writes).toBe(0);
   });
 
+  it('stops as throttled when Affinity answers only 429, and a re-run resumes with no duplicates', async () => {
+    f = await pushFixture(emu);
+    await destination();
+    // One retry per request: each 429 still waits out the reset its headers give, in real time.
+    const transport = createTransport({ apiKey: emu.apiKey, baseUrl: emu.url, maxRetries: 1 });
+    const report = await pushAll({
+      client: new AffinityClient({ transport }),
+      transport,
+      hooks: {
+        beforeSend: (_op, n) => {
+          if (n === 3) emu.setConfig({ faultRate: 1, faultStatus: 429 });
+        },
+      },
+    });
+    expect(report.status).toBe('stopped');
+    expect(report.stopped?.code).toBe('throttled');
+    expect(report.stopped?.reason).toMatch(/429 Too Many Requests after every retry.*run the push again/);
+    expect(report.failures).toEqual([]);
+    expect((await getRun(f.t.store, report.runId))?.run.status).toBe('stopped');
+
+    emu.setConfig({ faultRate: 0 });
+    const resumed = await pushAll();
+    expect(resumed.status).toBe('succeeded');
+    await expectNoDuplicates();
+  });
+
   it('stops as unreachable, not failed, when nothing answers at the URL', async () => {
     f = await pushFixture(emu);
     await destination();
