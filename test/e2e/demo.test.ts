@@ -34,7 +34,10 @@ function demo(): DemoOutput {
 const detail = (out: DemoOutput, step: string) => out.steps.find((s) => s.step === step)?.detail ?? '';
 
 describe('affinity-sync demo (what npm start runs)', () => {
-  it('loads the dataset, pushes the fastest growers, pulls every list, and a second run writes nothing', () => {
+  // Two whole demo runs in child processes: on a shared two-core machine each can take a minute.
+  it('loads the dataset, pushes the fastest growers, pulls every list, and a second run writes nothing', {
+    timeout: 300_000,
+  }, () => {
     const facts = demoWorkspaceFacts();
     const first = demo();
     expect(first.ok).toBe(true);
