@@ -226,6 +226,22 @@ export function valueTypeFor(type: SourceType): ValueType {
   return type === 'status' ? 2 : (compatible[type][0] as ValueType);
 }
 
+/**
+ * How a push treats the value Affinity already holds for a mapped field.
+ * Single values: `overwrite` (ours wins, even over a person's edit), `fill-blanks` (write only where
+ * Affinity has no value), `keep-human-edits` (a value a person changed is left alone until ours
+ * changes). Several values: `add-only` (add ours that are missing, never remove) and `mirror` (also
+ * remove the values we wrote that we no longer hold, never values others wrote).
+ */
+export type WritePolicy = 'overwrite' | 'fill-blanks' | 'keep-human-edits' | 'add-only' | 'mirror';
+export const singleValuePolicies = ['overwrite', 'fill-blanks', 'keep-human-edits'] as const;
+export const multiValuePolicies = ['add-only', 'mirror'] as const;
+
+/** The policy of a mapping that names none: `keep-human-edits` for one value, `mirror` for several. */
+export function defaultPolicy(m: { allowsMultiple: boolean }): WritePolicy {
+  return m.allowsMultiple ? 'mirror' : 'keep-human-edits';
+}
+
 /** A mapping as saved: the source and the Affinity field it was checked against. */
 export interface ResolvedMapping {
   source: string;
@@ -238,6 +254,8 @@ export interface ResolvedMapping {
   listId: number | null;
   /** Ranked dropdown options, for mapping text to option ids. */
   options?: Array<{ id: number; text: string }>;
+  /** How the push treats Affinity's value; absent = `defaultPolicy` for the field's multiplicity. */
+  policy?: WritePolicy;
 }
 
 export type MappingCheck =
