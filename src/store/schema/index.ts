@@ -7,3 +7,4 @@ export * from './crm.js';
 export * from './intelligence.js';
 export * from './push.js';
 export * from './sync.js';
+export * from './workspace.js';
