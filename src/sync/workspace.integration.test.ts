@@ -29,12 +29,12 @@ describe.each(backends)('workspace cache on %s', (backend) => {
     expect(lists[0]?.owner?.id).toEqual(expect.any(Number));
     const fields = await workspaceFields(f.t.store, f.client, f.connection.id);
     expect(fields.find((x) => x.name === 'Stage')).toMatchObject({ value_type: 7, allows_multiple: false });
-    expect(emulatorCalls(emu).reads).toBe(2);
+    expect(emulatorCalls(emu).reads).toBe(4);
 
     // Within the TTL: no call at all.
     expect(await workspaceLists(f.t.store, f.client, f.connection.id)).toEqual(lists);
     expect(await workspaceFields(f.t.store, f.client, f.connection.id)).toEqual(fields);
-    expect(emulatorCalls(emu).reads).toBe(2);
+    expect(emulatorCalls(emu).reads).toBe(4);
 
     // A field created behind our back is seen only by a forced read.
     await f.client.fields.create({ name: 'Headcount', entity_type: 1, value_type: 3 });
@@ -52,6 +52,6 @@ describe.each(backends)('workspace cache on %s', (backend) => {
     await invalidateWorkspace(f.t.store, f.connection.id);
     await workspaceLists(f.t.store, f.client, f.connection.id);
     await workspaceFields(f.t.store, f.client, f.connection.id);
-    expect(emulatorCalls(emu).reads).toBe(2);
+    expect(emulatorCalls(emu).reads).toBe(4);
   });
 });

@@ -2,7 +2,8 @@
  * What a connected Affinity workspace holds — its lists and its fields — read through a short-lived
  * cache kept in the store per connection, so a setup screen, a destination check or a plan does not
  * spend a call per look. One call reads the lists (`GET /lists`), one reads every field, global and
- * list-specific (`GET /fields`); `maxAgeMs: 0` reads them again.
+ * list-specific (`GET /fields`, once per record type, since a field does not always say its entity
+ * type); `maxAgeMs: 0` reads them again.
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { AffinityClient, EntityType, Field, List } from '../affinity/index.js';
@@ -105,7 +106,8 @@ export async function workspaceLists(
 
 /**
  * Every field of the workspace, global and list-specific, as Affinity describes it (value type,
- * multiplicity, list, dropdown options). At most one call, none while the cache is fresh.
+ * multiplicity, list, dropdown options), each with its `entity_type`. Three calls (one per record
+ * type), none while the cache is fresh.
  */
 export async function workspaceFields(
   store: Store,
@@ -113,12 +115,81 @@ export async function workspaceFields(
   connectionId: number,
   opts: WorkspaceCacheOptions = {},
 ): Promise<Field[]> {
-  return cached<Field>(store, connectionId, 'fields', opts.maxAgeMs ?? WORKSPACE_CACHE_MS, () =>
-    client.fields.all(),
-  );
+  return cached<Field>(store, connectionId, 'fields', opts.maxAgeMs ?? WORKSPACE_CACHE_MS, async () => {
+    // Affinity's field resource does not always carry its entity type: read each type's fields.
+    const byType = await Promise.all(
+      Object.values(recordTypeCodes).map(async (entityType) =>
+        (await client.fields.all({ entity_type: entityType })).map((f) => ({
+          ...f,
+          entity_type: entityType,
+        })),
+      ),
+    );
+    return byType.flat();
+  });
 }
 
 /** Forgets what is cached for a connection (after we create a field or a list, say). */
 export async function invalidateWorkspace(store: Store, connectionId: number): Promise<void> {
   await store.db.delete(syncWorkspaceCache).where(eq(syncWorkspaceCache.connectionId, connectionId));
+}
+
+/** Names compared as a person reads them: case, surrounding and repeated spaces aside. */
+export function normalName(name: string): string {
+  return name.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+/** Edits (insert, delete, substitute, swap two neighbours) turning `a` into `b`. */
+export function editDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        row.push(j);
+        continue;
+      }
+      const prev = rows[i - 1] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d = Math.min(d, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+      }
+      row.push(d);
+    }
+    rows.push(row);
+  }
+  return (rows[a.length] as number[])[b.length] as number;
+}
+
+/** How many edits still count as a misspelling of a name this long. */
+function tolerance(length: number): number {
+  return length <= 4 ? 1 : length <= 12 ? 2 : 3;
+}
+
+/**
+ * The names among `candidates` that `typed` is a close misspelling of (the closest ones, in their
+ * own spelling, without repeats); none when nothing is close. A suggestion only: callers refuse
+ * with it, never pick it.
+ */
+export function closeNames(typed: string, candidates: Iterable<string>, maxDistance?: number): string[] {
+  const t = normalName(typed);
+  const limit = maxDistance ?? tolerance(t.length);
+  let best = Number.POSITIVE_INFINITY;
+  const found = new Map<string, number>();
+  for (const c of candidates) {
+    const n = normalName(c);
+    if (n === t || found.has(c)) continue;
+    const d = editDistance(t, n);
+    if (d > limit) continue;
+    found.set(c, d);
+    best = Math.min(best, d);
+  }
+  return [...found].filter(([, d]) => d === best).map(([c]) => c);
+}
+
+/** `; did you mean "Job Titles"?` (or `"A" or "B"`), or nothing. */
+export function didYouMean(typed: string, candidates: Iterable<string>): string {
+  const close = closeNames(typed, candidates);
+  return close.length === 0 ? '' : `; did you mean ${close.map((c) => JSON.stringify(c)).join(' or ')}?`;
 }
