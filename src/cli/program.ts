@@ -12,6 +12,7 @@ import { registerPullSources } from './commands/pull-sources.js';
 import { registerPush } from './commands/push.js';
 import { registerReview } from './commands/review.js';
 import { registerSearch } from './commands/search.js';
+import { registerWorkspace } from './commands/workspace.js';
 import { addGlobalOptions, describeFailure } from './context.js';
 
 /** Each module contributes its commands here; the functions only declare, they do no work. */
@@ -26,6 +27,7 @@ const registrations: Array<(program: Command) => void> = [
   registerPullSources,
   registerReview,
   registerCrm,
+  registerWorkspace,
   registerDestination,
   registerPush,
   registerActivity,

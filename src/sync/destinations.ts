@@ -28,6 +28,7 @@ import { type Actor, requireAdmin } from './roles.js';
 import {
   closeNames,
   didYouMean,
+  findList,
   invalidateWorkspace,
   normalName,
   recordTypeCodes,
@@ -423,32 +424,21 @@ async function resolve(
         : String(input.list).trim() || null;
   if (listKey !== null) {
     const lists = await workspaceLists(store, client, connectionId, cache);
-    const byId = /^\d+$/.test(listKey) ? lists.filter((l) => String(l.id) === listKey) : [];
-    const found = byId.length > 0 ? byId : lists.filter((l) => normalName(l.name) === normalName(listKey));
-    if (found.length === 0) {
-      missed = true;
-      if (input.list === undefined) {
-        problems.push(
-          `list "${before?.listName}" #${before?.listId} of the ${entity} destination no longer exists in Affinity: choose another list or none`,
-        );
-      } else {
-        const hint = didYouMean(
-          listKey,
-          lists.map((l) => l.name),
-        );
-        problems.push(
-          hint
-            ? `unknown list ${JSON.stringify(listKey)}${hint}`
-            : `no Affinity list ${JSON.stringify(listKey)} (lists: ${lists.map((l) => `"${l.name}"`).join(', ') || 'none'})`,
-        );
-      }
-    } else if (found.length > 1) {
-      problems.push(`several Affinity lists are named ${JSON.stringify(listKey)}: give its id`);
-    } else {
-      out.list = found[0] as WorkspaceList;
+    const found = findList(lists, listKey);
+    if (found.code === 'ok') {
+      out.list = found.list;
       if (out.list.type !== recordType) {
         problems.push(`list "${out.list.name}" holds ${out.list.type} records, not ${recordType} records`);
       }
+    } else if (found.code === 'ambiguous-list') {
+      problems.push(found.message);
+    } else {
+      missed = true;
+      problems.push(
+        input.list === undefined
+          ? `list "${before?.listName}" #${before?.listId} of the ${entity} destination no longer exists in Affinity: choose another list or none`
+          : found.message,
+      );
     }
   } else if (recordType === 'opportunity') {
     problems.push('opportunities live on an opportunity list: give --list');

@@ -8,6 +8,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { AffinityClient, EntityType, Field, List } from '../affinity/index.js';
 import { type Store, syncConnections, syncWorkspaceCache } from '../store/index.js';
+import { valueTypeNames } from './mapping.js';
 
 /** How long a cached answer is used before it is read again (ms). */
 export const WORKSPACE_CACHE_MS = 60_000;
@@ -192,4 +193,96 @@ export function closeNames(typed: string, candidates: Iterable<string>, maxDista
 export function didYouMean(typed: string, candidates: Iterable<string>): string {
   const close = closeNames(typed, candidates);
   return close.length === 0 ? '' : `; did you mean ${close.map((c) => JSON.stringify(c)).join(' or ')}?`;
+}
+
+/** A field as a setup screen shows it. */
+export interface WorkspaceField {
+  id: number;
+  name: string;
+  entityType: WorkspaceRecordType;
+  /** Affinity's value type by its UI name (text, number, dropdown…) and its code. */
+  valueType: string;
+  valueTypeCode: number;
+  multiple: boolean;
+  /** Null for a global field; the list of a list-specific one. */
+  list: { id: number; name: string | null } | null;
+  /** Dropdown and ranked dropdown options (empty otherwise). */
+  options: Array<{ id: number; text: string; rank: number | null }>;
+}
+
+export type FieldSelection =
+  | { code: 'ok'; fields: WorkspaceField[]; list: WorkspaceList | null }
+  | { code: 'unknown-list' | 'ambiguous-list' | 'mismatch'; message: string };
+
+/** A list named by id or name (case aside); a miss names the close names or the lists there are. */
+export function findList(
+  lists: readonly WorkspaceList[],
+  key: string,
+): { code: 'ok'; list: WorkspaceList } | { code: 'unknown-list' | 'ambiguous-list'; message: string } {
+  const k = key.trim();
+  const byId = /^\d+$/.test(k) ? lists.filter((l) => String(l.id) === k) : [];
+  const found = byId.length > 0 ? byId : lists.filter((l) => normalName(l.name) === normalName(k));
+  if (found.length === 1) return { code: 'ok', list: found[0] as WorkspaceList };
+  if (found.length > 1)
+    return {
+      code: 'ambiguous-list',
+      message: `several Affinity lists are named ${JSON.stringify(k)} (ids ${found.map((l) => l.id).join(', ')}): give its id`,
+    };
+  const hint = didYouMean(
+    k,
+    lists.map((l) => l.name),
+  );
+  return {
+    code: 'unknown-list',
+    message: hint
+      ? `unknown list ${JSON.stringify(k)}${hint}`
+      : `no Affinity list ${JSON.stringify(k)} (lists: ${lists.map((l) => `"${l.name}"`).join(', ') || 'none'})`,
+  };
+}
+
+/**
+ * The fields to show: all, those of one record type (global and list-specific), or those usable on
+ * one list (the global fields of its record type and its own).
+ */
+export function selectFields(
+  fields: readonly Field[],
+  lists: readonly WorkspaceList[],
+  filter: { list?: string | undefined; entity?: WorkspaceRecordType | undefined } = {},
+): FieldSelection {
+  let list: WorkspaceList | null = null;
+  if (filter.list !== undefined) {
+    const found = findList(lists, filter.list);
+    if (found.code !== 'ok') return found;
+    list = found.list;
+    if (filter.entity !== undefined && filter.entity !== list.type) {
+      return {
+        code: 'mismatch',
+        message: `list "${list.name}" holds ${list.type} records, not ${filter.entity} records`,
+      };
+    }
+  }
+  const names = new Map(lists.map((l) => [l.id, l.name]));
+  const out: WorkspaceField[] = [];
+  for (const f of fields) {
+    const listId = f.list_id ?? null;
+    const type =
+      f.entity_type !== undefined
+        ? recordTypeOf(f.entity_type)
+        : listId !== null
+          ? (lists.find((l) => l.id === listId)?.type ?? null)
+          : null;
+    if (filter.entity !== undefined && type !== filter.entity) continue;
+    if (list && (type !== list.type || (listId !== null && listId !== list.id))) continue;
+    out.push({
+      id: f.id,
+      name: f.name,
+      entityType: type ?? 'organization',
+      valueType: valueTypeNames[f.value_type],
+      valueTypeCode: f.value_type,
+      multiple: f.allows_multiple,
+      list: listId === null ? null : { id: listId, name: names.get(listId) ?? null },
+      options: (f.dropdown_options ?? []).map((o) => ({ id: o.id, text: o.text, rank: o.rank ?? null })),
+    });
+  }
+  return { code: 'ok', fields: out, list };
 }
