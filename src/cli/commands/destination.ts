@@ -204,9 +204,14 @@ export function registerDestination(program: Command): void {
     .description(
       'show the destinations, or one, checked against the workspace, with the data points each entity can push',
     )
-    .action(async (entityArg: string | undefined, _flags: unknown, cmd: Command) => {
+    .option(
+      '--refresh',
+      "check against Affinity's fields as they are now, not the cached ones (up to a minute old)",
+    )
+    .action(async (entityArg: string | undefined, flags: { refresh?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
       const entity = entityArg === undefined ? undefined : entityOf(entityArg);
+      const cache = flags.refresh ? { maxAgeMs: 0 } : {};
       await withStore(config, async (store) => {
         const { connection, client } = await openConnectionClient(store, await secretBoxFor(config), config);
         const all = entity
@@ -219,9 +224,9 @@ export function registerDestination(program: Command): void {
         let uncheckedReason: string | null = null;
         if (all.length > 0) {
           try {
-            fields = await workspaceFields(store, client, connection.id);
+            fields = await workspaceFields(store, client, connection.id, cache);
             if (all.some((d) => d.listId !== null || d.mappings.some((m) => m.listId !== null)))
-              lists = await workspaceLists(store, client, connection.id);
+              lists = await workspaceLists(store, client, connection.id, cache);
           } catch (err) {
             uncheckedReason = err instanceof Error ? err.message : String(err);
           }
