@@ -242,6 +242,12 @@ export function defaultPolicy(m: { allowsMultiple: boolean }): WritePolicy {
   return m.allowsMultiple ? 'mirror' : 'keep-human-edits';
 }
 
+/** The policy a mapping is pushed with: its own when it fits the field's multiplicity, else the default. */
+export function policyOf(m: { allowsMultiple: boolean; policy?: WritePolicy | undefined }): WritePolicy {
+  const fits: readonly WritePolicy[] = m.allowsMultiple ? multiValuePolicies : singleValuePolicies;
+  return m.policy && fits.includes(m.policy) ? m.policy : defaultPolicy(m);
+}
+
 /** A mapping as saved: the source and the Affinity field it was checked against. */
 export interface ResolvedMapping {
   source: string;
@@ -408,5 +414,30 @@ export function valueKey(valueType: ValueType, value: FieldValueInput | FieldVal
       if (typeof value === 'number') return String(value);
       if (typeof value === 'object' && 'id' in value && typeof value.id === 'number') return String(value.id);
       return null;
+  }
+}
+
+/**
+ * A value in words, from its comparable form (see {@link valueKey}): a ranked dropdown's option text,
+ * a location's parts, an organization or person by id; text, numbers and dates as they are.
+ */
+export function keyText(m: Pick<ResolvedMapping, 'valueType' | 'options'>, key: string): string {
+  switch (m.valueType) {
+    case 7:
+      return m.options?.find((o) => String(o.id) === key)?.text ?? `option ${key}`;
+    case 5: {
+      try {
+        const parts = JSON.parse(key) as Array<string | null>;
+        return parts.filter((p) => p).join(', ');
+      } catch {
+        return key;
+      }
+    }
+    case 1:
+      return `organization ${key}`;
+    case 0:
+      return `person ${key}`;
+    default:
+      return key;
   }
 }

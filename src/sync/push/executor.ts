@@ -24,7 +24,15 @@ import type { Destination } from '../destinations.js';
 import { valueKey } from '../mapping.js';
 import { type Stop, stopFor } from '../stops.js';
 import { CallCounter, searchMatch } from './planner.js';
-import { type Known, listKey, type Plan, type PushOp, type RecordPlan } from './types.js';
+import {
+  type Known,
+  type KnownEntry,
+  listKey,
+  type Plan,
+  type PushOp,
+  type RecordPlan,
+  wroteKey,
+} from './types.js';
 
 /** Test and operations seams: called around every write; a throw stops the push like a crash. */
 export interface PushHooks {
@@ -252,6 +260,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         }
         if (err instanceof AffinityNotFoundError && op.kind === 'field-delete') {
           delete known[String(op.fieldId)];
+          unwrote(known, op.fieldId, op.fieldValueId);
           return op.fieldValueId;
         }
         if (err instanceof AffinityNotFoundError && op.kind === 'field-update') {
@@ -263,9 +272,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
               fieldId: op.fieldId,
               fieldName: op.fieldName,
               valueType: op.valueType,
+              multiple: false,
               listId: null,
               value: op.value,
               key: op.key,
+              text: op.text,
             },
             known,
             affinityId,
@@ -329,6 +340,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
           ...(known[k] ?? []).filter((e) => e.key !== op.key),
           { id: v.id, key: op.key, ours: true },
         ];
+        wrote(known, op.fieldId, { id: v.id, key: op.key }, op.multiple);
         return v.id;
       }
       case 'field-update': {
@@ -338,12 +350,14 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
           ...(known[k] ?? []).filter((e) => e.id !== op.fieldValueId),
           { id: v.id, key: op.key, ours: true },
         ];
+        wrote(known, op.fieldId, { id: v.id, key: op.key }, false);
         return v.id;
       }
       case 'field-delete': {
         await calls.call(() => client.fieldValues.delete(op.fieldValueId));
         const k = String(op.fieldId);
         known[k] = (known[k] ?? []).filter((e) => e.id !== op.fieldValueId);
+        unwrote(known, op.fieldId, op.fieldValueId);
         return op.fieldValueId;
       }
       case 'link-org': {
@@ -402,6 +416,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
           ...(known[k] ?? []).filter((e) => e.key !== op.key),
           { id: found.id, key: op.key, ours: true },
         ];
+        wrote(known, op.fieldId, { id: found.id, key: op.key }, op.multiple);
         return found.id;
       }
       case 'list-add': {
@@ -505,22 +520,110 @@ function keyOf(op: Extract<PushOp, { kind: 'field-create' }>, value: FieldValueV
   return valueKey(op.valueType, value);
 }
 
-/** A short description of a write for record-level messages. */
-export function describeOp(op: PushOp): string {
-  switch (op.kind) {
-    case 'create':
-      return `create ${op.recordType}`;
-    case 'list-add':
-      return `add to list ${op.listId}`;
-    case 'field-create':
-      return `set "${op.fieldName}"`;
-    case 'field-update':
-      return `update "${op.fieldName}"`;
-    case 'field-delete':
-      return `remove a value of "${op.fieldName}"`;
-    case 'link-org':
-      return `link to organization ${op.organizationId}`;
+/** Remembers a value we wrote to a field (the only one, for a single-valued field). */
+function wrote(known: Known, fieldId: number, entry: KnownEntry, multiple: boolean): void {
+  const k = wroteKey(fieldId);
+  known[k] = multiple ? [...(known[k] ?? []).filter((e) => e.key !== entry.key), entry] : [entry];
+}
+
+/** Forgets a value we wrote and took back. */
+function unwrote(known: Known, fieldId: number, fieldValueId: number): void {
+  const k = wroteKey(fieldId);
+  const left = (known[k] ?? []).filter((e) => e.id !== fieldValueId);
+  if (left.length > 0) known[k] = left;
+  else delete known[k];
+}
+
+/**
+ * A change a plan makes, as shown to users and in `--json`: `set` a field (`to` one value, or
+ * `add` values to a multi-valued one), `update` it (`from` → `to`), `remove` values; or `create`
+ * the record, `add-to-list`, `link-organization` (`to` the list or the organization).
+ */
+export interface PlannedChange {
+  action: 'create' | 'add-to-list' | 'link-organization' | 'set' | 'update' | 'remove';
+  field: string | null;
+  from?: string | null;
+  to?: string;
+  add?: string[];
+  remove?: string[];
+}
+
+/** A record's writes as changes: the values added to or removed from one field grouped as one. */
+export function changesOf(ops: readonly PushOp[]): PlannedChange[] {
+  const out: PlannedChange[] = [];
+  const grouped = new Map<string, string[]>();
+  const group = (action: 'set' | 'remove', fieldId: number, fieldName: string, text: string): void => {
+    const g = `${action}:${fieldId}`;
+    let values = grouped.get(g);
+    if (!values) {
+      values = [];
+      grouped.set(g, values);
+      out.push(
+        action === 'set'
+          ? { action, field: fieldName, add: values }
+          : { action, field: fieldName, remove: values },
+      );
+    }
+    values.push(text);
+  };
+  for (const op of ops) {
+    switch (op.kind) {
+      case 'create':
+        out.push({ action: 'create', field: null, to: op.recordType });
+        break;
+      case 'list-add':
+        out.push({ action: 'add-to-list', field: null, to: String(op.listId) });
+        break;
+      case 'link-org':
+        out.push({ action: 'link-organization', field: null, to: String(op.organizationId) });
+        break;
+      case 'field-update':
+        out.push({ action: 'update', field: op.fieldName, from: op.fromText, to: op.text });
+        break;
+      case 'field-create':
+        // Values added to a multi-valued field are grouped.
+        if (op.multiple) group('set', op.fieldId, op.fieldName, op.text);
+        else out.push({ action: 'set', field: op.fieldName, to: op.text });
+        break;
+      case 'field-delete':
+        group('remove', op.fieldId, op.fieldName, op.text);
+        break;
+    }
   }
+  return out;
+}
+
+/** `s` cut to `max` characters with an ellipsis (no cut without a `max`). */
+function cut(s: string, max: number | undefined): string {
+  return max !== undefined && s.length > max ? `${s.slice(0, Math.max(1, max - 1))}…` : s;
+}
+
+/**
+ * A change in words: `set "Sector Tags" += fintech, ai`, `update "Headcount" 120 → 145`,
+ * `remove "Tags" -= legacy`; values longer than `max` characters are cut with an ellipsis.
+ */
+export function describeChange(c: PlannedChange, max?: number): string {
+  switch (c.action) {
+    case 'create':
+      return `create ${c.to}`;
+    case 'add-to-list':
+      return `add to list ${c.to}`;
+    case 'link-organization':
+      return `link to organization ${c.to}`;
+    case 'update':
+      return `update "${c.field}" ${c.from === null || c.from === undefined ? '' : `${cut(c.from, max)} → `}${cut(c.to ?? '', max)}`;
+    case 'set':
+      return c.add
+        ? `set "${c.field}" += ${cut(c.add.join(', '), max)}`
+        : `set "${c.field}" = ${cut(c.to ?? '', max)}`;
+    case 'remove':
+      return `remove "${c.field}" -= ${cut((c.remove ?? []).join(', '), max)}`;
+  }
+}
+
+/** A write in words, for record-level messages: what `describeChange` says of it alone. */
+export function describeOp(op: PushOp): string {
+  return changesOf([op]).map((c) => describeChange(c))[0] as string;
 }
 
 /** Journal rows of a run by status, e.g. to show what an interrupted push left. */

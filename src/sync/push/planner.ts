@@ -13,9 +13,12 @@ import {
   type EntityKind,
   type EntityRow,
   type InvestorRow,
+  keyText,
   type PersonRow,
+  policyOf,
   sourceValue,
   valueKey,
+  type WritePolicy,
 } from '../mapping.js';
 import {
   type MatchResult,
@@ -35,6 +38,7 @@ import {
   type Plan,
   type PushOp,
   type RecordPlan,
+  wroteKey,
 } from './types.js';
 
 /**
@@ -328,7 +332,18 @@ function createBody(
   };
 }
 
-/** The field writes that bring what Affinity holds (as known) to our values. */
+/**
+ * The field writes that bring what Affinity holds (as known) to our values, per each mapping's
+ * write policy (see {@link WritePolicy}):
+ * - `keep-human-edits`: ours is written where Affinity's differs, except where ours is what we wrote
+ *   last — a value a person put there since stays until ours changes;
+ * - `overwrite`: ours is written wherever Affinity's differs (the planner reads the record first);
+ * - `fill-blanks`: ours is written only where Affinity holds no value (read first when known empty);
+ * - `add-only`: our values Affinity lacks are added; none is removed;
+ * - `mirror`: as `add-only`, and the values we wrote that we no longer hold are removed (never
+ *   values others wrote).
+ * Where we hold no value, Affinity's stays, whatever the policy.
+ */
 export function diffFields(
   destination: Destination,
   row: EntityRow,
@@ -338,6 +353,7 @@ export function diffFields(
   const ops: PushOp[] = [];
   const skipped: string[] = [];
   for (const m of destination.mappings) {
+    const policy = policyOf(m);
     const conv = convertValue(
       m,
       sourceValue(destination.entityKind, m.source, row as never),
@@ -346,29 +362,33 @@ export function diffFields(
     skipped.push(...conv.skipped);
     const have = known[String(m.fieldId)] ?? [];
     const want = conv.values.map((value) => ({ value, key: valueKey(m.valueType, value) as string }));
-    const base = { fieldId: m.fieldId, fieldName: m.fieldName };
+    const base = { fieldId: m.fieldId, fieldName: m.fieldName, valueType: m.valueType };
     if (!m.allowsMultiple) {
       const w = want[0];
       // Nothing of ours to write: what Affinity holds stays.
       if (!w || have.some((h) => h.key === w.key)) continue;
+      if (policy === 'fill-blanks' && have.length > 0) continue;
+      if (policy === 'keep-human-edits' && known[wroteKey(m.fieldId)]?.[0]?.key === w.key) continue;
       const first = have[0];
       ops.push(
         first
           ? {
               kind: 'field-update',
               ...base,
-              valueType: m.valueType,
               fieldValueId: first.id,
               value: w.value,
               key: w.key,
+              text: keyText(m, w.key),
+              fromText: keyText(m, first.key),
             }
           : {
               kind: 'field-create',
               ...base,
-              valueType: m.valueType,
+              multiple: false,
               listId: m.listId,
               value: w.value,
               key: w.key,
+              text: keyText(m, w.key),
             },
       );
       continue;
@@ -380,20 +400,51 @@ export function diffFields(
         ops.push({
           kind: 'field-create',
           ...base,
-          valueType: m.valueType,
+          multiple: true,
           listId: m.listId,
           value: w.value,
           key: w.key,
+          text: keyText(m, w.key),
         });
       }
     }
+    if (policy !== 'mirror') continue;
     // Only values we wrote are ours to take back; values people added stay.
     for (const h of have) {
       if (h.ours && !wantKeys.has(h.key))
-        ops.push({ kind: 'field-delete', ...base, fieldValueId: h.id, key: h.key });
+        ops.push({
+          kind: 'field-delete',
+          fieldId: m.fieldId,
+          fieldName: m.fieldName,
+          fieldValueId: h.id,
+          key: h.key,
+          text: keyText(m, h.key),
+        });
     }
   }
   return { ops, skipped };
+}
+
+/**
+ * Whether a policy needs what Affinity holds now for a field we know: `overwrite` always (a person
+ * may have changed it since), `fill-blanks` where it was blank when we last looked (a person may
+ * have filled it). Only for fields where we hold a value to write.
+ */
+function wantsCurrent(
+  destination: Destination,
+  row: EntityRow,
+  known: Known,
+  organizationFor: (domain: string) => number | null,
+): boolean {
+  return destination.mappings.some((m) => {
+    const policy = policyOf(m);
+    if (policy !== 'overwrite' && policy !== 'fill-blanks') return false;
+    const have = known[String(m.fieldId)];
+    // Unknown fields are read (or taken from a pull) anyway.
+    if (have === undefined || (policy === 'fill-blanks' && have.length > 0)) return false;
+    const raw = sourceValue(destination.entityKind, m.source, row as never);
+    return convertValue(m, raw, organizationFor).values.length > 0;
+  });
 }
 
 export interface PlanOptions {
@@ -655,7 +706,12 @@ export async function planPush(options: PlanOptions): Promise<Plan> {
     (r) => r.affinityId !== null && (r.action === 'unchanged' || r.action === 'update'),
   );
   const inDoubt = existing.filter((r) => verify.has(r.entityId));
-  const unknown = existing.filter((r) => !verify.has(r.entityId) && unknownWanted(r));
+  // Policies that need Affinity's current value (overwrite, fill-blanks) read the record now.
+  const current = existing.filter(
+    (r) => !verify.has(r.entityId) && wantsCurrent(destination, r.row, r.known, organizationFor),
+  );
+  const reading = new Set([...inDoubt, ...current]);
+  const unknown = existing.filter((r) => !reading.has(r) && unknownWanted(r));
   // Values a pull stored stand for a read.
   const fieldIds = destination.mappings.map((m) => m.fieldId);
   const stored =
@@ -669,7 +725,7 @@ export async function planPush(options: PlanOptions): Promise<Plan> {
         )
       : new Map();
   let pulled = 0;
-  const toRead = [...inDoubt];
+  const toRead = [...inDoubt, ...current];
   for (const rec of unknown) {
     const values = stored.get(rec.affinityId as number);
     if (!values) {
@@ -684,12 +740,12 @@ export async function planPush(options: PlanOptions): Promise<Plan> {
     const id = rec.affinityId as number;
     const values = await calls.call(() => client.fieldValues.all(ownerOf(destination, id)));
     rec.refreshed = true;
-    // Values read are theirs; values we wrote before and still see stay ours.
+    // Values read are theirs; values we wrote before and still see unchanged stay ours.
     const before = rec.known;
     rec.known = knownFromValues(destination, values, before);
     for (const [k, entries] of Object.entries(rec.known)) {
-      const ours = new Set((before[k] ?? []).filter((e) => e.ours).map((e) => e.id));
-      rec.known[k] = entries.map((e) => (ours.has(e.id) ? { ...e, ours: true } : e));
+      const ours = new Set((before[k] ?? []).filter((e) => e.ours).map((e) => `${e.id}:${e.key}`));
+      rec.known[k] = entries.map((e) => (ours.has(`${e.id}:${e.key}`) ? { ...e, ours: true } : e));
     }
     // A list membership in doubt is checked again below.
     if (verify.has(rec.entityId) && destination.listId !== null)

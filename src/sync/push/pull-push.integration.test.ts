@@ -90,7 +90,7 @@ describe('pull, then push', () => {
     const record = dry.plan.records[0];
     expect(record?.matchedBy).toBe('link');
     expect(record?.action).toBe('update');
-    expect(record?.operations).toEqual(['update "Website"']);
+    expect(record?.operations).toEqual(['update "Website" https://www.paios.com → https://paios.ai']);
     // One read of the record's values, counted in the plan.
     expect(dry.plan.reads).toBe(1);
     expect(dry.plan.values).toEqual({ read: 1, pulled: 0 });
@@ -119,7 +119,9 @@ describe('pull, then push', () => {
 
     emu.resetStats();
     const real = await pushOf({ company: 'paios.com' });
-    expect(real.plan.records[0]?.operations).toEqual(['update "Website"']);
+    expect(real.plan.records[0]?.operations).toEqual([
+      'update "Website" https://www.paios.com → https://paios.ai',
+    ]);
     expect(real.plan.reads).toBe(0);
     expect(real.plan.values).toEqual({ read: 0, pulled: 1 });
     expect(real.status).toBe('succeeded');

@@ -14,12 +14,15 @@ export interface KnownEntry {
  * What we know of a linked Affinity record (`sync_links.known_values`): per field id its values;
  * `list:<id>` → the list entry; `orgs` → the person's organization ids as last seen or written
  * (the whole set); `currentOrgs` → the person's current organizations as an index page showed them
- * (not the whole set: enough to know a link exists, never to rewrite the set). A field with no key
- * is unknown — never read or written by us — and is read before anything is written to it.
+ * (not the whole set: enough to know a link exists, never to rewrite the set); `wrote:<field id>` →
+ * the values we wrote to that field and have not taken back (whatever a later read showed), so a
+ * value a person changed is told apart from ours. A field with no key is unknown — never read or
+ * written by us — and is read before anything is written to it.
  */
 export type Known = Record<string, KnownEntry[]>;
 
 export const listKey = (listId: number): string => `list:${listId}`;
+export const wroteKey = (fieldId: number): string => `wrote:${fieldId}`;
 
 /** One write a push sends; each costs exactly one API call unless noted. */
 export type PushOp =
@@ -34,10 +37,14 @@ export type PushOp =
       fieldId: number;
       fieldName: string;
       valueType: ValueType;
+      /** The field takes several values (the value is added to those there). */
+      multiple: boolean;
       /** The field's list when it is list-specific (the entry id is resolved when sending). */
       listId: number | null;
       value: FieldValueInput;
       key: string;
+      /** The value in words, for plans and messages. */
+      text: string;
     }
   | {
       kind: 'field-update';
@@ -47,8 +54,19 @@ export type PushOp =
       fieldValueId: number;
       value: FieldValueInput;
       key: string;
+      /** The value in words, and the one it replaces (null when not known). */
+      text: string;
+      fromText: string | null;
     }
-  | { kind: 'field-delete'; fieldId: number; fieldName: string; fieldValueId: number; key: string }
+  | {
+      kind: 'field-delete';
+      fieldId: number;
+      fieldName: string;
+      fieldValueId: number;
+      key: string;
+      /** The value taken back, in words. */
+      text: string;
+    }
   | { kind: 'list-add'; listId: number }
   /** Adds the organization to the person's set: one PUT, plus one GET when `organizationIds` is unknown. */
   | { kind: 'link-org'; organizationId: number; organizationIds: number[] | null };
