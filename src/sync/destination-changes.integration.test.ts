@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../emulator/index.js';
 import { backends } from '../store/testing.js';
 import {
+  describeChanges,
   getDestination,
   recheckDestination,
   removeDestination,
@@ -10,6 +11,7 @@ import {
 } from './destinations.js';
 import { emulatorCalls, type PushFixture, pushFixture, SEED, standardMapping } from './push/test-support.js';
 import { LOCAL_ADMIN } from './roles.js';
+import { workspaceFields } from './workspace.js';
 
 let emu: RunningEmulator;
 beforeAll(async () => {
@@ -82,6 +84,12 @@ describe.each(backends)('changing a destination on %s', (backend) => {
         ],
       },
     });
+
+    expect(describeChanges(one.changes)).toEqual([
+      expect.stringMatching(
+        /^~ total_funding_usd → "Total Funding Amount \(USD\)" #\d+: field "Total Funding" #\d+ → "Total Funding Amount \(USD\)" #\d+$/,
+      ),
+    ]);
 
     // The mode alone: every mapping kept, no list change.
     const mode = await set({ mode: 'update-only' });
@@ -251,6 +259,10 @@ describe('destinations on pglite', () => {
     });
     if (more.code !== 'saved') throw new Error(JSON.stringify(more));
     expect(await policies()).toMatchObject({ website: null, headcount: 'fill-blanks', tags: 'add-only' });
+    expect(describeChanges(more.changes)).toEqual([
+      expect.stringMatching(/^\+ headcount → "Number of Employees" #\d+ · fill-blanks$/),
+      expect.stringMatching(/^~ website → "Website" #\d+: policy overwrite → keep-human-edits \(default\)$/),
+    ]);
     expect(more.changes.mappings.changed).toEqual([
       {
         source: 'website',
@@ -258,6 +270,28 @@ describe('destinations on pglite', () => {
         to: expect.objectContaining({ policy: 'keep-human-edits', defaultPolicy: true }),
       },
     ]);
+  });
+
+  it('creates a missing field with its policy, and the workspace cache then knows the field', async () => {
+    f = await pushFixture(emu);
+    expect((await workspaceFields(f.t.store, f.client, f.connection.id)).map((x) => x.name)).not.toContain(
+      'Industries (ours)',
+    );
+    const saved = await setDestination(f.t.store, f.client, f.connection.id, LOCAL_ADMIN, {
+      entity: 'company',
+      recordType: 'organization',
+      map: ['industries=Industries (ours)'],
+      policy: ['industries=add-only'],
+      createMissingFields: true,
+    });
+    if (saved.code !== 'saved') throw new Error(JSON.stringify(saved));
+    expect(saved.destination.mappings).toEqual([
+      expect.objectContaining({ source: 'industries', fieldName: 'Industries (ours)', policy: 'add-only' }),
+    ]);
+    emu.resetStats();
+    const fields = await workspaceFields(f.t.store, f.client, f.connection.id);
+    expect(fields.find((x) => x.name === 'Industries (ours)')).toMatchObject({ allows_multiple: true });
+    expect(emulatorCalls(emu).reads).toBe(3);
   });
 
   it('re-checks a saved destination against the live workspace: deleted, retyped, multiplicity, list gone', async () => {

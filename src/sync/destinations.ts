@@ -235,22 +235,22 @@ export function hasChanges(c: DestinationChanges): boolean {
 
 const policyText = (s: MappingSummary) => `${s.policy}${s.defaultPolicy ? ' (default)' : ''}`;
 
-/** A change report as lines of text: `+ website → "Website" #12 (keep-human-edits (default))`… */
+/**
+ * A change report as lines of text: `mode: create-update → update-only`, `+ website → "Website" #12
+ * · keep-human-edits (default)`, `~ tags → "Tags" #14: policy mirror (default) → add-only`,
+ * `- stage → "Stage" #13`; "nothing changed" when nothing did.
+ */
 export function describeChanges(c: DestinationChanges): string[] {
   const lines: string[] = [];
   for (const s of c.settings) lines.push(`${s.setting}: ${s.from ?? 'none'} → ${s.to ?? 'none'}`);
   for (const m of c.mappings.added)
-    lines.push(`+ ${m.source} → "${m.field}" #${m.fieldId} (${policyText(m)})`);
-  for (const m of c.mappings.changed) {
-    const field =
-      m.from.fieldId === m.to.fieldId
-        ? `"${m.to.field}" #${m.to.fieldId}`
-        : `"${m.from.field}" #${m.from.fieldId} → "${m.to.field}" #${m.to.fieldId}`;
-    const policy =
-      policyText(m.from) === policyText(m.to)
-        ? policyText(m.to)
-        : `${policyText(m.from)} → ${policyText(m.to)}`;
-    lines.push(`~ ${m.source}: ${field} (${policy})`);
+    lines.push(`+ ${m.source} → "${m.field}" #${m.fieldId} · ${policyText(m)}`);
+  for (const { source, from, to } of c.mappings.changed) {
+    const parts: string[] = [];
+    if (from.fieldId !== to.fieldId)
+      parts.push(`field "${from.field}" #${from.fieldId} → "${to.field}" #${to.fieldId}`);
+    if (policyText(from) !== policyText(to)) parts.push(`policy ${policyText(from)} → ${policyText(to)}`);
+    lines.push(`~ ${source} → "${to.field}" #${to.fieldId}: ${parts.join('; ')}`);
   }
   for (const m of c.mappings.removed) lines.push(`- ${m.source} → "${m.field}" #${m.fieldId}`);
   if (lines.length === 0 && !c.created && !c.removed) lines.push('nothing changed');

@@ -171,7 +171,7 @@ describe('destination command', () => {
     );
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toMatch(new RegExp(`^destination created in workspace .+ at ${emu.url}`));
-    expect(created.stdout).toMatch(/\+ tags → "Tags" #\d+ \(add-only\)/);
+    expect(created.stdout).toMatch(/\+ tags → "Tags" #\d+ · add-only\n/);
 
     const added = await cli(
       'destination',
@@ -204,7 +204,9 @@ describe('destination command', () => {
     );
     expect(mode.code, mode.stderr).toBe(0);
     expect(mode.stdout).toContain('mode: create-update → update-only');
-    expect(mode.stdout).toMatch(/~ website: "Website" #\d+ \(keep-human-edits \(default\) → overwrite\)/);
+    expect(mode.stdout).toMatch(
+      /~ website → "Website" #\d+: policy keep-human-edits \(default\) → overwrite\n/,
+    );
     expect(mode.stdout).toMatch(
       /headcount → "Number of Employees" #\d+ \(number\) · keep-human-edits \(default\)/,
     );
