@@ -12,6 +12,8 @@ import {
   workspaceOf,
 } from '../../sync/connections.js';
 import {
+  estimatePull,
+  type PullEstimate,
   PullInputError,
   type PullListReport,
   type PullProgress,
@@ -128,12 +130,37 @@ function failureLine(r: PullReport): string {
   }
 }
 
+const TYPE_NAME = { organization: 'organizations', person: 'persons', opportunity: 'opportunities' } as const;
+
+/** `pull --dry-run` in words: the lists, their sizes, and the calls with and without field values. */
+function describeEstimate(e: PullEstimate, connection: ConnectionInfo): string {
+  const lines = [`pull dry run on ${describeWorkspace(connection)}: nothing is written`];
+  for (const l of e.lists)
+    lines.push(
+      `  ${l.name} (${l.id}, ${TYPE_NAME[l.type]}): ${plural(l.entries, 'entry', 'entries')} — ${plural(l.pageCalls, 'page call')}, up to ${plural(l.fieldValueCalls, 'field-value call')}${l.withFields ? ' (field values on)' : ''}`,
+    );
+  const s = e.shared;
+  lines.push(
+    `  shared: GET /lists 1${s.opportunityIndex > 0 ? `, opportunity index ${plural(s.opportunityIndex, 'page')}` : ''}, GET /fields 1 (only with field values)`,
+  );
+  const anyFields = e.lists.some((l) => l.withFields);
+  lines.push(
+    `  this pull: ${e.planned.text}${anyFields ? ' (with the field values asked for)' : ' (without field values)'}`,
+  );
+  lines.push(`  without field values: ${e.withoutFields.text}`);
+  lines.push(`  with field values:    up to ${e.withFields.text}`);
+  for (const n of e.notes) lines.push(`  note: ${n}`);
+  return lines.join('\n');
+}
+
 /**
  * `affinity-sync pull [--list ID|NAME ...] [--with-fields]`: imports Affinity lists into My CRM,
  * concurrently within the connection's rate budget, and matches them to the dataset. Without
  * `--list` it pulls the configured pull sources. The exit code follows the run: 0 succeeded,
  * 1 failed, 2 some lists failed, 3 stopped (Affinity unreachable, key refused, quota spent),
- * 4 another run holds the connection, 130 interrupted; re-running resumes.
+ * 4 another run holds the connection, 130 interrupted; re-running resumes. `--dry-run` spends one
+ * call (`GET /lists`) to say which lists, how many entries and what the pull would cost; it writes
+ * nothing.
  */
 export function registerPull(program: Command): void {
   program
@@ -141,7 +168,8 @@ export function registerPull(program: Command): void {
     .description('pull Affinity lists into My CRM and match them to the intelligence dataset')
     .option('--list <list...>', 'Affinity list id or name (repeatable; default: the pull sources)')
     .option('--with-fields', 'also fetch field values (one API call per record)')
-    .action(async (flags: { list?: string[]; withFields?: boolean }, cmd: Command) => {
+    .option('--dry-run', 'say which lists, how many entries and the calls it would cost; write nothing')
+    .action(async (flags: { list?: string[]; withFields?: boolean; dryRun?: boolean }, cmd: Command) => {
       const config = configFrom(cmd);
       const json = wantsJson(cmd);
       await withStore(config, async (store) => {
@@ -160,6 +188,15 @@ export function registerPull(program: Command): void {
           throw new CliError(
             'nothing to pull: pass --list ID|NAME or add one with `affinity-sync pull-sources add`',
           );
+        if (flags.dryRun) {
+          const estimate = await asCliErrors(() =>
+            estimatePull(client, lists, { ratePerMinute: config.affinityRatePerMinute }),
+          );
+          output(cmd, { ok: true, dryRun: true, workspace: workspaceOf(connection), ...estimate }, () =>
+            describeEstimate(estimate, connection),
+          );
+          return;
+        }
         if (!json) process.stderr.write(`pulling from ${describeWorkspace(connection)}\n`);
         const interrupt = interruptSignal();
         let report: PullReport;

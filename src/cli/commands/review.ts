@@ -2,14 +2,31 @@ import type { Command } from 'commander';
 import type { Config } from '../../config/index.js';
 import {
   createFromRecord,
+  crmCounts,
   ignoreRecord,
   linkRecord,
   pulledList,
+  type ReviewCounts,
   type ReviewOutcome,
+  reviewCounts,
   reviewQueue,
 } from '../../sync/pull/index.js';
 import { CliError, configFrom, output, withStore } from '../context.js';
-import { asCliErrors, requireConnection } from './pull.js';
+import { readScope } from './crm.js';
+import { asCliErrors } from './pull.js';
+
+/** `Review: 14 to settle — 11 unmatched, 3 ambiguous (list "Deal Flow", showing 10)` */
+function header(counts: ReviewCounts & { showing: number }, list: { name: string } | undefined): string {
+  const filter = [
+    ...(list ? [`list ${JSON.stringify(list.name)}`] : []),
+    ...(counts.showing < counts.toSettle ? [`showing ${counts.showing}`] : []),
+  ];
+  const head =
+    counts.toSettle === 0
+      ? 'Review: nothing to settle'
+      : `Review: ${counts.toSettle} to settle — ${counts.unmatched} unmatched, ${counts.ambiguous} ambiguous`;
+  return `${head}${filter.length > 0 ? ` (${filter.join(', ')})` : ''}`;
+}
 
 function crmIdOf(raw: string): number {
   if (!/^\d+$/.test(raw))
@@ -29,8 +46,11 @@ async function decide(
 }
 
 /**
- * `affinity-sync review [list]`: the My CRM records matching could not settle, and the decisions
- * that settle them for good — `link`, `ignore`, `create`.
+ * `affinity-sync review [list]`: the My CRM records matching could not settle, under a header with
+ * their counts and the filter, and the decisions that settle them for good — `link` (to an entity
+ * by id, or by its domain, email or LinkedIn URL), `ignore`, `create`. They read and write only the
+ * store: no stored connection or reachable Affinity is needed (without a connection, every
+ * connection's records).
  */
 export function registerReview(program: Command): void {
   const review = program
@@ -44,39 +64,53 @@ export function registerReview(program: Command): void {
       if (!Number.isInteger(limit) || limit < 1)
         throw new CliError(`--limit ${flags.limit}: use a whole number ≥ 1`);
       await withStore(config, async (store) => {
-        const connection = await requireConnection(store, config);
+        const { connectionId } = await readScope(store, config);
         const pulled =
-          list === undefined ? undefined : await asCliErrors(() => pulledList(store, connection.id, list));
-        const items = await reviewQueue(store, connection.id, {
-          ...(pulled === undefined ? {} : { list: pulled.id }),
-          limit,
-        });
-        output(cmd, { ok: true, ...(pulled ? { list: pulled } : {}), items }, () => {
-          if (items.length === 0) return pulled ? `nothing to review on ${pulled.name}` : 'nothing to review';
-          return items
-            .map((i) => {
-              const key = i.affinityType === 'person' ? i.emails.join(', ') : i.domains.join(', ');
-              const cands =
-                i.candidates.length > 0
-                  ? `\n      candidates: ${i.candidates.map((c) => `${c.kind}:${c.id} ${c.name} (by ${c.by})`).join('; ')}`
-                  : '';
-              return `${String(i.crmId).padStart(6)}  ${i.status.padEnd(9)} ${i.affinityType.padEnd(12)} ${i.name}${key ? ` <${key}>` : ''}  [${i.lists.join(', ')}]${cands}`;
-            })
-            .join('\n');
-        });
+          list === undefined ? undefined : await asCliErrors(() => pulledList(store, connectionId, list));
+        const filter = pulled === undefined ? {} : { list: pulled.id };
+        const items = await reviewQueue(store, connectionId, { ...filter, limit });
+        const counts = { ...(await reviewCounts(store, connectionId, filter)), showing: items.length };
+        const nothingPulled = pulled === undefined && (await crmCounts(store, connectionId)).lists === 0;
+        output(
+          cmd,
+          {
+            ok: true,
+            ...(pulled ? { list: pulled } : {}),
+            counts,
+            filter: { ...(pulled ? { list: pulled } : {}), limit },
+            scope: connectionId === undefined ? 'every connection' : 'connection',
+            items,
+          },
+          () => {
+            if (nothingPulled) return 'nothing pulled yet: run `affinity-sync pull` to fill My CRM';
+            if (items.length === 0) return header(counts, pulled);
+            return `${header(counts, pulled)}\n${items
+              .map((i) => {
+                const key = i.affinityType === 'person' ? i.emails.join(', ') : i.domains.join(', ');
+                const cands =
+                  i.candidates.length > 0
+                    ? `\n      candidates: ${i.candidates.map((c) => `${c.kind}:${c.id} ${c.name} (by ${c.by})`).join('; ')}`
+                    : '';
+                return `${String(i.crmId).padStart(6)}  ${i.status.padEnd(9)} ${i.affinityType.padEnd(12)} ${i.name}${key ? ` <${key}>` : ''}  [${i.lists.join(', ')}]${cands}`;
+              })
+              .join('\n')}`;
+          },
+        );
       });
     });
   review
     .command('link')
-    .description('link a record to a dataset entity (company:ID, investor:ID, person:ID or a bare id)')
+    .description(
+      'link a record to a dataset entity: company:ID, investor:ID, person:ID, a bare id, a domain, an email or a LinkedIn URL',
+    )
     .argument('<crmId>')
-    .argument('<entityId>')
+    .argument('<entity>')
     .action(async (crmId: string, entity: string, _flags, cmd: Command) => {
       await decide(
         cmd,
         (config) =>
           withStore(config, async (store) =>
-            linkRecord(store, (await requireConnection(store, config)).id, crmIdOf(crmId), entity),
+            linkRecord(store, (await readScope(store, config)).connectionId, crmIdOf(crmId), entity),
           ),
         (o) => `record ${o.crmId} linked to ${o.kind}:${o.entityId}`,
       );
@@ -90,7 +124,7 @@ export function registerReview(program: Command): void {
         cmd,
         (config) =>
           withStore(config, async (store) =>
-            ignoreRecord(store, (await requireConnection(store, config)).id, crmIdOf(crmId)),
+            ignoreRecord(store, (await readScope(store, config)).connectionId, crmIdOf(crmId)),
           ),
         (o) => `record ${o.crmId} ignored`,
       );
@@ -107,7 +141,7 @@ export function registerReview(program: Command): void {
         cmd,
         (config) =>
           withStore(config, async (store) =>
-            createFromRecord(store, (await requireConnection(store, config)).id, crmIdOf(crmId), {
+            createFromRecord(store, (await readScope(store, config)).connectionId, crmIdOf(crmId), {
               ...(flags.as === undefined ? {} : { as: flags.as as 'company' | 'investor' }),
             }),
           ),

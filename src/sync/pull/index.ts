@@ -16,6 +16,13 @@ export {
   pullStopFor,
   resolveLists,
 } from './engine.js';
+export {
+  estimateFromLists,
+  estimatePull,
+  PULL_PAGE_SIZE,
+  type PullEstimate,
+  type PullEstimateList,
+} from './estimate.js';
 export { type AffinityType, affinityTypeOf } from './ingest.js';
 export {
   type Candidate,
@@ -29,8 +36,11 @@ export {
   ignoreRecord,
   linkRecord,
   parseEntityRef,
+  type ReviewCounts,
   type ReviewItem,
   type ReviewOutcome,
+  resolveEntityKey,
+  reviewCounts,
   reviewQueue,
 } from './review.js';
 export {
@@ -40,4 +50,14 @@ export {
   pullSourceRequests,
   removePullSources,
 } from './sources.js';
-export { type CrmRow, type CrmSort, type CrmViewOptions, crmSorts, crmView, pulledList } from './view.js';
+export {
+  type CrmCounts,
+  type CrmRow,
+  type CrmScope,
+  type CrmSort,
+  type CrmViewOptions,
+  crmCounts,
+  crmSorts,
+  crmView,
+  pulledList,
+} from './view.js';

@@ -1,8 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { importRecords, personKey } from '../../intelligence/index.js';
+import {
+  importRecords,
+  normaliseDomain,
+  normaliseEmail,
+  normaliseLinkedinUrl,
+  personKey,
+} from '../../intelligence/index.js';
 import type { Store } from '../../store/index.js';
 import type { AffinityType } from './ingest.js';
 import type { Candidate, EntityKind } from './matching.js';
+import { type CrmScope, inScope, onList } from './view.js';
 
 /**
  * The review queue: My CRM records matching could not settle (unmatched or ambiguous), and the
@@ -24,7 +31,7 @@ export interface ReviewItem {
 
 export type ReviewError = {
   ok: false;
-  code: 'record-not-found' | 'entity-not-found' | 'bad-entity' | 'cannot-create';
+  code: 'record-not-found' | 'entity-not-found' | 'ambiguous-entity' | 'bad-entity' | 'cannot-create';
   message: string;
 };
 export type ReviewOutcome =
@@ -49,29 +56,49 @@ interface QueueRow {
   lists: string[] | null;
 }
 
+/** How many records wait for review, for the queue's header. */
+export interface ReviewCounts {
+  /** Records to settle: unmatched or ambiguous, no decision yet. */
+  toSettle: number;
+  unmatched: number;
+  ambiguous: number;
+}
+
+/** {@link ReviewCounts} of the queue, optionally on one list (id or name). */
+export async function reviewCounts(
+  store: Store,
+  connectionId: CrmScope,
+  options: { list?: string | number } = {},
+): Promise<ReviewCounts> {
+  const [row] = await store.query<{ unmatched: number; ambiguous: number }>(sql`
+    SELECT count(*) FILTER (WHERE r.match_status = 'unmatched')::int AS unmatched,
+      count(*) FILTER (WHERE r.match_status = 'ambiguous')::int AS ambiguous
+    FROM crm_records r
+    WHERE ${inScope('r', connectionId)} AND r.presence = 'listed' AND r.review_decision IS NULL
+      AND r.match_status IN ('unmatched', 'ambiguous') ${onList(options.list)}`);
+  const unmatched = row?.unmatched ?? 0;
+  const ambiguous = row?.ambiguous ?? 0;
+  return { toSettle: unmatched + ambiguous, unmatched, ambiguous };
+}
+
 /**
  * Records waiting for review: on a pulled list, unmatched or ambiguous, no decision yet; optionally
  * only those on one list (id or name). Ambiguous ones first: they have candidates to choose from.
+ * Reads only the store; `connectionId` undefined covers every connection's records.
  */
 export async function reviewQueue(
   store: Store,
-  connectionId: number,
+  connectionId: CrmScope,
   options: { list?: string | number; limit?: number } = {},
 ): Promise<ReviewItem[]> {
-  const listFilter =
-    options.list === undefined
-      ? sql``
-      : sql`AND EXISTS (SELECT 1 FROM crm_memberships m JOIN crm_lists l ON l.connection_id = m.connection_id
-              AND l.affinity_list_id = m.affinity_list_id
-            WHERE m.connection_id = r.connection_id AND m.affinity_type = r.affinity_type AND m.affinity_id = r.affinity_id
-              AND (l.affinity_list_id::text = ${String(options.list)} OR lower(l.name) = lower(${String(options.list)})))`;
+  const listFilter = onList(options.list);
   const rows = await store.query<QueueRow>(sql`
     SELECT r.id, r.affinity_type, r.affinity_id, r.name, r.domains, r.emails, r.match_status, r.candidates,
       (SELECT array_agg(DISTINCT l.name ORDER BY l.name) FROM crm_memberships m JOIN crm_lists l
          ON l.connection_id = m.connection_id AND l.affinity_list_id = m.affinity_list_id
        WHERE m.connection_id = r.connection_id AND m.affinity_type = r.affinity_type AND m.affinity_id = r.affinity_id) AS lists
     FROM crm_records r
-    WHERE r.connection_id = ${connectionId} AND r.presence = 'listed' AND r.review_decision IS NULL
+    WHERE ${inScope('r', connectionId)} AND r.presence = 'listed' AND r.review_decision IS NULL
       AND r.match_status IN ('unmatched', 'ambiguous') ${listFilter}
     ORDER BY r.match_status, lower(r.name), r.id
     LIMIT ${options.limit ?? 10_000}`);
@@ -90,6 +117,7 @@ export async function reviewQueue(
 
 interface RecordRow {
   id: number;
+  connection_id: number;
   affinity_type: AffinityType;
   affinity_id: number;
   name: string;
@@ -101,12 +129,12 @@ interface RecordRow {
 
 async function findRecord(
   store: Store,
-  connectionId: number,
+  connectionId: CrmScope,
   crmId: number,
 ): Promise<RecordRow | ReviewError> {
   const [r] = await store.query<RecordRow>(sql`
-    SELECT id, affinity_type, affinity_id, name, domain_keys, email_keys, linkedin_url, domains
-    FROM crm_records WHERE connection_id = ${connectionId} AND id = ${crmId}`);
+    SELECT id, connection_id, affinity_type, affinity_id, name, domain_keys, email_keys, linkedin_url, domains
+    FROM crm_records r WHERE ${inScope('r', connectionId)} AND id = ${crmId}`);
   return r ?? { ok: false, code: 'record-not-found', message: `no My CRM record ${crmId}` };
 }
 
@@ -144,7 +172,6 @@ export function parseEntityRef(
 async function setDecision(
   store: Store,
   record: RecordRow,
-  connectionId: number,
   decision: 'linked' | 'created',
   kind: EntityKind,
   entityId: number,
@@ -153,6 +180,7 @@ async function setDecision(
     UPDATE crm_records SET match_status = 'matched', match_kind = ${kind}, match_entity_id = ${entityId},
       matched_by = 'review', candidates = '[]'::jsonb, review_decision = ${decision}, reviewed_at = now(), updated_at = now()
     WHERE id = ${record.id}`);
+  const connectionId = Number(record.connection_id);
   // A link matching made for this Affinity record to another entity is now wrong.
   await store.query(sql`
     DELETE FROM sync_links WHERE connection_id = ${connectionId} AND affinity_type = ${record.affinity_type}
@@ -165,30 +193,98 @@ async function setDecision(
     DO UPDATE SET affinity_id = excluded.affinity_id, linked_by = 'review', updated_at = now()`);
 }
 
-/** `review link`: the record is this dataset entity; push will use the link without a search. */
+/**
+ * The dataset entity a natural key names: a domain (or website) → the company or investor with
+ * it (a company's other domains included), an email or a LinkedIn URL → the person. A key that
+ * names several entities is refused naming each as `kind:id`; one that names none, naming the key.
+ */
+export async function resolveEntityKey(
+  store: Store,
+  key: string,
+): Promise<{ kind: EntityKind; id: number; name: string } | ReviewError> {
+  const value = key.trim();
+  const email = value.includes('@') ? normaliseEmail(value) : null;
+  const linkedin = email === null ? normaliseLinkedinUrl(value) : null;
+  const domain = email === null && linkedin === null ? normaliseDomain(value) : null;
+  let hits: Array<{ kind: EntityKind; id: number; name: string }>;
+  let what: string;
+  if (email !== null) {
+    what = `person with email ${email}`;
+    hits = await store.query(sql`
+      SELECT 'person' AS kind, id, name FROM intel_people WHERE emails @> ARRAY[${email}]::text[] ORDER BY id`);
+  } else if (linkedin !== null) {
+    what = `person with LinkedIn URL ${linkedin}`;
+    hits = await store.query(sql`
+      SELECT 'person' AS kind, id, name FROM intel_people WHERE linkedin_url = ${linkedin} ORDER BY id`);
+  } else if (domain !== null) {
+    what = `company or investor with domain ${domain}`;
+    hits = await store.query(sql`
+      SELECT 'company' AS kind, id, name FROM intel_companies
+        WHERE domain = ${domain} OR other_domains @> ARRAY[${domain}]::text[]
+      UNION ALL
+      SELECT 'investor', id, name FROM intel_investors WHERE domain = ${domain}
+      ORDER BY 1, 2`);
+  } else {
+    return {
+      ok: false,
+      code: 'bad-entity',
+      message: `not an entity: ${value} (use company:ID, investor:ID, person:ID, a domain, an email or a LinkedIn URL)`,
+    };
+  }
+  const [only, ...more] = hits.map((h) => ({ kind: h.kind, id: Number(h.id), name: h.name }));
+  if (only === undefined)
+    return { ok: false, code: 'entity-not-found', message: `no ${what} in the dataset` };
+  if (more.length > 0) {
+    const choices = [only, ...more].map((h) => `\`${h.kind}:${h.id}\` (${h.name})`);
+    return {
+      ok: false,
+      code: 'ambiguous-entity',
+      message: `${value} names ${choices.length} entities in the dataset: ${choices.join(' or ')}; link one of them by id`,
+    };
+  }
+  return only;
+}
+
+/**
+ * `review link`: the record is this dataset entity — `company:ID`, `investor:ID`, `person:ID`, a
+ * bare id, or a natural key (domain, email, LinkedIn URL) — and push will use the link without a
+ * search. Without `connectionId` the record is found among every connection's.
+ */
 export async function linkRecord(
   store: Store,
-  connectionId: number,
+  connectionId: CrmScope,
   crmId: number,
   entityRef: string,
 ): Promise<ReviewOutcome> {
   const record = await findRecord(store, connectionId, crmId);
   if ('ok' in record) return record;
-  const ref = parseEntityRef(entityRef, record.affinity_type);
+  const isRef = /^(?:(company|investor|person):)?\d+$/.test(entityRef.trim());
+  let resolved: { kind: EntityKind; id: number } | ReviewError;
+  if (isRef) resolved = parseEntityRef(entityRef, record.affinity_type);
+  else {
+    const byKey = await resolveEntityKey(store, entityRef);
+    resolved =
+      'ok' in byKey
+        ? byKey
+        : (parseEntityRef(`${byKey.kind}:${byKey.id}`, record.affinity_type) as
+            | { kind: EntityKind; id: number }
+            | ReviewError);
+  }
+  const ref = resolved;
   if ('ok' in ref) return ref;
   const [exists] = await store.query<{ id: number }>(
     sql`SELECT id FROM ${sql.identifier(TABLE[ref.kind])} WHERE id = ${ref.id}`,
   );
   if (!exists)
     return { ok: false, code: 'entity-not-found', message: `no ${ref.kind} ${ref.id} in the dataset` };
-  await setDecision(store, record, connectionId, 'linked', ref.kind, ref.id);
+  await setDecision(store, record, 'linked', ref.kind, ref.id);
   return { ok: true, crmId, decision: 'linked', kind: ref.kind, entityId: ref.id };
 }
 
 /** `review ignore`: leave the record out of review for good (it stays in My CRM, unmatched). */
 export async function ignoreRecord(
   store: Store,
-  connectionId: number,
+  connectionId: CrmScope,
   crmId: number,
 ): Promise<ReviewOutcome> {
   const record = await findRecord(store, connectionId, crmId);
@@ -205,7 +301,7 @@ export async function ignoreRecord(
  */
 export async function createFromRecord(
   store: Store,
-  connectionId: number,
+  connectionId: CrmScope,
   crmId: number,
   options: { as?: 'company' | 'investor' } = {},
 ): Promise<ReviewOutcome> {
@@ -261,6 +357,6 @@ export async function createFromRecord(
   );
   if (!created)
     throw new Error(`review create: ${kind} for My CRM record ${crmId} was imported but not found`);
-  await setDecision(store, record, connectionId, 'created', kind, created.id);
+  await setDecision(store, record, 'created', kind, created.id);
   return { ok: true, crmId, decision: 'created', kind, entityId: created.id };
 }

@@ -70,16 +70,39 @@ interface Row {
 }
 
 /**
+ * Which connection's records a read of My CRM covers: one connection's, or — `undefined`, when no
+ * connection is stored — every connection's, so what was pulled stays readable without Affinity.
+ */
+export type CrmScope = number | undefined;
+
+/** The SQL condition `alias.connection_id` is in scope. */
+export function inScope(alias: string, connectionId: CrmScope) {
+  return connectionId === undefined
+    ? sql`true`
+    : sql`${sql.identifier(alias)}.connection_id = ${connectionId}`;
+}
+
+/** The SQL condition the record `r` is on the list named by `list` (its Affinity id or name). */
+export function onList(list: string | number | undefined) {
+  return list === undefined
+    ? sql``
+    : sql`AND EXISTS (SELECT 1 FROM crm_memberships m JOIN crm_lists l ON l.connection_id = m.connection_id
+              AND l.affinity_list_id = m.affinity_list_id
+            WHERE m.connection_id = r.connection_id AND m.affinity_type = r.affinity_type AND m.affinity_id = r.affinity_id
+              AND (l.affinity_list_id::text = ${String(list)} OR lower(l.name) = lower(${String(list)})))`;
+}
+
+/**
  * The pulled list a filter names (its Affinity id or its name, case-insensitive), so a filter that
  * names no pulled list is refused rather than showing an empty My CRM.
  */
 export async function pulledList(
   store: Store,
-  connectionId: number,
+  connectionId: CrmScope,
   list: string | number,
 ): Promise<{ id: number; name: string }> {
   const rows = await store.query<{ affinity_list_id: number; name: string }>(sql`
-    SELECT affinity_list_id, name FROM crm_lists WHERE connection_id = ${connectionId} ORDER BY lower(name), affinity_list_id`);
+    SELECT affinity_list_id, name FROM crm_lists l WHERE ${inScope('l', connectionId)} ORDER BY lower(name), affinity_list_id`);
   const wanted = String(list).trim();
   const hit =
     rows.find((r) => String(r.affinity_list_id) === wanted) ??
@@ -92,19 +115,61 @@ export async function pulledList(
   );
 }
 
-/** My CRM, sorted by growth rank (default), name or total funding; records without data last. */
+/** What a view of My CRM shows out of what it holds, for its header. */
+export interface CrmCounts {
+  /** Records on pulled lists (each once). */
+  records: number;
+  /** Pulled lists. */
+  lists: number;
+  /** Records the filter keeps (all of them without a filter), by match state. */
+  matching: number;
+  matched: number;
+  ambiguous: number;
+  unmatched: number;
+}
+
+/** {@link CrmCounts} for a view of My CRM, optionally on one list (id or name). */
+export async function crmCounts(
+  store: Store,
+  connectionId: CrmScope,
+  options: { list?: string | number } = {},
+): Promise<CrmCounts> {
+  const [row] = await store.query<{
+    records: number;
+    lists: number;
+    matching: number;
+    matched: number;
+    ambiguous: number;
+  }>(sql`
+    SELECT
+      (SELECT count(*)::int FROM crm_records r WHERE ${inScope('r', connectionId)} AND r.presence = 'listed') AS records,
+      (SELECT count(*)::int FROM crm_lists l WHERE ${inScope('l', connectionId)}) AS lists,
+      count(*)::int AS matching,
+      count(*) FILTER (WHERE r.match_status = 'matched')::int AS matched,
+      count(*) FILTER (WHERE r.match_status = 'ambiguous')::int AS ambiguous
+    FROM crm_records r
+    WHERE ${inScope('r', connectionId)} AND r.presence = 'listed' ${onList(options.list)}`);
+  const r = row ?? { records: 0, lists: 0, matching: 0, matched: 0, ambiguous: 0 };
+  return {
+    records: r.records,
+    lists: r.lists,
+    matching: r.matching,
+    matched: r.matched,
+    ambiguous: r.ambiguous,
+    unmatched: r.matching - r.matched - r.ambiguous,
+  };
+}
+
+/**
+ * My CRM, sorted by growth rank (default), name or total funding; records without data last. It
+ * reads only the store: no connection or reachable Affinity is needed.
+ */
 export async function crmView(
   store: Store,
-  connectionId: number,
+  connectionId: CrmScope,
   options: CrmViewOptions = {},
 ): Promise<CrmRow[]> {
-  const listFilter =
-    options.list === undefined
-      ? sql``
-      : sql`AND EXISTS (SELECT 1 FROM crm_memberships m JOIN crm_lists l ON l.connection_id = m.connection_id
-              AND l.affinity_list_id = m.affinity_list_id
-            WHERE m.connection_id = r.connection_id AND m.affinity_type = r.affinity_type AND m.affinity_id = r.affinity_id
-              AND (l.affinity_list_id::text = ${String(options.list)} OR lower(l.name) = lower(${String(options.list)})))`;
+  const listFilter = onList(options.list);
   const order =
     options.sort === 'name'
       ? sql`lower(r.name), r.id`
@@ -135,7 +200,7 @@ export async function crmView(
             WHERE company_id = co.id AND metric = 'headcount' AND observed_on <= last.observed_on - interval '12 months'
             ORDER BY observed_on DESC LIMIT 1) past
     ) hg ON true
-    WHERE r.connection_id = ${connectionId} AND r.presence = 'listed' ${listFilter}
+    WHERE ${inScope('r', connectionId)} AND r.presence = 'listed' ${listFilter}
     ORDER BY ${order}
     LIMIT ${options.limit ?? 50} OFFSET ${options.offset ?? 0}`);
   return rows.map((r) => ({
