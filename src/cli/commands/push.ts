@@ -7,7 +7,7 @@ import {
   workspaceOf,
 } from '../../sync/connections.js';
 import { type EntityKind, entityKinds } from '../../sync/mapping.js';
-import { type PushReport, type PushSelection, push } from '../../sync/push/index.js';
+import { describeChange, type PushReport, type PushSelection, push } from '../../sync/push/index.js';
 import {
   CliError,
   configFrom,
@@ -59,7 +59,8 @@ function render(r: PushReport, connection: ConnectionInfo): string {
   ];
   const shown = r.plan.records.filter((x) => x.action !== 'unchanged').slice(0, 50);
   for (const x of shown) {
-    const ops = x.operations.length > 0 ? `: ${x.operations.join(', ')}` : '';
+    // Values cut to 60 characters here; --json has them whole.
+    const ops = x.changes.length > 0 ? `: ${x.changes.map((c) => describeChange(c, 60)).join('; ')}` : '';
     lines.push(
       `  ${x.action.padEnd(9)} ${x.label}${x.affinityId ? ` #${x.affinityId}` : ''}${ops}${x.reason ? ` — ${x.reason}` : ''}`,
     );

@@ -14,15 +14,31 @@ import {
   type StepRecorder,
   startRun,
 } from '../activity.js';
-import { getDestination } from '../destinations.js';
+import { getDestination, recheckDestination } from '../destinations.js';
 import type { Stop } from '../stops.js';
-import { describeOp, executePlan, type PushHooks, pushStopFor, type RecordResult } from './executor.js';
+import {
+  changesOf,
+  describeChange,
+  executePlan,
+  type PlannedChange,
+  type PushHooks,
+  pushStopFor,
+  type RecordResult,
+} from './executor.js';
 import { planPush, settleInDoubt } from './planner.js';
 import { type PushSelection, SelectionError, selectRecords } from './records.js';
 import { estimateOf, type Plan, type RecordPlan } from './types.js';
 
 export type { Stop } from '../stops.js';
-export { describeOp, executePlan, type PushHooks, type RecordResult } from './executor.js';
+export {
+  changesOf,
+  describeChange,
+  describeOp,
+  executePlan,
+  type PlannedChange,
+  type PushHooks,
+  type RecordResult,
+} from './executor.js';
 export type { PlanProgress } from './planner.js';
 export { diffFields, planPush } from './planner.js';
 export { loadRows, type PushSelection, SelectionError, selectRecords } from './records.js';
@@ -68,6 +84,11 @@ export interface PushOptions {
    * report says so. Running the same push again resumes it.
    */
   signal?: AbortSignal;
+  /**
+   * How old the cached workspace fields may be for the destination's check at the start of every
+   * plan (default: the workspace cache's, 60 s; 0 reads them again).
+   */
+  workspaceMaxAgeMs?: number;
 }
 
 /** One record of a plan, as shown to users. */
@@ -79,7 +100,10 @@ export interface PlannedRecord {
   matchedBy: RecordPlan['matchedBy'];
   reason?: string;
   candidates?: number[];
+  /** The writes in words, values whole: `set "Tags" += fintech, ai`, `update "Headcount" 120 → 145`. */
   operations: string[];
+  /** The same writes, structured: the field, the action and the values. */
+  changes: PlannedChange[];
   skippedValues: string[];
 }
 
@@ -120,7 +144,12 @@ export type PushResult =
   /** Stopped while planning (a refused key, a spent quota): nothing was written. */
   | { code: 'stopped'; runId: number; stop: Stop; message: string }
   | { code: 'no-destination'; message: string }
+  /** The saved destination no longer fits the workspace (a mapped field deleted or retyped): nothing planned. */
+  | { code: 'invalid-destination'; message: string }
   | { code: 'invalid-selection'; message: string };
+
+/** A record's writes in words, values whole. */
+const operationsOf = (ops: RecordPlan['ops']): string[] => changesOf(ops).map((c) => describeChange(c));
 
 function view(r: RecordPlan): PlannedRecord {
   return {
@@ -131,7 +160,8 @@ function view(r: RecordPlan): PlannedRecord {
     matchedBy: r.matchedBy,
     ...(r.reason !== undefined ? { reason: r.reason } : {}),
     ...(r.candidates !== undefined ? { candidates: r.candidates } : {}),
-    operations: r.ops.map(describeOp),
+    operations: operationsOf(r.ops),
+    changes: changesOf(r.ops),
     skippedValues: r.skippedValues,
   };
 }
@@ -231,6 +261,24 @@ export async function push(options: PushOptions): Promise<PushResult> {
     return { code: 'pushed', report };
   };
 
+  // The saved mapping is checked against the workspace's live fields before any plan (dry runs
+  // included): a field deleted or retyped in Affinity refuses the push, nothing written.
+  try {
+    const problems = await recheckDestination(
+      store,
+      client,
+      destination,
+      options.workspaceMaxAgeMs === undefined ? {} : { maxAgeMs: options.workspaceMaxAgeMs },
+    );
+    if (problems.length > 0) {
+      const message = `push refused, nothing written: ${problems.join('; ')} — change it with \`affinity-sync destination set ${selected.entity} …\` or \`affinity-sync destination unmap ${selected.entity} …\``;
+      await run.finish({ status: 'failed', error: message, api: usage(0) });
+      return { code: 'invalid-destination', message };
+    }
+  } catch (err) {
+    return endStopped(err);
+  }
+
   let plan: Plan;
   try {
     options.onProgress?.('planning', 0, selected.rows.length);
@@ -301,7 +349,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
           affinityType: destination.recordType,
           affinityId: r.affinityId,
           message: r.action,
-          details: { label: r.label, operations: r.ops.map(describeOp), skippedValues: r.skippedValues },
+          details: { label: r.label, operations: operationsOf(r.ops), skippedValues: r.skippedValues },
         })),
       );
       await step.finish('succeeded');
@@ -411,7 +459,7 @@ async function recordOutcomes(
             : (r.plan.reason ?? null),
       details: {
         label: r.plan.label,
-        operations: r.plan.ops.map(describeOp),
+        operations: operationsOf(r.plan.ops),
         skippedValues: r.plan.skippedValues,
         ...(r.plan.candidates ? { candidates: r.plan.candidates } : {}),
       },
