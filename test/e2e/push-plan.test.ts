@@ -82,12 +82,14 @@ describe('push plans', () => {
     expect(record?.operations).toEqual([
       'create organization',
       `set "Website" = ${long}`,
-      'set "Tags" += fintech, ai',
+      'set "Tags" += fintech',
+      'set "Tags" += ai',
     ]);
     expect(record?.changes).toEqual([
       { action: 'create', field: null, to: 'organization' },
       { action: 'set', field: 'Website', to: long },
-      { action: 'set', field: 'Tags', add: ['fintech', 'ai'] },
+      { action: 'set', field: 'Tags', add: ['fintech'] },
+      { action: 'set', field: 'Tags', add: ['ai'] },
     ]);
   });
 

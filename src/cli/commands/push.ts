@@ -7,7 +7,13 @@ import {
   workspaceOf,
 } from '../../sync/connections.js';
 import { type EntityKind, entityKinds } from '../../sync/mapping.js';
-import { describeChange, type PushReport, type PushSelection, push } from '../../sync/push/index.js';
+import {
+  describeChange,
+  groupChanges,
+  type PushReport,
+  type PushSelection,
+  push,
+} from '../../sync/push/index.js';
 import {
   CliError,
   configFrom,
@@ -59,8 +65,10 @@ function render(r: PushReport, connection: ConnectionInfo): string {
   ];
   const shown = r.plan.records.filter((x) => x.action !== 'unchanged').slice(0, 50);
   for (const x of shown) {
-    // Values cut to 60 characters here; --json has them whole.
-    const ops = x.changes.length > 0 ? `: ${x.changes.map((c) => describeChange(c, 60)).join('; ')}` : '';
+    // Values added to (or removed from) one field shown together, cut to 60 characters; --json
+    // has them whole, one change per write.
+    const changes = groupChanges(x.changes).map((c) => describeChange(c, 60));
+    const ops = changes.length > 0 ? `: ${changes.join('; ')}` : '';
     lines.push(
       `  ${x.action.padEnd(9)} ${x.label}${x.affinityId ? ` #${x.affinityId}` : ''}${ops}${x.reason ? ` — ${x.reason}` : ''}`,
     );

@@ -536,8 +536,9 @@ function unwrote(known: Known, fieldId: number, fieldValueId: number): void {
 
 /**
  * A change a plan makes, as shown to users and in `--json`: `set` a field (`to` one value, or
- * `add` values to a multi-valued one), `update` it (`from` → `to`), `remove` values; or `create`
- * the record, `add-to-list`, `link-organization` (`to` the list or the organization).
+ * `add` values to a multi-valued one), `update` it (`from` → `to`, `from` null when not known),
+ * `remove` values; or `create` the record, `add-to-list`, `link-organization` (`to` the list or
+ * the organization).
  */
 export interface PlannedChange {
   action: 'create' | 'add-to-list' | 'link-organization' | 'set' | 'update' | 'remove';
@@ -548,46 +549,46 @@ export interface PlannedChange {
   remove?: string[];
 }
 
-/** A record's writes as changes: the values added to or removed from one field grouped as one. */
-export function changesOf(ops: readonly PushOp[]): PlannedChange[] {
+/** One write as a change: one value set, updated, added or removed, or the record created or listed. */
+export function changeOf(op: PushOp): PlannedChange {
+  switch (op.kind) {
+    case 'create':
+      return { action: 'create', field: null, to: op.recordType };
+    case 'list-add':
+      return { action: 'add-to-list', field: null, to: String(op.listId) };
+    case 'link-org':
+      return { action: 'link-organization', field: null, to: String(op.organizationId) };
+    case 'field-update':
+      return { action: 'update', field: op.fieldName, from: op.fromText, to: op.text };
+    case 'field-create':
+      return op.multiple
+        ? { action: 'set', field: op.fieldName, add: [op.text] }
+        : { action: 'set', field: op.fieldName, to: op.text };
+    case 'field-delete':
+      return { action: 'remove', field: op.fieldName, remove: [op.text] };
+  }
+}
+
+/**
+ * Changes as people read them: the values added to one field as one change, and those removed
+ * from it as another (`set "Tags" += fintech, ai`), in the order they first appear.
+ */
+export function groupChanges(changes: readonly PlannedChange[]): PlannedChange[] {
   const out: PlannedChange[] = [];
-  const grouped = new Map<string, string[]>();
-  const group = (action: 'set' | 'remove', fieldId: number, fieldName: string, text: string): void => {
-    const g = `${action}:${fieldId}`;
-    let values = grouped.get(g);
+  const grouped = new Map<string, PlannedChange>();
+  for (const c of changes) {
+    const values = c.add ?? c.remove;
     if (!values) {
-      values = [];
-      grouped.set(g, values);
-      out.push(
-        action === 'set'
-          ? { action, field: fieldName, add: values }
-          : { action, field: fieldName, remove: values },
-      );
+      out.push(c);
+      continue;
     }
-    values.push(text);
-  };
-  for (const op of ops) {
-    switch (op.kind) {
-      case 'create':
-        out.push({ action: 'create', field: null, to: op.recordType });
-        break;
-      case 'list-add':
-        out.push({ action: 'add-to-list', field: null, to: String(op.listId) });
-        break;
-      case 'link-org':
-        out.push({ action: 'link-organization', field: null, to: String(op.organizationId) });
-        break;
-      case 'field-update':
-        out.push({ action: 'update', field: op.fieldName, from: op.fromText, to: op.text });
-        break;
-      case 'field-create':
-        // Values added to a multi-valued field are grouped.
-        if (op.multiple) group('set', op.fieldId, op.fieldName, op.text);
-        else out.push({ action: 'set', field: op.fieldName, to: op.text });
-        break;
-      case 'field-delete':
-        group('remove', op.fieldId, op.fieldName, op.text);
-        break;
+    const key = `${c.action}:${c.field}`;
+    const g = grouped.get(key);
+    if (g) (g.add ?? g.remove)?.push(...values);
+    else {
+      const copy = c.add ? { ...c, add: [...values] } : { ...c, remove: [...values] };
+      grouped.set(key, copy);
+      out.push(copy);
     }
   }
   return out;
@@ -621,9 +622,9 @@ export function describeChange(c: PlannedChange, max?: number): string {
   }
 }
 
-/** A write in words, for record-level messages: what `describeChange` says of it alone. */
+/** A write in words, its value whole: `set "Tags" += fintech`, `update "Headcount" 120 → 145`. */
 export function describeOp(op: PushOp): string {
-  return changesOf([op]).map((c) => describeChange(c))[0] as string;
+  return describeChange(changeOf(op));
 }
 
 /** Journal rows of a run by status, e.g. to show what an interrupted push left. */

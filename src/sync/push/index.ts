@@ -17,8 +17,8 @@ import {
 import { getDestination, recheckDestination } from '../destinations.js';
 import type { Stop } from '../stops.js';
 import {
-  changesOf,
-  describeChange,
+  changeOf,
+  describeOp,
   executePlan,
   type PlannedChange,
   type PushHooks,
@@ -31,10 +31,11 @@ import { estimateOf, type Plan, type RecordPlan } from './types.js';
 
 export type { Stop } from '../stops.js';
 export {
-  changesOf,
+  changeOf,
   describeChange,
   describeOp,
   executePlan,
+  groupChanges,
   type PlannedChange,
   type PushHooks,
   type RecordResult,
@@ -100,9 +101,9 @@ export interface PlannedRecord {
   matchedBy: RecordPlan['matchedBy'];
   reason?: string;
   candidates?: number[];
-  /** The writes in words, values whole: `set "Tags" += fintech, ai`, `update "Headcount" 120 → 145`. */
+  /** The writes in words, one per write, values whole: `set "Tags" += ai`, `update "Headcount" 120 → 145`. */
   operations: string[];
-  /** The same writes, structured: the field, the action and the values. */
+  /** The same writes, structured: the field, the action and the values (see `groupChanges`). */
   changes: PlannedChange[];
   skippedValues: string[];
 }
@@ -148,8 +149,8 @@ export type PushResult =
   | { code: 'invalid-destination'; message: string }
   | { code: 'invalid-selection'; message: string };
 
-/** A record's writes in words, values whole. */
-const operationsOf = (ops: RecordPlan['ops']): string[] => changesOf(ops).map((c) => describeChange(c));
+/** A record's writes in words, one per write, values whole. */
+const operationsOf = (ops: RecordPlan['ops']): string[] => ops.map(describeOp);
 
 function view(r: RecordPlan): PlannedRecord {
   return {
@@ -161,7 +162,7 @@ function view(r: RecordPlan): PlannedRecord {
     ...(r.reason !== undefined ? { reason: r.reason } : {}),
     ...(r.candidates !== undefined ? { candidates: r.candidates } : {}),
     operations: operationsOf(r.ops),
-    changes: changesOf(r.ops),
+    changes: r.ops.map(changeOf),
     skippedValues: r.skippedValues,
   };
 }

@@ -11,7 +11,14 @@ import { intelCompanies } from '../../store/index.js';
 import { getRun } from '../activity.js';
 import { setDestination } from '../destinations.js';
 import { LOCAL_ADMIN } from '../roles.js';
-import { type PushOptions, type PushReport, type PushResult, push } from './index.js';
+import {
+  describeChange,
+  groupChanges,
+  type PushOptions,
+  type PushReport,
+  type PushResult,
+  push,
+} from './index.js';
 import { emulatorCalls, type PushFixture, pushFixture, testTransport } from './test-support.js';
 
 const OURS = 'policy-test-our-key';
@@ -221,8 +228,14 @@ describe('write policies', () => {
     await oursChange('existing.com', { tags: ['fintech', 'ai', 'payments'] });
     const dry = await pushAll({ dryRun: true });
     const rec = recordOf(dry, 'existing.com');
-    expect(rec?.operations).toEqual(['set "Tags" += ai, payments']);
-    expect(rec?.changes).toEqual([{ action: 'set', field: 'Tags', add: ['ai', 'payments'] }]);
+    expect(rec?.operations).toEqual(['set "Tags" += ai', 'set "Tags" += payments']);
+    expect(rec?.changes).toEqual([
+      { action: 'set', field: 'Tags', add: ['ai'] },
+      { action: 'set', field: 'Tags', add: ['payments'] },
+    ]);
+    expect(groupChanges(rec?.changes ?? [])).toEqual([
+      { action: 'set', field: 'Tags', add: ['ai', 'payments'] },
+    ]);
 
     await pushAll();
     expect(await texts('existing.com', 'Tags')).toEqual(['ai', 'b2b', 'fintech', 'payments', 'vip']);
@@ -260,6 +273,13 @@ describe('plans', () => {
     const rec = recordOf(dry, 'existing.com');
     expect(rec?.operations).toEqual([
       `set "Website" = ${long}`,
+      'set "Stage" = Series A',
+      'set "Total Funding" = 12000000',
+      'set "Tags" += fintech',
+      'set "Tags" += b2b',
+    ]);
+    expect(groupChanges(rec?.changes ?? []).map((c) => describeChange(c, 30))).toEqual([
+      'set "Website" = https://existing.com/a-very-l…',
       'set "Stage" = Series A',
       'set "Total Funding" = 12000000',
       'set "Tags" += fintech, b2b',
