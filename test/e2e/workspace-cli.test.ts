@@ -201,9 +201,12 @@ describe('destination command', () => {
       'update-only',
       '--policy',
       'website=overwrite',
+      '--list',
+      SEED.dealflow,
     );
     expect(mode.code, mode.stderr).toBe(0);
     expect(mode.stdout).toContain('mode: create-update → update-only');
+    expect(mode.stdout).toContain(`list: none → ${SEED.dealflow}`);
     expect(mode.stdout).toMatch(
       /~ website → "Website" #\d+: policy keep-human-edits \(default\) → overwrite\n/,
     );
@@ -229,6 +232,11 @@ describe('destination command', () => {
       error: expect.stringContaining('does not fit field "Tags" (several values): use add-only, mirror'),
       problems: [expect.stringContaining('"overwrite"')],
     });
+
+    const noList = await cli('destination', 'set', 'company', '--no-list');
+    expect(noList.code, noList.stderr).toBe(0);
+    expect(noList.stdout).toContain(`list: ${SEED.dealflow} → none`);
+    expect(noList.stdout).toMatch(/company → organization \(match by domain, update-only\)\n/);
 
     const unmap = await cli('destination', 'unmap', 'company', 'stage');
     expect(unmap.code, unmap.stderr).toBe(0);
