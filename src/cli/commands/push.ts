@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import type { AffinityClient, HttpTransport } from '../../affinity/index.js';
+import type { Store } from '../../store/index.js';
 import {
   type ConnectionInfo,
   describeWorkspace,
@@ -6,6 +8,7 @@ import {
   secretBoxFor,
   workspaceOf,
 } from '../../sync/connections.js';
+import { type PushMode, pushModes } from '../../sync/destinations.js';
 import { type EntityKind, entityKinds } from '../../sync/mapping.js';
 import {
   describeChange,
@@ -14,6 +17,7 @@ import {
   type PushSelection,
   push,
 } from '../../sync/push/index.js';
+import { crmSelectionKinds, SelectionError } from '../../sync/push/records.js';
 import {
   CliError,
   configFrom,
@@ -33,11 +37,63 @@ interface PushFlags {
   search?: string;
   list?: string;
   all?: string;
+  query?: string;
+  filter: string[];
+  entity?: string;
+  crm?: boolean;
+  mode?: string;
   dryRun?: boolean;
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function entityOf(flags: PushFlags): EntityKind | undefined {
+  if (flags.entity === undefined) return undefined;
+  if (!entityKinds.includes(flags.entity as EntityKind)) {
+    throw new CliError(`--entity takes ${entityKinds.join(', ')}, not ${flags.entity}`);
+  }
+  return flags.entity as EntityKind;
+}
+
+/** `{ mode }` when `--mode` is given, to spread into the push's options. */
+function modeOption(flags: PushFlags): { mode?: PushMode } {
+  const mode = modeOf(flags);
+  return mode ? { mode } : {};
+}
+
+function modeOf(flags: PushFlags): PushMode | undefined {
+  if (flags.mode === undefined) return undefined;
+  if (!pushModes.includes(flags.mode as PushMode)) {
+    throw new CliError(`--mode takes ${pushModes.join(' or ')}, not ${flags.mode}`);
+  }
+  return flags.mode as PushMode;
+}
+
 function selectionOf(flags: PushFlags): PushSelection {
+  const entity = entityOf(flags);
+  if (flags.crm) {
+    const other = [flags.company, flags.person, flags.investor, flags.search, flags.all, flags.query];
+    if (other.some((v) => v !== undefined) || flags.filter.length > 0) {
+      throw new CliError('--crm takes --list (a pulled Affinity list) and --entity, not another selection');
+    }
+    return {
+      crm: true,
+      ...(flags.list !== undefined ? { list: flags.list } : {}),
+      ...(entity ? { entity } : {}),
+    };
+  }
   const given: PushSelection[] = [];
+  if (flags.query !== undefined || flags.filter.length > 0) {
+    given.push({
+      ...(flags.query !== undefined ? { query: flags.query } : {}),
+      filters: flags.filter,
+      entity: entity ?? 'company',
+    });
+  } else if (entity !== undefined) {
+    throw new CliError('--entity goes with --query, --filter or --crm');
+  }
   if (flags.company !== undefined) given.push({ company: flags.company });
   if (flags.person !== undefined) given.push({ person: flags.person });
   if (flags.investor !== undefined) given.push({ investor: flags.investor });
@@ -50,7 +106,9 @@ function selectionOf(flags: PushFlags): PushSelection {
     given.push({ all: flags.all as EntityKind });
   }
   if (given.length !== 1) {
-    throw new CliError('give exactly one of --company, --person, --investor, --search, --list or --all');
+    throw new CliError(
+      'give exactly one of --company, --person, --investor, --search, --list, --all, --query/--filter or --crm',
+    );
   }
   return given[0] as PushSelection;
 }
@@ -111,6 +169,144 @@ function failureLine(status: string, r: PushReport): string {
   }
 }
 
+interface CrmPushContext {
+  store: Store;
+  client: AffinityClient;
+  transport: HttpTransport;
+  connection: ConnectionInfo;
+  cmd: Command;
+  json: boolean;
+  signal: AbortSignal;
+  onProgress: NonNullable<Parameters<typeof push>[0]['onProgress']>;
+}
+
+/** One push of a My CRM selection: its entity kind and what came of it. */
+interface CrmPush {
+  entity: EntityKind;
+  status: string;
+  report?: PushReport;
+  runId?: number;
+  error?: string;
+}
+
+const kindPlural: Record<EntityKind, string> = {
+  company: 'companies',
+  person: 'people',
+  investor: 'investors',
+};
+
+/**
+ * `push --crm [--list NAME] [--entity KIND]`: the enrichment loop. One push per entity kind that
+ * My CRM holds matched records of and that has a destination (or the one `--entity` names), each
+ * through the links the pull recorded; kinds without a destination are named with how to set one.
+ * The exit code is the worst of the pushes'.
+ */
+async function pushCrm(
+  ctx: CrmPushContext,
+  selection: { crm: true; list?: string; entity?: EntityKind },
+  options: { mode: PushMode | undefined; dryRun: boolean; ratePerMinute: number },
+): Promise<void> {
+  const { store, connection, cmd } = ctx;
+  const workspace = workspaceOf(connection);
+  let found: Awaited<ReturnType<typeof crmSelectionKinds>>;
+  try {
+    found = await crmSelectionKinds(store, connection.id, selection.list);
+  } catch (err) {
+    if (err instanceof SelectionError) throw new CliError(err.message);
+    throw err;
+  }
+  const scope = found.list ? `on list "${found.list.name}"` : 'in My CRM';
+  const chosen = found.kinds.filter((k) =>
+    selection.entity ? k.entity === selection.entity : k.records > 0,
+  );
+  const withoutDestination = chosen.filter((k) => !k.destination);
+  const pushable = chosen.filter((k) => k.destination);
+  const setHint = (e: EntityKind) => `set one with \`affinity-sync destination set ${e} …\``;
+  if (pushable.length === 0) {
+    if (withoutDestination.length > 0) {
+      throw new CliError(
+        withoutDestination
+          .map(
+            (k) =>
+              `${plural(k.records, 'record')} ${scope} matched to ${kindPlural[k.entity]}, but no destination for ${k.entity}: ${setHint(k.entity)}`,
+          )
+          .join('; '),
+      );
+    }
+    throw new CliError(
+      `no record ${scope} is matched to our dataset: pull a list (\`affinity-sync pull --list NAME\`) and see \`affinity-sync review\``,
+    );
+  }
+  const pushes: CrmPush[] = [];
+  for (const k of pushable) {
+    if (ctx.signal.aborted) break;
+    const result = await push({
+      store,
+      client: ctx.client,
+      transport: ctx.transport,
+      connectionId: connection.id,
+      actor: 'local-admin',
+      trigger: 'cli',
+      selection: {
+        crm: true,
+        ...(selection.list !== undefined ? { list: selection.list } : {}),
+        entity: k.entity,
+      },
+      ...(options.mode ? { mode: options.mode } : {}),
+      dryRun: options.dryRun,
+      signal: ctx.signal,
+      ratePerMinute: options.ratePerMinute,
+      onProgress: ctx.onProgress,
+    });
+    if (result.code === 'pushed') {
+      pushes.push({ entity: k.entity, status: statusOf(result.report), report: result.report });
+    } else if (result.code === 'stopped') {
+      pushes.push({ entity: k.entity, status: 'stopped', runId: result.runId, error: result.message });
+      break;
+    } else pushes.push({ entity: k.entity, status: 'failed', error: result.message });
+  }
+  const code = Math.max(EXIT.ok, ...pushes.map((p) => exitCodeForStatus(p.status)));
+  const status =
+    pushes.find((p) => exitCodeForStatus(p.status) === code)?.status ??
+    (code === EXIT.ok ? 'succeeded' : 'failed');
+  output(
+    cmd,
+    {
+      ok: code === EXIT.ok,
+      status,
+      workspace,
+      list: found.list,
+      pushes,
+      withoutDestination: withoutDestination.map((k) => ({ entity: k.entity, records: k.records })),
+    },
+    () =>
+      [
+        `My CRM ${scope}: ${chosen.map((k) => `${plural(k.records, 'record')} matched to ${kindPlural[k.entity]}`).join(', ')}`,
+        ...withoutDestination.map(
+          (k) =>
+            `  ${kindPlural[k.entity]} not pushed: no destination for ${k.entity} (${setHint(k.entity)})`,
+        ),
+        ...pushes.map((p) =>
+          p.report ? render(p.report, connection) : `${p.entity}: ${p.status}: ${p.error ?? ''}`,
+        ),
+      ].join('\n'),
+  );
+  if (code !== EXIT.ok) {
+    const bad = pushes.filter((p) => exitCodeForStatus(p.status) !== EXIT.ok);
+    throw new CliError(
+      bad
+        .map((p) =>
+          p.report
+            ? failureLine(p.status, p.report)
+            : `push of ${kindPlural[p.entity]} ${p.status}: ${p.error}`,
+        )
+        .join('; '),
+      code,
+      { reported: true },
+    );
+  }
+}
+
 /**
  * `affinity-sync push`: plans, then pushes records to Affinity per their destination. `--dry-run`
  * prints the plan, its exact call cost and its time at the configured rate, and writes nothing.
@@ -126,8 +322,24 @@ export function registerPush(program: Command): void {
     .option('--person <id>', 'one person, by id, email or LinkedIn URL')
     .option('--investor <id>', 'one investor, by id or domain')
     .option('--search <name>', 'the results of a saved search')
-    .option('--list <name>', 'the members of a list')
+    .option('--list <name>', 'the members of a list (with --crm: a pulled Affinity list, by name or id)')
     .option('--all <entity>', 'every company, person or investor')
+    .option('--query <text>', 'the results of a search: text in the name or domain (as in `search`)')
+    .option(
+      '--filter <expr>',
+      'the results of a search: key=value, key>=n or key<=n (repeatable, as in `search`)',
+      collect,
+      [],
+    )
+    .option(
+      '--entity <entity>',
+      'company, person or investor: what --query/--filter search (default company), or the one kind --crm pushes',
+    )
+    .option(
+      '--crm',
+      'My CRM: the pulled records matched to ours, pushed onto their Affinity records (update-only unless --mode says otherwise)',
+    )
+    .option('--mode <mode>', "create-update or update-only for this push, over the destination's")
     .option('--dry-run', 'show the plan and its API-call cost; write nothing')
     .action(async (flags: PushFlags, cmd: Command) => {
       const selection = selectionOf(flags);
@@ -163,6 +375,22 @@ export function registerPush(program: Command): void {
             } else process.stderr.write(`  pushed ${done}/${total}\n`);
           }
         };
+        if ('crm' in selection) {
+          try {
+            await pushCrm(
+              { store, client, transport, connection, cmd, json, signal: interrupt.signal, onProgress },
+              selection,
+              {
+                mode: modeOf(flags),
+                dryRun: flags.dryRun ?? false,
+                ratePerMinute: config.affinityRatePerMinute,
+              },
+            );
+          } finally {
+            interrupt.dispose();
+          }
+          return;
+        }
         let result: Awaited<ReturnType<typeof push>>;
         try {
           result = await push({
@@ -173,6 +401,7 @@ export function registerPush(program: Command): void {
             actor: 'local-admin',
             trigger: 'cli',
             selection,
+            ...modeOption(flags),
             dryRun: flags.dryRun ?? false,
             signal: interrupt.signal,
             ratePerMinute: config.affinityRatePerMinute,

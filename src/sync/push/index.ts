@@ -14,7 +14,7 @@ import {
   type StepRecorder,
   startRun,
 } from '../activity.js';
-import { getDestination, recheckDestination } from '../destinations.js';
+import { getDestination, type PushMode, recheckDestination } from '../destinations.js';
 import type { Stop } from '../stops.js';
 import {
   changeOf,
@@ -63,6 +63,11 @@ export interface PushOptions {
   actor: string;
   trigger?: RunTrigger;
   selection: PushSelection;
+  /**
+   * The push mode for this run, over the destination's (a My CRM selection pushes update-only
+   * unless this says otherwise).
+   */
+  mode?: PushMode;
   dryRun?: boolean;
   hooks?: PushHooks;
   concurrency?: number;
@@ -180,14 +185,16 @@ export async function push(options: PushOptions): Promise<PushResult> {
   const { store, client, connectionId } = options;
   let selected: Awaited<ReturnType<typeof selectRecords>>;
   try {
-    selected = await selectRecords(store, options.selection);
+    selected = await selectRecords(store, options.selection, connectionId);
   } catch (err) {
     if (err instanceof SelectionError || err instanceof ListError || err instanceof SearchInputError) {
       return { code: 'invalid-selection', message: err.message };
     }
     throw err;
   }
-  const destination = await getDestination(store, connectionId, selected.entity);
+  const saved = await getDestination(store, connectionId, selected.entity);
+  const mode = options.mode ?? ('crm' in options.selection ? 'update-only' : undefined);
+  const destination = saved && mode ? { ...saved, mode } : saved;
   if (!destination) {
     return {
       code: 'no-destination',
