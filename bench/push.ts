@@ -16,6 +16,7 @@ import { ensureDemoDataset, importRecords } from '../src/intelligence/index.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { connect } from '../src/sync/connections.js';
 import { setDestination } from '../src/sync/destinations.js';
+import { pull } from '../src/sync/pull/index.js';
 import { type PushReport, push } from '../src/sync/push/index.js';
 import { pushSeed, SEED } from '../src/sync/push/test-support.js';
 import { LOCAL_ADMIN } from '../src/sync/roles.js';
@@ -115,6 +116,7 @@ export async function run(): Promise<void> {
   const wanted = new Set((process.env.BENCH_PUSH ?? 'companies,people').split(','));
   if (wanted.has('companies')) await companiesBench();
   if (wanted.has('people')) await peopleBench();
+  if (wanted.has('crm')) await crmLoopBench();
 }
 
 /** Calls the emulator answered since its last reset, by route (`GET /organizations` …). */
@@ -260,5 +262,103 @@ async function companiesBench(): Promise<void> {
   } finally {
     await emu.close();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The enrichment loop on the demo (`BENCH_PUSH=crm`): pull Deal Flow into My CRM, then push the
+ * dataset's values onto its records matched to companies (`push --crm --list "Deal Flow"`, the
+ * demo's company mapping, update-only) — the dry run, the push and the re-push, counted by the
+ * emulator. Bound: one read of each record's values Affinity holds that we do not know, one call
+ * per changed value, and no search; the re-push: nothing.
+ */
+async function crmLoopBench(): Promise<void> {
+  const facts = demoWorkspaceFacts();
+  const emu = await startEmulator({ port: 0, seed: 'demo', ratePerMinute: 1_000_000 });
+  const dir = mkdtempSync(join(tmpdir(), 'push-bench-crm-'));
+  try {
+    const store = await openStore({ dataDir: dir });
+    await ensureDemoDataset(store);
+    const { connection } = await connect(store, box, {
+      apiKey: emu.apiKey,
+      baseUrl: emu.url,
+      actor: LOCAL_ADMIN,
+      transport: { ratePerMinute: 1_000_000 },
+    });
+    const transport = createTransport({
+      apiKey: emu.apiKey,
+      baseUrl: emu.url,
+      ratePerMinute: 1_000_000,
+      maxConcurrent: 8,
+    });
+    const client = new AffinityClient({ transport });
+    emu.resetStats();
+    const pulled = await pull(
+      { store, client, connectionId: connection.id, stats: () => transport.stats() },
+      { lists: [{ list: facts.lists.dealFlow }], actor: 'bench' },
+    );
+    const pullCalls = [...byRoute(emu).values()].reduce((a, b) => a + b, 0);
+    const saved = await setDestination(store, client, connection.id, LOCAL_ADMIN, {
+      entity: 'company',
+      recordType: 'organization',
+      match: 'domain',
+      map: [
+        'linkedin_url=LinkedIn URL',
+        'website=Website',
+        'total_funding_usd=Total Funding',
+        'last_funding_date=Last Funding Date',
+        'growth_rank=Growth Rank',
+      ],
+      createMissingFields: true,
+    });
+    if (saved.code !== 'saved') throw new Error(saved.problems.join('; '));
+    const once = async (dryRun: boolean) => {
+      emu.resetStats();
+      const started = performance.now();
+      const result = await push({
+        store,
+        client,
+        transport,
+        connectionId: connection.id,
+        actor: 'bench',
+        selection: { crm: true, list: facts.lists.dealFlow, entity: 'company' },
+        dryRun,
+        concurrency: 8,
+      });
+      const ms = performance.now() - started;
+      if (result.code !== 'pushed') throw new Error(result.message);
+      const routes = byRoute(emu);
+      const n = (k: string) => routes.get(k) ?? 0;
+      const workspace = n('GET /fields') + n('GET /lists');
+      let total = 0;
+      for (const v of routes.values()) total += v;
+      return {
+        report: result.report,
+        ms,
+        total,
+        workspace,
+        searches: n('GET /organizations') + n('GET /persons'),
+        valueReads: n('GET /field-values'),
+      };
+    };
+    const dry = await once(true);
+    const changed = dry.report.plan.records.reduce((a, r) => a + r.operations.length, 0);
+    const first = await once(false);
+    const again = await once(false);
+    await store.close();
+    const list = pulled.lists[0];
+    const bound = first.report.plan.reads + changed;
+    const line = (label: string, m: Awaited<ReturnType<typeof once>>) =>
+      `${label.padEnd(24)} ${fmt(m.total).padStart(6)} calls: ${fmt(m.valueReads)} reads of values, ${fmt(m.total - m.valueReads - m.workspace - m.searches)} writes, ${fmt(m.searches)} searches, ${fmt(m.workspace)} workspace re-check reads; planned ${fmt(m.report.plan.apiCalls)}; ${fmt(m.ms / 1000, 1)} s`;
+    process.stdout.write(
+      `\nenrichment loop: pull "${facts.lists.dealFlow}" (${fmt(list?.entries ?? 0)} entries, ${fmt(list?.match.matched ?? 0)} matched) in ${fmt(pullCalls)} calls, then push --crm --list "${facts.lists.dealFlow}" (update-only, 5 mapped fields)\n` +
+        `${fmt(dry.report.plan.records.length)} records matched to companies; ${fmt(dry.report.plan.counts.update)} to update, ${fmt(changed)} changed values\n` +
+        `${line('dry run', dry)}\n${line('push', first)}\n${line('re-push', again)}\n` +
+        `bound of the push: ${fmt(first.report.plan.reads)} reads of unknown values + ${fmt(changed)} changed values + 0 searches = ${fmt(bound)}; ` +
+        `measured (without the re-check) ${fmt(first.total - first.workspace)}; measured / bound = ${fmt((first.total - first.workspace) / bound, 2)}; re-push ${fmt(again.total)} calls\n`,
+    );
+  } finally {
+    await emu.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -7,7 +7,7 @@ import { listRuns } from '../../sync/activity.js';
 import { connect, describeWorkspace, secretBoxFor, workspaceOf } from '../../sync/connections.js';
 import { setDestination } from '../../sync/destinations.js';
 import { crmView, pull, reviewQueue } from '../../sync/pull/index.js';
-import { push } from '../../sync/push/index.js';
+import { type PushReport, push } from '../../sync/push/index.js';
 import { LOCAL_ADMIN } from '../../sync/roles.js';
 import { CliError, configFrom, output, wantsJson, withStore } from '../context.js';
 import { plural } from '../format.js';
@@ -21,12 +21,35 @@ interface DemoStep {
 const DEMO_CONNECTION = 'demo';
 const DEMO_LIST = 'Fastest growing (demo)';
 const DEMO_PUSH_SIZE = 20;
+/** The Affinity list the demo enriches from the dataset once it is pulled. */
+const DEMO_ENRICH_LIST = 'Deal Flow';
+const DEFAULT_DATA_DIR = './.affinity-sync';
+
+/** An argument as a shell reads it back: quoted when it holds anything but plain characters. */
+function shellArg(arg: string): string {
+  return /^[\w./:@=-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** What a push did, for the demo's summary. */
+function pushSummary(r: PushReport) {
+  const o = r.outcome;
+  return {
+    created: o?.created ?? 0,
+    updated: o?.updated ?? 0,
+    unchanged: o?.unchanged ?? 0,
+    failed: o?.failed ?? 0,
+    calls: r.api.requests,
+  };
+}
 
 /**
  * `affinity-sync demo`: a full offline run on embedded defaults — the demo intelligence dataset in
  * the embedded store, the built-in emulator with its demo workspace (kept in the data directory so
  * runs build on each other), a push of the fastest-growing companies, a pull of every list into
- * My CRM, the growth-ranked view and the activity log. It never talks to a real Affinity, whatever
+ * My CRM, the enrichment loop (the pulled Deal Flow's records matched to the dataset get its data
+ * pushed back, update-only, through the pull's links), the growth-ranked view and the activity
+ * log. It ends with the commands to explore what it did (`--json`: `next`, and a summary of each
+ * stage's counts and calls). It never talks to a real Affinity, whatever
  * the environment says, so trying the product can't write into a production CRM.
  */
 export function registerDemo(program: Command): void {
@@ -58,10 +81,13 @@ export function registerDemo(program: Command): void {
             .join(', ')}`,
         );
 
+        const statePath = join(config.dataDir, 'emulator-workspace.json');
+        // Its rate is the client's (Affinity's 900 a minute unless configured otherwise).
         const emulator = await startEmulator({
           port: 0,
           seed: 'demo',
-          state: join(config.dataDir, 'emulator-workspace.json'),
+          state: statePath,
+          ratePerMinute: config.affinityRatePerMinute,
         });
         try {
           note('emulator', `Affinity v1 emulator with the demo workspace at ${emulator.url}`);
@@ -114,6 +140,7 @@ export function registerDemo(program: Command): void {
               top.results.map((r) => String((r as { domain?: unknown }).domain ?? r.name)),
             );
           }
+          const pushed: Partial<Record<'push' | 're-push', PushReport>> = {};
           for (const attempt of ['push', 're-push'] as const) {
             const result = await push({
               store,
@@ -128,6 +155,7 @@ export function registerDemo(program: Command): void {
               throw new CliError(`demo ${attempt} failed: ${result.message}`);
             }
             const o = result.report.outcome;
+            pushed[attempt] = result.report;
             note(
               attempt,
               `${o?.created ?? 0} created, ${o?.updated ?? 0} updated, ${o?.unchanged ?? 0} unchanged, ${o?.addedToList ?? 0} added to list, ${o?.failed ?? 0} failed — ${plural(result.report.api.requests, 'API call')}`,
@@ -150,6 +178,25 @@ export function registerDemo(program: Command): void {
             `${m.matched ?? 0} matched, ${m.ambiguous ?? 0} ambiguous, ${m.unmatched ?? 0} unmatched; ${review.length} to review`,
           );
 
+          // The enrichment loop: the pulled Deal Flow's records matched to our companies get our
+          // data pushed onto them, update-only, through the links the pull recorded (no search).
+          const enriched = await push({
+            store,
+            client,
+            transport,
+            connectionId: connection.id,
+            actor: LOCAL_ADMIN.id,
+            trigger: 'demo',
+            selection: { crm: true, list: DEMO_ENRICH_LIST, entity: 'company' },
+          });
+          if (enriched.code !== 'pushed') throw new CliError(`demo enrichment failed: ${enriched.message}`);
+          const e = enriched.report;
+          const eo = pushSummary(e);
+          note(
+            'enrich',
+            `${plural(e.plan.records.length, 'record')} of "${DEMO_ENRICH_LIST}" matched to the dataset, pushed ${e.destination.mode}: ${eo.updated} updated, ${eo.unchanged} unchanged, ${eo.failed} failed — ${plural(e.api.requests, 'API call')} (${plural(e.plan.reads, 'read')} of values Affinity held, ${plural(e.plan.writes, 'write')} for the changed values, no search; run ${e.runId})`,
+          );
+
           const ranked = await crmView(store, connection.id, { sort: 'growth', limit: 5 });
           note(
             'my crm',
@@ -161,7 +208,34 @@ export function registerDemo(program: Command): void {
               .join(', '),
           );
 
-          const runs = await listRuns(store, { limit: 4 });
+          // What to run next against what the demo left: the store's commands work as they are;
+          // those that talk to Affinity need the demo's emulator again, on the same port, with its
+          // saved workspace (the stored `demo` connection names that URL and its key).
+          const scope = [
+            ...(config.dataDir !== DEFAULT_DATA_DIR ? ['--data-dir', config.dataDir] : []),
+            '--connection',
+            DEMO_CONNECTION,
+          ];
+          const line = (...args: string[]) => ['affinity-sync', ...args, ...scope].map(shellArg).join(' ');
+          const next = [
+            { command: line('crm', '--list', DEMO_ENRICH_LIST), what: 'My CRM, ranked by growth' },
+            { command: line('review'), what: 'the records matching left for you to link or ignore' },
+            { command: line('activity', String(e.runId)), what: 'the enrichment push, record by record' },
+            {
+              command: ['affinity-sync', 'emulator', '--state', statePath, '--port', String(emulator.port)]
+                .map(shellArg)
+                .join(' '),
+              what: "the demo's Affinity again (in another terminal), for the two commands below",
+            },
+            {
+              command: line('push', '--crm', '--list', DEMO_ENRICH_LIST, '--dry-run'),
+              what: 'what enriching the pulled list would push now',
+            },
+            { command: line('destination', 'show', 'company'), what: 'the mapping the demo pushes with' },
+          ];
+          const width = Math.max(...next.map((n) => n.command.length));
+
+          const runs = await listRuns(store, { limit: 5 });
           note(
             'activity',
             runs.map((r) => `#${r.id} ${r.kind} ${r.status} (${r.apiCalls} calls)`).join(', '),
@@ -183,9 +257,29 @@ export function registerDemo(program: Command): void {
               review: review.length,
               top: ranked.map((r) => ({ name: r.name, growthRank: r.company?.growthRank ?? null })),
               steps,
+              next,
+              push: pushed.push ? pushSummary(pushed.push) : null,
+              rePush: { calls: pushed['re-push']?.api.requests ?? 0 },
+              pull: {
+                lists: pulled.lists.map((l) => ({
+                  name: l.name,
+                  entries: l.entries,
+                  new: l.newRecords,
+                  matched: l.match.matched ?? 0,
+                  unmatched: l.match.unmatched ?? 0,
+                  calls: l.calls,
+                })),
+              },
+              matching: { matched: m.matched ?? 0, ambiguous: m.ambiguous ?? 0, unmatched: m.unmatched ?? 0 },
+              enrich: { updated: eo.updated, unchanged: eo.unchanged, failed: eo.failed, calls: eo.calls },
             },
             () =>
-              `demo complete: pushed ${plural(DEMO_PUSH_SIZE, 'company')} and pulled ${plural(pulled.lists.length, 'list')} into My CRM`,
+              [
+                `demo complete: pushed ${plural(DEMO_PUSH_SIZE, 'company')}, pulled ${plural(pulled.lists.length, 'list')} into My CRM and enriched ${plural(e.plan.records.length, 'record')} of "${DEMO_ENRICH_LIST}" (${plural(eo.updated, 'record')} updated, ${plural(eo.calls, 'API call')})`,
+                '',
+                "What next: the store and the emulator's workspace stay in the data directory.",
+                ...next.map((n) => `  ${n.command.padEnd(width)}  ${n.what}`),
+              ].join('\n'),
           );
         } finally {
           await emulator.close();
