@@ -6,6 +6,11 @@
  */
 
 export type FaultStatus = 429 | 500 | 503;
+/**
+ * What a route or scripted fault may answer: a random fault's statuses, 200 with a broken `body`,
+ * or 422, a validation error, for testing how a client reports a refused record.
+ */
+export type RouteFaultStatus = FaultStatus | 200 | 422;
 
 /**
  * A broken answer body: `truncated` sends the first half of the JSON the route would answer,
@@ -15,8 +20,8 @@ export type FaultBody = 'truncated' | 'empty';
 
 export interface RouteFault {
   faultRate?: number;
-  /** 429, 500 or 503; or 200 with `body` (the default status when `body` is given). */
-  status?: FaultStatus | 200;
+  /** 429, 500 or 503; 422; or 200 with `body` (the default status when `body` is given). */
+  status?: RouteFaultStatus;
   latencyMs?: number;
   /** Run the handler (the write lands), then answer the fault status instead of its result. */
   afterWrite?: boolean;
@@ -27,8 +32,8 @@ export interface RouteFault {
 /** A fault for the next `times` (default 1) requests matching `route`, served before random ones. */
 export interface ScriptedFault {
   route: string;
-  /** 429, 500 or 503 (default 500); or 200 with `body` (the default status when `body` is given). */
-  status?: FaultStatus | 200;
+  /** 429, 500 or 503 (default 500); 422; or 200 with `body` (the default status when `body` is given). */
+  status?: RouteFaultStatus;
   afterWrite?: boolean;
   /** Answer this broken body instead of the normal one, e.g. `{"afterWrite": true, "body": "truncated"}`. */
   body?: FaultBody;
@@ -48,7 +53,7 @@ export interface FaultSettings {
 
 export interface FaultDecision {
   latencyMs: number;
-  fault: { status: FaultStatus | 200; afterWrite: boolean; body: FaultBody | null } | null;
+  fault: { status: RouteFaultStatus; afterWrite: boolean; body: FaultBody | null } | null;
 }
 
 /** A small seeded generator (mulberry32): same seed, same sequence of faults. */

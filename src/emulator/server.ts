@@ -11,7 +11,13 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { Core, isWorkspaceJson, type WorkspaceJson } from './core.js';
 import { index, mergeOrganizations, organizationSummary } from './entities.js';
-import { type FaultBody, FaultInjector, type FaultSettings, type FaultStatus } from './faults.js';
+import {
+  type FaultBody,
+  FaultInjector,
+  type FaultSettings,
+  type FaultStatus,
+  type RouteFaultStatus,
+} from './faults.js';
 import {
   ApiError,
   type HandlerResult,
@@ -103,8 +109,8 @@ const MAX_BODY = 50 * 1024 * 1024;
 const UNAUTHORIZED = { message: 'Your API key is invalid.' };
 
 const faultStatus = z.union([z.literal(429), z.literal(500), z.literal(503)]);
-/** A route or scripted fault may also answer 200 with a broken body. */
-const routeFaultStatus = z.union([faultStatus, z.literal(200)]);
+/** A route or scripted fault may also answer 200 with a broken body, or 422. */
+const routeFaultStatus = z.union([faultStatus, z.literal(200), z.literal(422)]);
 const faultBodyKind = z.enum(['truncated', 'empty']);
 const configPatch = z
   .object({
@@ -734,8 +740,9 @@ class BrokenAnswer {
   }
 }
 
-function faultBody(status: FaultStatus | 200): unknown {
+function faultBody(status: RouteFaultStatus): unknown {
   if (status === 429) return { message: 'Too many requests.' };
+  if (status === 422) return { message: 'Refused by a scripted fault of the emulator.' };
   if (status === 503) return { message: 'Service Unavailable' };
   return { message: 'Internal Server Error' };
 }

@@ -70,13 +70,10 @@ describe('push exit codes', () => {
       '--map',
       'website=Website',
     );
-    // Affinity changes the field under the saved mapping: "Website" now takes numbers, so the
-    // URL pushed into it is refused with a 422 while the other record goes through.
-    const ws = emu.exportState();
-    ws.tables.fields = (ws.tables.fields as Array<Record<string, unknown>>).map((f) =>
-      f.name === 'Website' ? { ...f, value_type: 3 } : f,
-    );
-    emu.seed(ws);
+    // Affinity refuses Helio's website (the only value written) with a 422; the other record
+    // goes through.
+    const refuseWebsite = () => emu.setConfig({ script: [{ route: 'POST /field-values', status: 422 }] });
+    refuseWebsite();
 
     const r = await cli('push', '--all', 'company', '--json');
     expect(r.code, r.stderr).toBe(2);
@@ -87,6 +84,7 @@ describe('push exit codes', () => {
     expect(doc.report.failures[0]?.errors.join()).toMatch(/422/);
     expect(r.stderr).toMatch(/push finished with 1 failed record \(run \d+\)/);
 
+    refuseWebsite();
     const text = await cli('push', '--all', 'company');
     expect(text.code).toBe(2);
     expect(text.stdout).toMatch(/failed Helio/);
