@@ -183,7 +183,7 @@ describe('which workspace a command uses', () => {
     const env = { AFFINITY_API_KEY: KEY_B, AFFINITY_BASE_URL: b.url };
     const set = await cli(['destination', 'set', 'company', '--record-type', 'organization'], env);
     expect(set.code, set.stderr).toBe(0);
-    expect(set.stdout).toContain(`destination saved in workspace`);
+    expect(set.stdout).toContain(`destination created in workspace`);
 
     b.resetStats();
     const r = await cli(['--log-level', 'debug', 'push', '--all', 'company', '--dry-run'], env);
