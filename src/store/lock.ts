@@ -20,7 +20,8 @@ import { join } from 'node:path';
  * An OS-level file lock (an open-file-description `fcntl` lock on Linux, `flock` on macOS,
  * `LockFileEx` on Windows): the kernel drops it when the holding process exits, however it exits.
  */
-const native = createRequire(import.meta.url)('fs-native-extensions') as {
+const require = createRequire(import.meta.url);
+const native = require('fs-native-extensions') as {
   tryLock(fd: number): boolean;
 };
 
