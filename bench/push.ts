@@ -130,31 +130,39 @@ function byRoute(emu: RunningEmulator): Map<string, number> {
 }
 
 /**
+ * The demo workspace on an emulator of its own and the demo dataset in a fresh store, connected,
+ * with a client whose limit never holds a call back: the setting of the demo benches.
+ */
+async function demoBench(name: string) {
+  const facts = demoWorkspaceFacts();
+  const emu = await startEmulator({ port: 0, seed: 'demo', ratePerMinute: 1_000_000 });
+  const dir = mkdtempSync(join(tmpdir(), `push-bench-${name}-`));
+  const store = await openStore({ dataDir: dir });
+  await ensureDemoDataset(store);
+  const { connection } = await connect(store, box, {
+    apiKey: emu.apiKey,
+    baseUrl: emu.url,
+    actor: LOCAL_ADMIN,
+    transport: { ratePerMinute: 1_000_000 },
+  });
+  const transport = createTransport({
+    apiKey: emu.apiKey,
+    baseUrl: emu.url,
+    ratePerMinute: 1_000_000,
+    maxConcurrent: 8,
+  });
+  return { facts, emu, dir, store, connection, transport, client: new AffinityClient({ transport }) };
+}
+
+/**
  * The demo's people (15,000, at 5,000 companies) pushed to the demo workspace's persons, matched by
  * email, LinkedIn URL and location mapped: the dry run, the push, and the re-push. Bound of a plan:
  * the organization index and the person index paged once each (⌈n/500⌉ calls), plus one read of
  * values per newly matched person who has a value to write.
  */
 async function peopleBench(): Promise<void> {
-  const facts = demoWorkspaceFacts();
-  const emu = await startEmulator({ port: 0, seed: 'demo', ratePerMinute: 1_000_000 });
-  const dir = mkdtempSync(join(tmpdir(), 'push-bench-people-'));
+  const { facts, emu, dir, store, connection, transport, client } = await demoBench('people');
   try {
-    const store = await openStore({ dataDir: dir });
-    await ensureDemoDataset(store);
-    const { connection } = await connect(store, box, {
-      apiKey: emu.apiKey,
-      baseUrl: emu.url,
-      actor: LOCAL_ADMIN,
-      transport: { ratePerMinute: 1_000_000 },
-    });
-    const transport = createTransport({
-      apiKey: emu.apiKey,
-      baseUrl: emu.url,
-      ratePerMinute: 1_000_000,
-      maxConcurrent: 8,
-    });
-    const client = new AffinityClient({ transport });
     const saved = await setDestination(store, client, connection.id, LOCAL_ADMIN, {
       entity: 'person',
       recordType: 'person',
@@ -273,25 +281,8 @@ async function companiesBench(): Promise<void> {
  * per changed value, and no search; the re-push: nothing.
  */
 async function crmLoopBench(): Promise<void> {
-  const facts = demoWorkspaceFacts();
-  const emu = await startEmulator({ port: 0, seed: 'demo', ratePerMinute: 1_000_000 });
-  const dir = mkdtempSync(join(tmpdir(), 'push-bench-crm-'));
+  const { facts, emu, dir, store, connection, transport, client } = await demoBench('crm');
   try {
-    const store = await openStore({ dataDir: dir });
-    await ensureDemoDataset(store);
-    const { connection } = await connect(store, box, {
-      apiKey: emu.apiKey,
-      baseUrl: emu.url,
-      actor: LOCAL_ADMIN,
-      transport: { ratePerMinute: 1_000_000 },
-    });
-    const transport = createTransport({
-      apiKey: emu.apiKey,
-      baseUrl: emu.url,
-      ratePerMinute: 1_000_000,
-      maxConcurrent: 8,
-    });
-    const client = new AffinityClient({ transport });
     emu.resetStats();
     const pulled = await pull(
       { store, client, connectionId: connection.id, stats: () => transport.stats() },
