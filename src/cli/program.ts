@@ -12,11 +12,17 @@ import { registerPullSources } from './commands/pull-sources.js';
 import { registerPush } from './commands/push.js';
 import { registerReview } from './commands/review.js';
 import { registerSearch } from './commands/search.js';
+import { registerServe } from './commands/serve.js';
+import { registerUsers } from './commands/users.js';
+import { registerWorker } from './commands/worker.js';
 import { registerWorkspace } from './commands/workspace.js';
 import { addGlobalOptions, describeFailure } from './context.js';
 
 /** Each module contributes its commands here; the functions only declare, they do no work. */
 const registrations: Array<(program: Command) => void> = [
+  registerServe,
+  registerWorker,
+  registerUsers,
   registerDemo,
   registerEmulator,
   registerConnect,

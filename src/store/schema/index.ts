@@ -7,4 +7,5 @@ export * from './crm.js';
 export * from './intelligence.js';
 export * from './push.js';
 export * from './sync.js';
+export * from './users.js';
 export * from './workspace.js';

@@ -90,7 +90,7 @@ export const syncRuns = pgTable(
     /** `cli` | `schedule` | `webhook` | `api` | `demo`. */
     trigger: text('trigger').notNull(),
     actor: text('actor').notNull(),
-    /** `running` | `succeeded` | `partial` | `failed` | `stopped` | `interrupted`. */
+    /** `queued` | `running` | `succeeded` | `partial` | `failed` | `stopped` | `interrupted`. */
     status: text('status').notNull().default('running'),
     dryRun: boolean('dry_run').notNull().default(false),
     /** What was asked: entity ids, search, list, destinations, pull sources… */
@@ -108,10 +108,18 @@ export const syncRuns = pgTable(
     ownerHost: text('owner_host'),
     /** Last sign of life of a running run; a run found dead is finished at it. */
     heartbeatAt: ts('heartbeat_at'),
+    /** When the run was asked for, as a job; null for a run started in the foreground. */
+    queuedAt: ts('queued_at'),
+    /** The pg-boss job that carries it, when queued. */
+    jobId: text('job_id'),
+    /** A cancel asked for while it was queued or running, and by whom. */
+    cancelRequestedAt: ts('cancel_requested_at'),
+    cancelRequestedBy: text('cancel_requested_by'),
   },
   (t) => [
     index('sync_runs_started_idx').on(t.startedAt),
     index('sync_runs_running_idx').on(t.connectionId).where(sql`status = 'running'`),
+    index('sync_runs_queued_idx').on(t.connectionId).where(sql`status = 'queued'`),
   ],
 );
 
