@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
+import { type AppContext, LOCAL_ADMIN } from '../app/context.js';
+import { toAppError } from '../app/errors.js';
 import { type Config, ConfigError, loadConfig } from '../config/index.js';
+import { createLogger } from '../logging/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { reapDeadRuns } from '../sync/activity.js';
 
@@ -127,6 +130,13 @@ export class CliError extends Error {
   }
 }
 
+/** The exit code an error calls for: its own, {@link EXIT.busy} for a held connection, else failed. */
+export function exitCodeOf(err: unknown): number {
+  if (typeof (err as { exitCode?: unknown }).exitCode === 'number')
+    return (err as { exitCode: number }).exitCode;
+  return toAppError(err)?.code === 'busy' ? EXIT.busy : EXIT.failed;
+}
+
 /** One line describing why a command failed, never a stack trace for expected failures. */
 export function describeFailure(err: unknown): string {
   if (err instanceof ConfigError) return err.message;
@@ -146,4 +156,16 @@ export async function withStore<T>(config: Config, fn: (store: Store) => Promise
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Runs a use case from the command line: the configuration of `cmd`, its store (opened and closed
+ * as {@link withStore} does) and the local operator as the actor, who is the local admin — whoever
+ * can read the data directory owns it.
+ */
+export async function withApp<T>(cmd: Command, fn: (ctx: AppContext) => Promise<T>): Promise<T> {
+  const config = configFrom(cmd);
+  return withStore(config, (store) =>
+    fn({ actor: LOCAL_ADMIN, deps: { store, config, logger: createLogger(config.logLevel) } }),
+  );
 }

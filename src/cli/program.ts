@@ -16,7 +16,7 @@ import { registerServe } from './commands/serve.js';
 import { registerUsers } from './commands/users.js';
 import { registerWorker } from './commands/worker.js';
 import { registerWorkspace } from './commands/workspace.js';
-import { addGlobalOptions, describeFailure } from './context.js';
+import { addGlobalOptions, describeFailure, exitCodeOf } from './context.js';
 
 /** Each module contributes its commands here; the functions only declare, they do no work. */
 const registrations: Array<(program: Command) => void> = [
@@ -75,9 +75,7 @@ export async function main(argv: string[]): Promise<number> {
     if (json && !reported) process.stdout.write(`${JSON.stringify({ ok: false, error: reason })}\n`);
     process.stderr.write(`affinity-sync: ${reason}\n`);
     if (process.env.DEBUG) console.error(err);
-    return typeof (err as { exitCode?: unknown }).exitCode === 'number'
-      ? (err as { exitCode: number }).exitCode
-      : 1;
+    return exitCodeOf(err);
   }
 }
 
