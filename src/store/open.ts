@@ -49,6 +49,12 @@ export interface Store {
    * PostgreSQL only (PGlite is one session in one process); closed with the store at the latest.
    */
   readonly dedicated?: () => Promise<DedicatedConnection>;
+  /**
+   * The database under Drizzle, for a library that brings its own driver (the job queue): the
+   * PGlite instance this process holds, or the PostgreSQL URL (whose connections must set their
+   * own schema).
+   */
+  readonly raw: { kind: 'pglite'; pglite: PGlite } | { kind: 'postgres'; url: string };
   /** Closes connections and releases the data directory lock. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -128,6 +134,7 @@ async function openPglite(dataDir: string, schemaName: string): Promise<Store> {
   return {
     db,
     kind: 'pglite',
+    raw: { kind: 'pglite', pglite: client },
     schema: schemaName,
     query: (q, tx) => runQuery(tx ?? db, q),
     queryPlanned: async (q, tx) => {
@@ -213,6 +220,7 @@ async function openPostgres(url: string, schemaName: string, poolSize: number): 
   return {
     db,
     kind: 'postgres',
+    raw: { kind: 'postgres', url },
     dedicated: async () => {
       if (closed) throw new Error('the store is closed');
       const client = new pg.Client(connection);
