@@ -115,6 +115,11 @@ export const syncRuns = pgTable(
     /** A cancel asked for while it was queued or running, and by whom. */
     cancelRequestedAt: ts('cancel_requested_at'),
     cancelRequestedBy: text('cancel_requested_by'),
+    /**
+     * Where a running run is, written with its heartbeat for progress bars: `{"step": "pushing",
+     * "done": 120, "total": 500}` (`total` null when unknown). Null before it starts.
+     */
+    progress: jsonb('progress'),
   },
   (t) => [
     index('sync_runs_started_idx').on(t.startedAt),
