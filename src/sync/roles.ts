@@ -5,8 +5,11 @@
 export type Role = 'admin' | 'member';
 
 export interface Actor {
+  /** How activity names the actor: a user's email, or `local-admin` at the command line. */
   id: string;
   role: Role;
+  /** The account (`app_users.id`) of a signed-in user or API token; absent for the local admin. */
+  userId?: number;
 }
 
 /** The operator at the command line: the local admin. */
