@@ -7,6 +7,7 @@ export default defineConfig({
     // can slow a test several times over; timings belong in benchmarks, never in these limits.
     testTimeout: 180_000,
     hookTimeout: 180_000,
+    globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
     // The machine has two cores; more workers only add contention.
     maxWorkers: 2,

@@ -2,10 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { binScript } from '../support/cli.js';
 
-const bin = fileURLToPath(new URL('../../bin/affinity-sync.mjs', import.meta.url));
+/** This file starts the CLI as users do, through `bin/affinity-sync.mjs`. */
+const bin = binScript;
 
 function run(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [bin, ...args], {

@@ -1,0 +1,44 @@
+import { readdirSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { TestProject } from 'vitest/node';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * One directory per run of the suite, so runs side by side never share one: from
+ * `<root>/.test-dist/<pid>/store/migrate.js` the migrations are found at `<root>/drizzle` as from
+ * `dist/`, and workers find their `.js` siblings.
+ */
+const outdir = `${root}.test-dist/${process.pid}`;
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The CLI's entry compiled for this run of the suite. */
+    cliEntry: string;
+  }
+}
+
+/**
+ * Compiles the sources once per run of the suite, file for file (no bundling, so every module keeps
+ * its place), for the tests that start the CLI as a child process. Through tsx, each start spends
+ * about a second of CPU compiling and resolving ~200 modules; compiled, a third of that.
+ * `test/e2e/cli.test.ts` still runs `bin/affinity-sync.mjs` itself.
+ */
+export default async function setup(project: TestProject): Promise<() => void> {
+  rmSync(outdir, { recursive: true, force: true });
+  const entryPoints = readdirSync(`${root}src`, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !/\.test(-support)?\.ts$/.test(f) && !f.startsWith('web/'))
+    .map((f) => `${root}src/${f}`);
+  await build({
+    entryPoints,
+    outdir,
+    outbase: `${root}src`,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+  });
+  project.provide('cliEntry', `${outdir}/cli/main.js`);
+  return () => rmSync(outdir, { recursive: true, force: true });
+}
