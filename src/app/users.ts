@@ -456,7 +456,13 @@ export async function setPassword(
   if (!self) mustBeAdmin(ctx, "set other people's passwords");
   if (self && target.passwordHash !== null) {
     if (currentPassword === undefined || !(await verifyPassword(target.passwordHash, currentPassword))) {
-      throw new AppError('forbidden', 'the current password is wrong', { field: 'currentPassword' });
+      throw new AppError(
+        'forbidden',
+        currentPassword === undefined
+          ? 'changing your own password needs your current password (POST /api/auth/password)'
+          : 'the current password is wrong',
+        { field: 'currentPassword' },
+      );
     }
   }
   const passwordHash = await hashPassword(password);
@@ -552,6 +558,8 @@ export interface SessionActor {
   actor: Actor;
   sessionId: number;
   expiresAt: string;
+  /** True when this use moved the expiry forward (the cookie's lifetime should follow). */
+  extended: boolean;
 }
 
 /**
@@ -574,14 +582,16 @@ export async function actorForSession(deps: AppDeps, token: string): Promise<Ses
     );
   if (!row) return null;
   let expiresAt = iso(row.session.expiresAt);
+  let extended = false;
   if (Date.now() - Date.parse(iso(row.session.lastSeenAt)) > LAST_SEEN_EVERY_MS) {
     expiresAt = new Date(Date.now() + SESSION_TTL_MS).toISOString();
     await db
       .update(appSessions)
       .set({ lastSeenAt: sql`now()`, expiresAt })
       .where(eq(appSessions.id, row.session.id));
+    extended = true;
   }
-  return { actor: actorOf(row.user), sessionId: row.session.id, expiresAt };
+  return { actor: actorOf(row.user), sessionId: row.session.id, expiresAt, extended };
 }
 
 /** Ends the session a cookie holds (sign out); nothing happens for an unknown token. */

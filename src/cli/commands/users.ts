@@ -1,4 +1,205 @@
 import type { Command } from 'commander';
+import {
+  type ApiTokenView,
+  createApiToken,
+  createUser,
+  listApiTokens,
+  listUsers,
+  removeUser,
+  revokeApiToken,
+  setPassword,
+  setUserRole,
+  type UserView,
+} from '../../app/users.js';
+import { CliError, output, withApp } from '../context.js';
+import { plural } from '../format.js';
 
-/** `affinity-sync users`. */
-export function registerUsers(_program: Command): void {}
+/**
+ * The password piped on stdin, never a flag: flags show in the process list and shell history.
+ * One trailing newline (from `echo`) is dropped; anything else is the password.
+ */
+async function passwordFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) {
+    throw new CliError(
+      'the password is read from stdin: pipe it in, e.g. `printf \'%s\' "$PASSWORD" | affinity-sync users …`',
+    );
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const password = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+  if (password === '') {
+    throw new CliError(
+      'no password on stdin: pipe it in, e.g. `printf \'%s\' "$PASSWORD" | affinity-sync users …` (or pass --no-password)',
+    );
+  }
+  return password;
+}
+
+function describeUser(u: UserView): string {
+  const name = u.name ? ` (${u.name})` : '';
+  return `${u.email}${name}`;
+}
+
+function userLine(u: UserView): string {
+  const badge = u.admin ? 'admin ' : 'member';
+  const login = u.lastLoginAt ? `last sign-in ${u.lastLoginAt}` : 'never signed in';
+  const pw = u.hasPassword ? '' : ', no password';
+  return `  ${badge}  ${describeUser(u)}  #${u.id}  ${login}${pw}`;
+}
+
+function tokenLine(t: ApiTokenView): string {
+  const used = t.lastUsedAt ? `last used ${t.lastUsedAt}` : 'never used';
+  const expires = t.expiresAt ? `, expires ${t.expiresAt}` : '';
+  return `  #${t.id}  ${t.prefix}…  ${t.name}  created ${t.createdAt}, ${used}${expires}`;
+}
+
+function roleFrom(flags: { admin?: boolean; role?: string }): 'admin' | 'member' {
+  if (flags.admin && flags.role !== undefined && flags.role !== 'admin') {
+    throw new CliError(`--admin and --role ${flags.role} disagree: pass one`);
+  }
+  const role = flags.admin ? 'admin' : (flags.role ?? 'member');
+  if (role !== 'admin' && role !== 'member')
+    throw new CliError(`--role must be admin or member, got ${role}`);
+  return role;
+}
+
+/**
+ * `affinity-sync users`: the team of a server (accounts, roles, API tokens) from the command line,
+ * as the local admin. Passwords come from stdin; tokens are printed once, when made.
+ */
+export function registerUsers(program: Command): void {
+  const users = program
+    .command('users')
+    .description('people who may use the server: add, list, remove, roles, passwords, API tokens');
+
+  users
+    .command('add <email>')
+    .description('add a user; the password is read from stdin (first run: add yourself with --admin)')
+    .option('--admin', 'make them an admin (same as --role admin)')
+    .option('--role <role>', 'admin or member (default member)')
+    .option('--name <name>', 'their name, as the team list shows it')
+    .option('--no-password', 'no password (they cannot sign in until one is set; API tokens work)')
+    .action(
+      async (
+        email: string,
+        flags: { admin?: boolean; role?: string; name?: string; password: boolean },
+        cmd: Command,
+      ) => {
+        const role = roleFrom(flags);
+        const password = flags.password ? await passwordFromStdin() : undefined;
+        const user = await withApp(cmd, (ctx) =>
+          createUser(ctx, {
+            email,
+            role,
+            ...(password === undefined ? {} : { password }),
+            ...(flags.name === undefined ? {} : { name: flags.name }),
+          }),
+        );
+        output(cmd, { ok: true, user }, () => `added ${describeUser(user)} as ${article(user.role)}`);
+      },
+    );
+
+  users
+    .command('list')
+    .description('everyone on the team, admins first')
+    .action(async (_flags: unknown, cmd: Command) => {
+      const list = await withApp(cmd, (ctx) => listUsers(ctx));
+      output(cmd, { ok: true, users: list }, () =>
+        list.length === 0
+          ? 'no users yet: add the first admin with `affinity-sync users add EMAIL --admin` (password on stdin)'
+          : [`${plural(list.length, 'user')}:`, ...list.map(userLine)].join('\n'),
+      );
+    });
+
+  users
+    .command('remove <email>')
+    .description('remove a user with their sessions and API tokens (never the last admin)')
+    .action(async (email: string, _flags: unknown, cmd: Command) => {
+      const user = await withApp(cmd, (ctx) => removeUser(ctx, { user: email }));
+      output(
+        cmd,
+        { ok: true, removed: user },
+        () => `removed ${describeUser(user)}; their sessions and tokens no longer work`,
+      );
+    });
+
+  users
+    .command('role <email> <role>')
+    .description('make a user an admin or a member (never demotes the last admin)')
+    .action(async (email: string, role: string, _flags: unknown, cmd: Command) => {
+      if (role !== 'admin' && role !== 'member')
+        throw new CliError(`the role must be admin or member, got ${role}`);
+      const user = await withApp(cmd, (ctx) => setUserRole(ctx, { user: email, role }));
+      output(cmd, { ok: true, user }, () => `${describeUser(user)} is now ${article(user.role)}`);
+    });
+
+  users
+    .command('password <email>')
+    .description("set a user's password, read from stdin; their sessions end")
+    .action(async (email: string, _flags: unknown, cmd: Command) => {
+      const password = await passwordFromStdin();
+      const user = await withApp(cmd, (ctx) => setPassword(ctx, { user: email, password }));
+      output(
+        cmd,
+        { ok: true, user },
+        () => `password set for ${describeUser(user)}; their sessions were ended`,
+      );
+    });
+
+  users
+    .command('token <email>')
+    .description('make an API token for a user (printed once: store it now)')
+    .option('--name <name>', 'what the token is for', 'cli')
+    .option('--expires-days <days>', 'days until it stops working (default: never)')
+    .action(async (email: string, flags: { name: string; expiresDays?: string }, cmd: Command) => {
+      let expiresInDays: number | undefined;
+      if (flags.expiresDays !== undefined) {
+        expiresInDays = Number(flags.expiresDays);
+        if (!Number.isInteger(expiresInDays) || expiresInDays < 1) {
+          throw new CliError(`--expires-days must be a whole number of days ≥ 1, got ${flags.expiresDays}`);
+        }
+      }
+      const token = await withApp(cmd, (ctx) =>
+        createApiToken(ctx, {
+          user: email,
+          name: flags.name,
+          ...(expiresInDays === undefined ? {} : { expiresInDays }),
+        }),
+      );
+      output(cmd, { ok: true, token }, () =>
+        [
+          token.token,
+          `API token #${token.id} "${token.name}" for ${token.email}: send it as \`Authorization: Bearer <token>\`.`,
+          'It is shown only now; revoke it with `affinity-sync users revoke-token ' + token.id + '`.',
+        ].join('\n'),
+      );
+    });
+
+  users
+    .command('tokens <email>')
+    .description("a user's live API tokens (their first characters, never the tokens)")
+    .action(async (email: string, _flags: unknown, cmd: Command) => {
+      const tokens = await withApp(cmd, (ctx) => listApiTokens(ctx, { user: email }));
+      output(cmd, { ok: true, email, tokens }, () =>
+        tokens.length === 0
+          ? `${email} has no API tokens`
+          : [`${plural(tokens.length, 'API token')} of ${email}:`, ...tokens.map(tokenLine)].join('\n'),
+      );
+    });
+
+  users
+    .command('revoke-token <id>')
+    .description('revoke an API token at once (its id from `users tokens`)')
+    .action(async (id: string, _flags: unknown, cmd: Command) => {
+      const n = Number(id.replace(/^#/, ''));
+      if (!Number.isInteger(n) || n < 1) throw new CliError(`the token id must be a number, got ${id}`);
+      const token = await withApp(cmd, (ctx) => revokeApiToken(ctx, { id: n }));
+      output(cmd, { ok: true, revoked: token }, () => `revoked API token #${token.id} "${token.name}"`);
+    });
+}
+
+function article(role: string): string {
+  return role === 'admin' ? 'an admin' : 'a member';
+}
