@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
+import { inject } from 'vitest';
 import { quoteIdent } from './migrate.js';
 import { openStore, type Store } from './open.js';
 
@@ -56,14 +57,33 @@ export async function openTestStore(backend: Backend): Promise<TestStore> {
 
 let template: Promise<string> | undefined;
 
-function pgliteTemplate(): Promise<string> {
+/**
+ * A migrated, empty PGlite data directory to copy: the suite's own, made once for all test files
+ * by `test/support/global-setup.ts`, or else one made for this process.
+ */
+export function pgliteTemplate(): Promise<string> {
   template ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'affinity-sync-template-'));
-    await (await openStore({ dataDir: dir })).close();
+    const shared = inject('pgliteTemplate');
+    if (shared) return shared;
+    const dir = await createPgliteTemplate();
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     return dir;
   })();
   return template;
+}
+
+/** Creates a migrated, empty PGlite data directory in a new temp directory. */
+export async function createPgliteTemplate(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'affinity-sync-template-'));
+  await (await openStore({ dataDir: dir })).close();
+  return dir;
+}
+
+/** A new temp data directory holding a migrated, empty embedded store, for a CLI or server test. */
+export async function freshDataDir(prefix = 'affinity-sync-test-'): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(await pgliteTemplate(), dir, { recursive: true });
+  return dir;
 }
 
 /** Both backends, for `describe.each` in contract suites. */

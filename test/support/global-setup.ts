@@ -2,6 +2,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { TestProject } from 'vitest/node';
+import { createPgliteTemplate } from '../../src/store/testing.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 /**
@@ -15,11 +16,13 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** The CLI's entry compiled for this run of the suite. */
     cliEntry: string;
+    /** A migrated, empty PGlite data directory, copied by tests that need a fresh store. */
+    pgliteTemplate: string;
   }
 }
 
 /**
- * Compiles the sources once per run of the suite, file for file (no bundling, so every module keeps
+ * Prepares what every test file would otherwise make for itself. Compiles the sources once per run of the suite, file for file (no bundling, so every module keeps
  * its place), for the tests that start the CLI as a child process. Through tsx, each start spends
  * about a second of CPU compiling and resolving ~200 modules; compiled, a third of that.
  * `test/e2e/cli.test.ts` still runs `bin/affinity-sync.mjs` itself.
@@ -40,5 +43,11 @@ export default async function setup(project: TestProject): Promise<() => void> {
     logLevel: 'warning',
   });
   project.provide('cliEntry', `${outdir}/cli/main.js`);
-  return () => rmSync(outdir, { recursive: true, force: true });
+  // Migrating a new PGlite costs seconds of CPU: every test file copies this one instead.
+  const template = await createPgliteTemplate();
+  project.provide('pgliteTemplate', template);
+  return () => {
+    rmSync(outdir, { recursive: true, force: true });
+    rmSync(template, { recursive: true, force: true });
+  };
 }
