@@ -148,9 +148,14 @@ export function opportunitySummary(core: EmulatorCore, id: number | null): unkno
   return { id: o.id, name: o.name, person_ids: o.person_ids, organization_ids: o.organization_ids };
 }
 
-/** 404 unless every id names a row of `table` (Affinity's answer to an unknown entity id). */
-export function requireAll(table: Table<{ id: number }>, ids: readonly number[], what: string): void {
-  for (const id of ids) table.require(id, what);
+/** 422 unless every id of parameter `param` names a row of `table` (see `unknownReference`). */
+export function requireAll(
+  table: Table<{ id: number }>,
+  ids: readonly number[],
+  what: string,
+  param: string,
+): void {
+  for (const id of ids) table.reference(id, what, param);
 }
 
 /** Tables of the activity resources. */
@@ -179,6 +184,11 @@ export interface InteractionRow {
   /** 0 sent by an internal person, 1 received; chat messages and emails only. */
   direction: 0 | 1 | null;
   manual_creator_id: number | null;
+  /**
+   * Meetings: the calendar event's iCalendar UID for meetings synced from a calendar, null for
+   * those logged by hand. Absent from rows saved before it existed (derived when rendered).
+   */
+  ical_uid?: string | null;
   /** Meetings and calls. */
   title: string | null;
   start_time: string | null;

@@ -7,7 +7,7 @@
  * Only functions in this file write the tables of `model.ts`; reading them directly is fine.
  */
 import { pacificOffset } from './core.js';
-import { ApiError, type EmulatorCore, notFound, type Table, unprocessable } from './framework.js';
+import { ApiError, type EmulatorCore, type Table, unknownReference, unprocessable } from './framework.js';
 import {
   type ActionType,
   type DropdownOption,
@@ -164,14 +164,16 @@ export function emailsParam(value: unknown): string[] | undefined {
   return out;
 }
 
-function requirePersons(core: EmulatorCore, ids: readonly number[]): void {
+/** 422 unless every id of parameter `param` names a person (see `unknownReference`). */
+function requirePersons(core: EmulatorCore, ids: readonly number[], param = 'person_ids'): void {
   const persons = tablesOf(core).persons;
-  for (const id of ids) if (!persons.get(id)) throw unprocessable(`Person with id ${id} not found`);
+  for (const id of ids) persons.reference(id, 'Person', param);
 }
 
-function requireOrganizations(core: EmulatorCore, ids: readonly number[]): void {
+/** 422 unless every id of parameter `param` names an organization. */
+function requireOrganizations(core: EmulatorCore, ids: readonly number[], param = 'organization_ids'): void {
   const orgs = tablesOf(core).organizations;
-  for (const id of ids) if (!orgs.get(id)) throw unprocessable(`Organization with id ${id} not found`);
+  for (const id of ids) orgs.reference(id, 'Organization', param);
 }
 
 const uniq = (ids: readonly number[]): number[] => [...new Set(ids)];
@@ -456,9 +458,13 @@ export function canSeeList(list: ListRow, userId: number): boolean {
   );
 }
 
-/** The list, 404 when missing and 403 when private to someone else. */
-export function visibleList(core: EmulatorCore, listId: number, userId: number): ListRow {
-  const list = tablesOf(core).lists.require(listId, 'List');
+/**
+ * The list, 403 when private to someone else. A missing list is a 404 when its id came in the
+ * path, a 422 naming `param` when it came as a parameter.
+ */
+export function visibleList(core: EmulatorCore, listId: number, userId: number, param?: string): ListRow {
+  const lists = tablesOf(core).lists;
+  const list = param === undefined ? lists.require(listId, 'List') : lists.reference(listId, 'List', param);
   if (!canSeeList(list, userId)) throw new ApiError(403, { message: 'Insufficient rights to this list.' });
   return list;
 }
@@ -506,7 +512,8 @@ export function createListEntry(
   createdAt?: string,
 ): ListEntryRow {
   const kind = entityKind(core, entityId);
-  if (kind === null || kind !== list.type) {
+  if (kind === null) throw unknownReference('Entity', entityId, 'entity_id');
+  if (kind !== list.type) {
     throw unprocessable(
       `entity_id ${entityId} is not a ${['person', 'organization'][list.type] ?? 'opportunity'}`,
     );
@@ -862,7 +869,7 @@ export function createFieldValue(
 ): FieldValueRow {
   const { field } = input;
   const kind = entityKind(core, input.entityId);
-  if (kind === null) throw notFound('Entity');
+  if (kind === null) throw unknownReference('Entity', input.entityId, 'entity_id');
   if (kind !== field.entity_type)
     throw unprocessable(`entity_id ${input.entityId} does not match the field's entity type`);
   let listEntryId: number | null = null;

@@ -23,6 +23,15 @@ export const forbidden = (message = 'Insufficient rights to this resource.'): Ap
 export const unprocessable = (message: string | string[]): ApiError =>
   new ApiError(422, Array.isArray(message) ? message : { message });
 
+/**
+ * The emulator's one rule for unknown ids: an id in the path that names nothing is a 404 (the
+ * resource asked for does not exist), an id given as a parameter (body or query) that names
+ * nothing is a 422 naming the parameter (the reference's "parameters supplied logically cannot
+ * complete the request"). Which of the two the live service answers per route is unverified.
+ */
+export const unknownReference = (what: string, id: number, param: string): ApiError =>
+  unprocessable(`${what} with id ${id} not found (${param}).`);
+
 /** A table of rows keyed by id. Ids come from the emulator's one sequence, so they never collide. */
 export class Table<T extends { id: number }> {
   readonly rows = new Map<number, T>();
@@ -30,10 +39,16 @@ export class Table<T extends { id: number }> {
   get(id: number): T | undefined {
     return this.rows.get(id);
   }
-  /** The row, or a 404 naming `what`. */
+  /** The row an id of the path names, or a 404 naming `what`. */
   require(id: number, what: string): T {
     const row = this.rows.get(id);
     if (!row) throw notFound(what);
+    return row;
+  }
+  /** The row an id given as parameter `param` names, or a 422 (see {@link unknownReference}). */
+  reference(id: number, what: string, param: string): T {
+    const row = this.rows.get(id);
+    if (!row) throw unknownReference(what, id, param);
     return row;
   }
   insert(row: T): T {

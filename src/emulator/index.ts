@@ -15,3 +15,4 @@ export {
   workspaceCounts,
 } from './server.js';
 export { createSeedBuilder, DEFAULT_API_KEY, type SeedInput } from './workspace.js';
+export { checkWorkspace, InvalidWorkspaceError, type WorkspaceCheck } from './workspace-schema.js';

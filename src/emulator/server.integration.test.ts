@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -336,7 +337,55 @@ describe('admin API', () => {
     ).toMatchObject({
       organizations: [],
     });
-    expect((await admin(emu, 'POST', 'seed', { seed: 'nope' })).status).toBe(422);
+    expect((await admin(emu, 'POST', 'seed', { seed: 'nope' })).status).toBe(400);
+  });
+
+  it('refuses a malformed workspace with 400 naming each problem, and keeps the state', async () => {
+    const emu = await start();
+    const before = (await admin(emu, 'GET', 'export')).body;
+    const orgs = async () =>
+      ((await api(emu, 'GET', '/organizations')).body as { organizations: unknown[] }).organizations.length;
+    expect(await orgs()).toBe(12);
+
+    const envelope = await admin(emu, 'POST', 'seed', {
+      format: 'affinity-emulator-workspace',
+      version: 1,
+      tables: { organizations: 'x' },
+    });
+    expect(envelope.status).toBe(400);
+    expect(envelope.body.problems).toEqual([expect.stringMatching(/^tables\.organizations: .*array/)]);
+    expect(envelope.body.message).toContain('tables.organizations');
+
+    // Row by row: a bad person, an organization without its name, an id used twice.
+    const tables = structuredClone(before.tables) as Record<string, Array<Record<string, unknown>>>;
+    const persons = tables.persons as Array<Record<string, unknown>>;
+    const organizations = tables.organizations as Array<Record<string, unknown>>;
+    (persons[0] as Record<string, unknown>).emails = 'ada@firm.vc';
+    delete (organizations[1] as Record<string, unknown>).name;
+    (organizations[2] as Record<string, unknown>).id = (organizations[3] as { id: number }).id;
+    const rows = await admin(emu, 'POST', 'seed', { ...before, tables });
+    expect(rows.status).toBe(400);
+    expect(rows.body.problems).toEqual([
+      expect.stringMatching(/^tables\.persons\[0\]\.emails: /),
+      expect.stringMatching(/^tables\.organizations\[1\]\.name: /),
+      expect.stringMatching(
+        /^tables\.organizations\[3\]\.id: id \d+ is already the id of tables\.organizations\[2\]$/,
+      ),
+    ]);
+    for (const body of [{ format: 'something-else', tables: {} }, { seed: 'nope' }, { seed: 42 }, {}]) {
+      expect((await admin(emu, 'POST', 'seed', body)).status).toBe(400);
+    }
+    expect(
+      (await admin(emu, 'POST', 'reset', { seed: { format: 'affinity-emulator-workspace' } })).status,
+    ).toBe(400);
+
+    // Nothing was replaced: same workspace, same key.
+    expect(await orgs()).toBe(12);
+    expect((await admin(emu, 'GET', 'export')).body).toEqual(before);
+    // A valid one still loads, given bare or as {"workspace": …} / {"seed": …}.
+    for (const body of [before, { workspace: before }, { seed: before }]) {
+      expect((await admin(emu, 'POST', 'seed', body)).status).toBe(200);
+    }
   });
 
   it('merges organizations and emits organization.merged', async () => {
@@ -365,6 +414,73 @@ describe('admin API', () => {
   });
 });
 
+describe('bodies over the limit', () => {
+  /** One raw request with node:http: status, headers, body and how the connection ended. */
+  function rawPost(
+    emu: RunningEmulator,
+    headers: Record<string, string>,
+    body: Buffer | null,
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(`${emu.url}/organizations`, {
+        method: 'POST',
+        headers: { ...basic(emu.apiKey), ...headers },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      if (body) req.end(body);
+      else req.flushHeaders();
+    });
+  }
+
+  it("answers 413 in Affinity's error shape after the body, then closes the connection", async () => {
+    const emu = await start();
+    const body = Buffer.alloc(50 * 1024 * 1024 + 1, 0x20);
+    const res = await rawPost(
+      emu,
+      { 'Content-Type': 'application/json', 'Content-Length': String(body.length) },
+      body,
+    );
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body)).toEqual({ message: 'Request body too large: the limit is 50 MB.' });
+    expect(res.headers.connection).toBe('close');
+    for (const h of RATE_HEADERS) expect(res.headers[h]).toBeDefined();
+    // Without a declared length too (chunked).
+    const chunked = await rawPost(
+      emu,
+      { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+      body,
+    );
+    expect(chunked.status).toBe(413);
+    // The emulator is fine afterwards, and nothing was written.
+    const after = await api(emu, 'GET', '/organizations');
+    expect((after.body as { organizations: unknown[] }).organizations).toHaveLength(12);
+  });
+
+  it('answers 413 at once to a client waiting for 100 Continue', async () => {
+    const emu = await start();
+    const res = await rawPost(
+      emu,
+      {
+        'Content-Type': 'application/json',
+        'Content-Length': String(60 * 1024 * 1024),
+        Expect: '100-continue',
+      },
+      null,
+    );
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body)).toEqual({ message: 'Request body too large: the limit is 50 MB.' });
+  });
+});
+
 describe('state file', () => {
   it('saves atomically on close and loads at start', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'emu-state-'));
@@ -390,6 +506,52 @@ describe('state file', () => {
       await again.close();
       const resaved = JSON.parse(readFileSync(state, 'utf8')) as { tables: { organizations: unknown[] } };
       expect(resaved.tables.organizations).toHaveLength(14);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keys given at start replace the stored keys of those users', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emu-state-'));
+    try {
+      const state = join(dir, 'state.json');
+      const first = await startEmulator({ seed, state, apiKeys: ['old-key'] });
+      expect((await api(first, 'GET', '/auth/whoami', undefined, 'old-key')).status).toBe(200);
+      await first.close();
+      const again = await startEmulator({ state, apiKeys: ['new-key'] });
+      expect(again.apiKey).toBe('new-key');
+      const whoami = await api(again, 'GET', '/auth/whoami', undefined, 'new-key');
+      expect(whoami.status).toBe(200);
+      expect(whoami.body).toMatchObject({ user: { email: 'ada@firm.vc' } });
+      // The first user's former keys (the seed's and the previous run's) no longer work.
+      expect((await api(again, 'GET', '/auth/whoami', undefined, 'old-key')).status).toBe(401);
+      expect((await api(again, 'GET', '/auth/whoami', undefined, 'key-ada')).status).toBe(401);
+      // A user no key was given for keeps its own.
+      expect((await api(again, 'GET', '/auth/whoami', undefined, 'key-bo')).status).toBe(200);
+      await again.close();
+      const saved = JSON.parse(readFileSync(state, 'utf8')) as {
+        tables: { api_keys: Array<{ key: string }> };
+      };
+      expect(saved.tables.api_keys.map((k) => k.key).sort()).toEqual(['key-bo', 'new-key']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start from an invalid state file, naming the problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emu-state-'));
+    try {
+      const state = join(dir, 'state.json');
+      writeFileSync(
+        state,
+        JSON.stringify({
+          format: 'affinity-emulator-workspace',
+          version: 1,
+          sequence: 1,
+          tables: { persons: [{ id: 1 }] },
+        }),
+      );
+      await expect(startEmulator({ state })).rejects.toThrow(/tables\.persons\[0\]\.first_name/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -35,6 +35,7 @@ import {
   type WebhookDeliveryOptions,
 } from './webhook-delivery.js';
 import { apiKeyIndex, applySeed, type SeedInput } from './workspace.js';
+import { checkWorkspace, InvalidWorkspaceError } from './workspace-schema.js';
 
 export interface EmulatorOptions {
   /** 0 picks a free port (default). */
@@ -106,6 +107,8 @@ export interface RunningEmulator {
 
 const DEFAULTS = { ratePerMinute: 900, monthlyLimit: 'unlimited' as const, maxConcurrent: 100 };
 const MAX_BODY = 50 * 1024 * 1024;
+/** How much of an oversized body is read (and dropped) before the connection is cut instead. */
+const MAX_DRAIN = 4 * MAX_BODY;
 const UNAUTHORIZED = { message: 'Your API key is invalid.' };
 
 const faultStatus = z.union([z.literal(429), z.literal(500), z.literal(503)]);
@@ -146,6 +149,24 @@ const configPatch = z
   })
   .partial()
   .strict();
+
+/**
+ * What an admin request names as the workspace to load: `demo`, `empty` or an exported workspace
+ * (checked when loaded); anything else is a 400.
+ */
+function seedOf(value: unknown): SeedInput {
+  if (value === 'demo' || value === 'empty') return value;
+  // A workspace is checked whole where it is loaded (`applySeed`); anything else that is an
+  // object is checked here only to say what is wrong with it.
+  if (isWorkspaceJson(value)) return value;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const checked = checkWorkspace(value);
+    if (!checked.ok) throw new InvalidWorkspaceError(checked.problems);
+  }
+  throw new ApiError(400, {
+    message: 'Give {"seed": "demo"|"empty"}, {"seed": <workspace>} or an exported workspace.',
+  });
+}
 
 /** Parses a query string; repeated keys become arrays, keys keep their `[]`. */
 export function parseQuery(qs: string): Record<string, string | string[]> {
@@ -190,22 +211,53 @@ function formBody(entries: Iterable<[string, string]>): Record<string, unknown> 
   return out;
 }
 
+const tooLarge = (): ApiError =>
+  new ApiError(413, { message: `Request body too large: the limit is ${MAX_BODY / 1024 / 1024} MB.` });
+
+/**
+ * The request body, or a 413 once it passes {@link MAX_BODY}. An oversized body is still read to
+ * its end (and thrown away) before the 413 goes out, so the client finishes sending and then reads
+ * the answer: closing the socket with unread bytes would reset the connection and lose the answer.
+ * A body past {@link MAX_DRAIN} is cut off.
+ */
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = Number(req.headers['content-length']) > MAX_BODY;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new ApiError(413, { message: 'Request body too large.' }));
-        req.destroy();
+      if (over || size > MAX_BODY) {
+        over = true;
+        chunks.length = 0;
+        if (size > MAX_DRAIN) req.destroy();
         return;
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => (over ? reject(tooLarge()) : resolve(Buffer.concat(chunks))));
     req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('request aborted'));
+    });
   });
+}
+
+/**
+ * The parameters of a write: the body, plus every query parameter the body does not give (the
+ * live API reads both; the body wins). `key[]` query keys land under the bare key, as form bodies.
+ */
+function withQueryParams(
+  body: Record<string, unknown>,
+  query: Record<string, string | string[]>,
+): Record<string, unknown> {
+  for (const [rawKey, value] of Object.entries(query)) {
+    const isArray = rawKey.endsWith('[]');
+    const key = isArray ? rawKey.slice(0, -2) : rawKey;
+    if (body[key] !== undefined || body[`${key}[]`] !== undefined) continue;
+    body[key] = isArray && !Array.isArray(value) ? [value] : value;
+  }
+  return body;
 }
 
 async function parseBody(
@@ -292,8 +344,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   let apiKey: string;
   if (options.state && existsSync(options.state)) {
     const ws: unknown = JSON.parse(readFileSync(options.state, 'utf8'));
-    if (!isWorkspaceJson(ws)) throw new Error(`${options.state} is not an emulator state file`);
-    apiKey = applySeed(core, ws, apiKeys);
+    const invalid = (problems: string[]): Error =>
+      new Error(`${options.state} is not a valid emulator state file: ${problems.join('; ')}`);
+    if (!isWorkspaceJson(ws)) {
+      const checked = checkWorkspace(ws);
+      throw invalid(checked.ok ? ['not a workspace'] : checked.problems);
+    }
+    try {
+      apiKey = applySeed(core, ws, apiKeys);
+    } catch (err) {
+      throw err instanceof InvalidWorkspaceError ? invalid(err.problems) : err;
+    }
   } else {
     apiKey = applySeed(core, options.seed ?? 'empty', apiKeys);
   }
@@ -404,6 +465,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     // and letting the socket encode it again (large search pages especially).
     const bytes = Buffer.from(text);
     headers['Content-Length'] = String(bytes.length);
+    // The client sent more than we read: end this connection once the answer is out.
+    if (status === 413) headers.Connection = 'close';
     res.writeHead(status, headers);
     res.end(bytes);
   };
@@ -420,23 +483,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       const route = `${method} ${path}`;
       switch (route) {
         case 'POST /_emulator/reset': {
-          const s = body.seed;
-          seed(typeof s === 'string' ? (s as SeedInput) : isWorkspaceJson(s) ? s : startSeed);
+          const s = body.seed === undefined ? startSeed : seedOf(body.seed);
+          seed(s);
           limiter.clear();
           send(res, 200, { ok: true, apiKey }, {});
           return;
         }
         case 'POST /_emulator/seed': {
-          const s = isWorkspaceJson(body)
-            ? body
-            : isWorkspaceJson(body.workspace)
-              ? body.workspace
-              : body.seed;
-          if (s !== 'demo' && s !== 'empty' && !isWorkspaceJson(s)) {
-            send(res, 422, { message: 'Give {"seed": "demo"|"empty"} or an exported workspace.' }, {});
-            return;
-          }
-          seed(s);
+          // The body is the workspace itself, or {"workspace": …}, or {"seed": name or workspace}.
+          const looksLikeWorkspace = body.format !== undefined || body.tables !== undefined;
+          seed(seedOf(looksLikeWorkspace ? body : (body.workspace ?? body.seed)));
           send(res, 200, { ok: true, apiKey }, {});
           return;
         }
@@ -487,6 +543,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
     } catch (err) {
       if (err instanceof ApiError) send(res, err.status, err.body, {});
+      else if (err instanceof InvalidWorkspaceError)
+        send(res, 400, { message: err.message, problems: err.problems }, {});
       else send(res, 500, { message: err instanceof Error ? err.message : String(err) }, {});
     }
   };
@@ -571,7 +629,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       if (!match) throw new ApiError(404, { message: 'Not found.' });
       const parsed = await parseBody(req);
       const query = parseQuery(qs);
-      // Like the live API, parameters sent in the body of a GET count as query parameters.
+      // Like the live API, parameters sent in the body of a GET count as query parameters, and
+      // those sent in the query string of a write count as body parameters.
       if (method === 'GET' && parsed.present) {
         for (const [k, v] of Object.entries(parsed.body)) {
           if (query[k] !== undefined) continue;
@@ -579,11 +638,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
           else if (v !== null && typeof v !== 'object') query[k] = String(v);
         }
       }
+      const params = method === 'GET' || qs === '' ? parsed.body : withQueryParams(parsed.body, query);
       const ctx: RequestContext = {
         userId: key ? key.person_id : 0,
         params: match.params,
         query,
-        body: parsed.body,
+        body: params,
         files: parsed.files,
         baseUrl,
       };
@@ -670,6 +730,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     });
   });
   server.keepAliveTimeout = 65_000;
+  // A client that waits for `100 Continue` before sending an oversized body gets the 413 at once.
+  server.on('checkContinue', (req, res) => {
+    if (Number(req.headers['content-length']) > MAX_BODY) {
+      const err = tooLarge();
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const method = req.method ?? 'POST';
+      count(method, router.match(method, path)?.route.path ?? '(unmatched)', err.status);
+      send(res, err.status, err.body, rateLimitHeaders(limiter.status(null)));
+      return;
+    }
+    res.writeContinue();
+    server.emit('request', req, res);
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

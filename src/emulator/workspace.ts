@@ -18,6 +18,7 @@ import { type ApiKeyRow, type PersonRow, tablesOf } from './model.js';
 import { DEFAULT_TENANT } from './routes/whoami.js';
 import type { Seed, SeedBuilder } from './seed-builder.js';
 import { seeds } from './seeds/index.js';
+import { checkWorkspace, InvalidWorkspaceError } from './workspace-schema.js';
 
 /** The key of the workspace's first user when none is configured. */
 export const DEFAULT_API_KEY = 'affinity-emulator-key';
@@ -159,18 +160,32 @@ export function addApiKey(core: EmulatorCore, key: string, personId: number): Ap
   return row;
 }
 
+/** Takes a key away (it stops authenticating at once). */
+function removeApiKey(core: EmulatorCore, row: ApiKeyRow): void {
+  const idx = apiKeyIndex(core);
+  if (idx.get(row.key) === row) idx.delete(row.key);
+  tablesOf(core).apiKeys.delete(row.id);
+}
+
 /**
  * Replaces the state with `seed`, then makes sure the workspace can be used: a tenant, at least
- * one user, and keys. `apiKeys[i]` becomes the key of the i-th user (users are added when there
- * are more keys than users); without keys the first user gets {@link DEFAULT_API_KEY} unless it
- * already has one. Returns the first user's key.
+ * one user, and keys. `apiKeys[i]` becomes the only key of the i-th user, replacing the keys it
+ * had (users are added when there are more keys than users); without keys the first user gets
+ * {@link DEFAULT_API_KEY} unless it already has one. Returns the first user's key.
+ *
+ * An exported workspace is checked whole first: an invalid one throws
+ * {@link InvalidWorkspaceError} and leaves the state as it was.
  */
 export function applySeed(core: Core, seed: SeedInput, apiKeys: readonly string[] = []): string {
-  core.reset();
-  if (isWorkspaceJson(seed)) core.loadState(seed);
-  else {
+  if (isWorkspaceJson(seed)) {
+    const checked = checkWorkspace(seed);
+    if (!checked.ok) throw new InvalidWorkspaceError(checked.problems);
+    core.reset();
+    core.loadState(checked.workspace);
+  } else {
     const fn = typeof seed === 'function' ? seed : seeds[seed];
     if (!fn) throw new Error(`unknown seed: ${String(seed)}`);
+    core.reset();
     fn(createSeedBuilder(core));
   }
   return ensureAccess(core, apiKeys);
@@ -202,6 +217,10 @@ export function ensureAccess(core: EmulatorCore, apiKeys: readonly string[]): st
       all.push(user);
     }
     addApiKey(core, key, user.id);
+    // A key given for a user replaces the keys it had (a restart with a new key locks the old out).
+    for (const row of [...t.apiKeys.values()]) {
+      if (row.person_id === user.id && row.key !== key) removeApiKey(core, row);
+    }
   });
   const first = all[0] as PersonRow;
   const keys = [...t.apiKeys.values()].filter((k) => k.person_id === first.id);

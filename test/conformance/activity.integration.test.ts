@@ -10,6 +10,7 @@ import {
   AffinityNotFoundError,
   AffinityValidationError,
 } from '../../src/affinity/index.js';
+import { activitySeeder } from '../../src/emulator/activity-seed.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import {
   caught,
@@ -98,6 +99,21 @@ describe('interactions', () => {
     expect(moved.date.slice(0, 10)).toBe('2024-03-06');
     expect(await ada.interactions.delete(meeting.id, 0)).toEqual({ success: true });
     expect(await caught(() => ada.interactions.get(meeting.id, 0))).toBeInstanceOf(AffinityNotFoundError);
+  });
+
+  it("passes a meeting's ical_uid through: the calendar uid when synced, null when logged by hand", async () => {
+    const synced = activitySeeder(em.core).addInteraction({
+      type: 0,
+      date: '2024-02-20T10:00:00Z',
+      personIds: [ids.ada, ids.jane],
+      loggingType: 0,
+    });
+    const page = await ada.interactions.page({ type: 0, person_id: ids.jane, ...range });
+    const byId = new Map((page.events ?? []).map((e) => [e.id, e]));
+    expect(byId.get(synced)?.ical_uid).toEqual(expect.stringMatching(/@/));
+    const logged = [...byId.values()].find((e) => e.id !== synced);
+    expect(logged?.ical_uid).toBeNull();
+    expect((await ada.interactions.get(synced, 0)).ical_uid).toBe(byId.get(synced)?.ical_uid);
   });
 
   it('needs an internal person to log one, and refuses to log emails', async () => {

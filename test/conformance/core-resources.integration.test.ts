@@ -453,6 +453,25 @@ describe('persons', () => {
     expect(got.current_organization_ids).toEqual(expect.any(Array));
   });
 
+  it('gives `interactions` with the dates alone, its person_ids only with with_interaction_persons', async () => {
+    const dates = await ada.persons.get(ids.jane, { with_interaction_dates: true });
+    expect(dates.interactions?.last_email?.date?.slice(0, 10)).toBe('2024-01-10');
+    expect(dates.interactions?.last_email).not.toHaveProperty('person_ids');
+    const org = await ada.organizations.get(ids.acme, { with_interaction_dates: true });
+    expect(org.interactions?.last_event?.date?.slice(0, 10)).toBe('2024-02-10');
+    const both = await ada.persons.get(ids.jane, {
+      with_interaction_dates: true,
+      with_interaction_persons: true,
+    });
+    expect(both.interactions?.last_email?.person_ids).toEqual([ids.ada]);
+  });
+
+  it('refuses an unknown person or organization id given as a parameter with a validation error', async () => {
+    const err = await caught(() => ada.organizations.create({ name: 'Nobody Inc', person_ids: [999_999] }));
+    expect(err).toBeInstanceOf(AffinityValidationError);
+    expect((err as AffinityValidationError).status).toBe(422);
+  });
+
   it('filters by interaction dates', async () => {
     const late = await ada.persons.search({ min_last_email_date: '2024-02-15T00:00:00Z' });
     const ids2 = late.persons.map((p) => p.id);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -58,6 +58,72 @@ describe('affinity-sync emulator', () => {
         tables: { organizations: Array<{ name: string }> };
       };
       expect(saved.tables.organizations.map((o) => o.name)).toContain('From CLI');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('restarted on its state file with a new --api-key, accepts the new key only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emu-cli-'));
+    const state = join(dir, 'state.json');
+    const whoami = (url: string, key: string) =>
+      fetch(`${url}/auth/whoami`, { headers: { Authorization: `Bearer ${key}` } }).then((r) => r.status);
+    try {
+      const first = await launch([
+        'emulator',
+        '--port',
+        '0',
+        '--json',
+        '--state',
+        state,
+        '--api-key',
+        'old-key',
+      ]);
+      const before = JSON.parse(first.line) as { url: string };
+      expect(await whoami(before.url, 'old-key')).toBe(200);
+      const firstExit = exited(first.child);
+      first.child.kill('SIGTERM');
+      expect(await firstExit).toBe(0);
+
+      const second = await launch([
+        'emulator',
+        '--port',
+        '0',
+        '--json',
+        '--state',
+        state,
+        '--api-key',
+        'new-key',
+      ]);
+      const after = JSON.parse(second.line) as { url: string; apiKey: string };
+      expect(after.apiKey).toBe('new-key');
+      expect(await whoami(after.url, 'new-key')).toBe(200);
+      expect(await whoami(after.url, 'old-key')).toBe(401);
+      const secondExit = exited(second.child);
+      second.child.kill('SIGTERM');
+      expect(await secondExit).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a --seed file that is not a valid workspace, naming the problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emu-cli-'));
+    const file = join(dir, 'ws.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ format: 'affinity-emulator-workspace', version: 1, tables: { organizations: 'x' } }),
+    );
+    try {
+      const child = spawn(process.execPath, [BIN, 'emulator', '--port', '0', '--seed', file], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr?.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      expect(await exited(child)).toBe(1);
+      expect(stderr).toContain('tables.organizations');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

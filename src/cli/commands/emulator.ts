@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { isWorkspaceJson, type SeedInput, startEmulator, workspaceCounts } from '../../emulator/index.js';
+import {
+  checkWorkspace,
+  InvalidWorkspaceError,
+  isWorkspaceJson,
+  type SeedInput,
+  startEmulator,
+  workspaceCounts,
+} from '../../emulator/index.js';
 import { CliError, wantsJson } from '../context.js';
 import { plural } from '../format.js';
 
@@ -44,8 +51,14 @@ function seedFrom(value: string): SeedInput {
       `--seed ${value}: not demo, empty or a readable JSON file (${(err as Error).message})`,
     );
   }
-  if (!isWorkspaceJson(ws)) throw new CliError(`--seed ${value}: not an exported emulator workspace`);
-  return ws;
+  // Its rows are checked once, when the emulator loads it (see `invalidSeed`).
+  if (isWorkspaceJson(ws)) return ws;
+  const checked = checkWorkspace(ws);
+  throw invalidSeed(value, checked.ok ? ['not a workspace'] : checked.problems);
+}
+
+function invalidSeed(file: string, problems: string[]): CliError {
+  return new CliError(`--seed ${file}: not a valid exported emulator workspace: ${problems.join('; ')}`);
 }
 
 /**
@@ -62,7 +75,7 @@ export function registerEmulator(program: Command): void {
     .option('--state <file>', 'state file: loaded at start, saved periodically and on exit')
     .option(
       '--api-key <key>',
-      'API key of the next user (repeatable; the first is the default key)',
+      "API key of the next user, replacing that user's stored keys (repeatable; the first is the default key)",
       collect,
       [],
     )
@@ -90,6 +103,9 @@ export function registerEmulator(program: Command): void {
         ...(faultRate !== undefined ? { faultRate } : {}),
         ...(flags.latencyMs ? { latencyMs: int('latency-ms', flags.latencyMs) } : {}),
         ...(flags.allowRemoteAdmin ? { allowRemoteAdmin: true } : {}),
+      }).catch((err: unknown) => {
+        // Only the --seed workspace throws this (a bad state file names itself).
+        throw err instanceof InvalidWorkspaceError ? invalidSeed(flags.seed, err.problems) : err;
       });
       if (wantsJson(cmd)) process.stdout.write(`${JSON.stringify({ url: emu.url, apiKey: emu.apiKey })}\n`);
       else {

@@ -85,7 +85,7 @@ describe('POST /entity-files', () => {
     expect((await post({})).status).toBe(422);
     expect((await post({ person_id: String(w.bob), organization_id: String(w.acme) })).status).toBe(422);
     expect((await post({ person_id: String(w.bob) }, [])).status).toBe(422);
-    expect((await post({ person_id: '999999' })).status).toBe(404);
+    expect((await post({ person_id: '999999' })).status).toBe(422);
   });
 });
 

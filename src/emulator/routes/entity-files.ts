@@ -203,9 +203,10 @@ export const entityFilesModule: ResourceModule = {
         if (given !== 1) {
           throw unprocessable('Exactly one of person_id, organization_id or opportunity_id is required.');
         }
-        if (personId !== null) t.persons.require(personId, 'Person');
-        if (organizationId !== null) t.organizations.require(organizationId, 'Organization');
-        if (opportunityId !== null) t.opportunities.require(opportunityId, 'Opportunity');
+        if (personId !== null) t.persons.reference(personId, 'Person', 'person_id');
+        if (organizationId !== null)
+          t.organizations.reference(organizationId, 'Organization', 'organization_id');
+        if (opportunityId !== null) t.opportunities.reference(opportunityId, 'Opportunity', 'opportunity_id');
         if (ctx.files.length === 0) throw unprocessable('file or files is required.');
         const rows = ctx.files.map((f) =>
           insertEntityFile(core, {

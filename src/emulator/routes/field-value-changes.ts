@@ -16,7 +16,7 @@ export const fieldValueChangesModule: ResourceModule = {
         const t = tablesOf(core);
         const fieldId = queryInt(q, 'field_id');
         if (fieldId === undefined) throw unprocessable('field_id is required');
-        const field = t.fields.require(fieldId, 'Field');
+        const field = t.fields.reference(fieldId, 'Field', 'field_id');
         if (!supportsChanges(field)) throw unprocessable(`Field ${fieldId} does not track changes`);
         const action = queryInt(q, 'action_type');
         if (action !== undefined && action !== 0 && action !== 1 && action !== 2) {

@@ -46,7 +46,7 @@ export const fieldValuesModule: ResourceModule = {
         const t = tablesOf(core);
         let values: FieldValueRow[];
         if (key === 'list_entry_id') {
-          const entry = t.listEntries.require(id, 'List entry');
+          const entry = t.listEntries.reference(id, 'List entry', key);
           visibleList(core, entry.list_id, ctx.userId);
           // The entry's own values and the global values of its entity.
           values = (index(core).valuesByEntity.get(entry.entity_id) ?? []).filter(
@@ -55,9 +55,10 @@ export const fieldValuesModule: ResourceModule = {
         } else {
           const table =
             key === 'person_id' ? t.persons : key === 'organization_id' ? t.organizations : t.opportunities;
-          table.require(
+          table.reference(
             id,
             key === 'person_id' ? 'Person' : key === 'organization_id' ? 'Organization' : 'Opportunity',
+            key,
           );
           values = index(core).valuesByEntity.get(id) ?? [];
         }
@@ -73,8 +74,7 @@ export const fieldValuesModule: ResourceModule = {
         const entityId = intParam(b.entity_id, 'entity_id', true) as number;
         const listEntryId = intParam(b.list_entry_id, 'list_entry_id');
         if (!('value' in b)) throw unprocessable('value is required');
-        const field = tablesOf(core).fields.get(fieldId);
-        if (!field) throw unprocessable(`Field ${fieldId} not found`);
+        const field = tablesOf(core).fields.reference(fieldId, 'Field', 'field_id');
         if (field.list_id !== null) visibleList(core, field.list_id, ctx.userId);
         const v = createFieldValue(core, {
           field,

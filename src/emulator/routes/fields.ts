@@ -50,8 +50,7 @@ export const fieldsModule: ResourceModule = {
         if (listSpecific && listId === null)
           throw unprocessable('list_id is required for a list-specific field');
         if (listId !== null) {
-          const list = tablesOf(core).lists.get(listId);
-          if (!list) throw unprocessable(`List ${listId} not found`);
+          const list = tablesOf(core).lists.reference(listId, 'List', 'list_id');
           if (list.type !== entityType) throw unprocessable("entity_type must match the list's type");
         } else if (entityType === 8) {
           throw unprocessable('Opportunities have no global fields: give the list_id of an opportunity list');

@@ -99,7 +99,7 @@ describe('POST /interactions', () => {
     ).toBe(422);
     expect(
       (await call(w, 'POST', '/interactions', { json: { ...base, person_ids: [w.ann, 999_999] } })).status,
-    ).toBe(404);
+    ).toBe(422);
   });
 });
 
@@ -174,7 +174,7 @@ describe('GET /interactions', () => {
       `type=0&person_id=${w.bob}&start_time=2023-01-01T00:00:00Z&end_time=2024-01-01T00:00:00Z`,
     );
     expect(oneYear.status).toBe(200);
-    expect((await q(`type=0&person_id=999999&${range}`)).status).toBe(404);
+    expect((await q(`type=0&person_id=999999&${range}`)).status).toBe(422);
   });
 
   it('pages by 100 at most, with tokens bound to the query', async () => {
@@ -298,6 +298,148 @@ describe('interaction dates of persons and organizations', () => {
         `/persons/${local.bob}?with_interaction_dates=true`,
       );
       expect(person.body.interaction_dates).toEqual(interactionDates(core, [local.bob]));
+    } finally {
+      await local.em.close();
+    }
+  });
+});
+
+describe('interactions on persons and organizations', () => {
+  let local: Workspace;
+  beforeAll(async () => {
+    local = await startWorkspace();
+    const seed = activitySeeder(local.em.core);
+    // The clock reads 2024-03-15T12:00Z.
+    seed.addInteraction({ type: 3, date: '2024-01-10T00:00:00Z', personIds: [local.ann, local.bob] });
+    seed.addInteraction({ type: 0, date: '2024-02-01T00:00:00Z', personIds: [local.carl, local.bob] });
+  });
+  afterAll(() => local.em.close());
+
+  type Summary = Record<string, { date: string; person_ids?: number[] } | null>;
+  type Entity = { id: number; interaction_dates?: unknown; interactions?: Summary };
+  const ts = (iso: string) => local.em.core.timestamp(new Date(iso));
+
+  /** The person (or organization) as each of the four reads answers it. */
+  async function reads(query: string): Promise<Entity[]> {
+    const person = await call<Entity>(local, 'GET', `/persons/${local.bob}?${query}`);
+    const persons = await call<{ persons: Entity[] }>(local, 'GET', `/persons?term=bob&${query}`);
+    const org = await call<Entity>(local, 'GET', `/organizations/${local.acme}?${query}`);
+    const orgs = await call<{ organizations: Entity[] }>(local, 'GET', `/organizations?term=acme&${query}`);
+    for (const r of [person, persons, org, orgs]) expect(r.status).toBe(200);
+    return [
+      person.body,
+      persons.body.persons.find((p) => p.id === local.bob) as Entity,
+      org.body,
+      orgs.body.organizations.find((o) => o.id === local.acme) as Entity,
+    ];
+  }
+
+  it('adds `interactions` (dates only) with with_interaction_dates alone', async () => {
+    for (const entity of await reads('with_interaction_dates=true')) {
+      expect(entity.interaction_dates).toMatchObject({ last_email_date: ts('2024-01-10T00:00:00Z') });
+      expect(entity.interactions).toEqual({
+        first_email: { date: ts('2024-01-10T00:00:00Z') },
+        last_email: { date: ts('2024-01-10T00:00:00Z') },
+        last_event: { date: ts('2024-02-01T00:00:00Z') },
+        last_chat_message: null,
+        last_interaction: { date: ts('2024-02-01T00:00:00Z') },
+        next_event: null,
+        first_event: { date: ts('2024-02-01T00:00:00Z') },
+      });
+    }
+  });
+
+  it('adds the internal persons of each with with_interaction_persons too', async () => {
+    for (const entity of await reads('with_interaction_dates=true&with_interaction_persons=true')) {
+      expect(entity.interactions).toMatchObject({
+        first_email: { date: ts('2024-01-10T00:00:00Z'), person_ids: [local.ann] },
+        last_event: { date: ts('2024-02-01T00:00:00Z'), person_ids: [local.carl] },
+        last_chat_message: null,
+      });
+    }
+  });
+
+  it('adds neither without with_interaction_dates', async () => {
+    for (const entity of await reads('with_interaction_persons=true')) {
+      expect(entity).not.toHaveProperty('interactions');
+      expect(entity).not.toHaveProperty('interaction_dates');
+    }
+  });
+});
+
+describe('the keys of each interaction type', () => {
+  // The reference's example of each type, plus `logging_type` (in its attribute table for every
+  // type) and, on meetings, `ical_uid`.
+  const EVENT = [
+    'attendees',
+    'date',
+    'end_time',
+    'id',
+    'logging_type',
+    'manual_creator_id',
+    'notes',
+    'persons',
+    'start_time',
+    'title',
+    'type',
+    'updated_at',
+  ];
+  const KEYS: Record<number, string[]> = {
+    0: [...EVENT, 'ical_uid'].sort(),
+    1: EVENT,
+    2: ['date', 'direction', 'id', 'logging_type', 'manual_creator_id', 'notes', 'persons', 'type'],
+    3: ['cc', 'date', 'direction', 'from', 'id', 'logging_type', 'subject', 'to', 'type'],
+  };
+
+  it('answers exactly the reference keys per type; synced meetings carry their calendar ical_uid', async () => {
+    const local = await startWorkspace();
+    try {
+      const seed = activitySeeder(local.em.core);
+      const synced = seed.addInteraction({
+        type: 0,
+        date: '2024-02-01T00:00:00Z',
+        personIds: [local.ann, local.bob],
+        loggingType: 0,
+      });
+      const other = seed.addInteraction({
+        type: 0,
+        date: '2024-02-02T00:00:00Z',
+        personIds: [local.ann, local.bob],
+        loggingType: 0,
+      });
+      seed.addInteraction({ type: 3, date: '2024-02-03T00:00:00Z', personIds: [local.ann, local.bob] });
+      for (const type of [0, 1, 2]) {
+        const logged = await call<Row>(local, 'POST', '/interactions', {
+          json: { type, person_ids: [local.ann, local.bob], content: 'logged', date: '2024-02-04T00:00:00Z' },
+        });
+        expect(logged.status).toBe(200);
+        expect(Object.keys(logged.body).sort()).toEqual(KEYS[type]);
+        // A meeting logged by hand has no calendar event behind it.
+        if (type === 0) expect(logged.body.ical_uid).toBeNull();
+      }
+      for (const type of [0, 1, 2, 3]) {
+        const page = await call<Page>(
+          local,
+          'GET',
+          `/interactions?type=${type}&person_id=${local.bob}&${range}`,
+        );
+        const rows = [
+          ...(page.body.events ?? []),
+          ...(page.body.chat_messages ?? []),
+          ...(page.body.emails ?? []),
+        ];
+        expect(rows.length).toBeGreaterThan(0);
+        for (const row of rows) expect(Object.keys(row).sort()).toEqual(KEYS[type]);
+      }
+      const one = await call<Row>(local, 'GET', `/interactions/${synced}?type=0`);
+      expect(one.body.ical_uid).toMatch(/^[0-9a-f]{26}@google\.com$/);
+      const two = await call<Row>(local, 'GET', `/interactions/${other}?type=0`);
+      expect(two.body.ical_uid).not.toBe(one.body.ical_uid);
+      // The uid belongs to the meeting: an update keeps it.
+      const moved = await call<Row>(local, 'PUT', `/interactions/${synced}`, {
+        json: { type: 0, date: '2024-02-05T00:00:00Z' },
+      });
+      expect(moved.body.ical_uid).toBe(one.body.ical_uid);
     } finally {
       await local.em.close();
     }

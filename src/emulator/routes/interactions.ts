@@ -4,6 +4,7 @@
  * through the API; each logged one carries a note holding its content. Interactions are indexed by
  * person so that persons and organizations can show their `interaction_dates` cheaply.
  */
+import { createHash } from 'node:crypto';
 import {
   activityTables,
   type InteractionRow,
@@ -105,8 +106,9 @@ export function newInteraction(
   if (i.type === 2) direction = i.direction ?? 0;
   if (i.type === 3) direction = i.direction ?? (from !== undefined && persons.get(from)?.type === 1 ? 0 : 1);
   const loggingType = i.loggingType ?? (i.type === 3 ? 0 : 1);
+  const id = core.nextId();
   return {
-    id: core.nextId(),
+    id,
     type: i.type,
     date,
     date_ms: i.date.getTime(),
@@ -118,6 +120,7 @@ export function newInteraction(
       loggingType === 1
         ? (i.creatorId ?? i.personIds.find((id) => persons.get(id)?.type === 1) ?? null)
         : null,
+    ical_uid: i.type === 0 && loggingType === 0 ? calendarUid(id) : null,
     title: isEvent ? (i.subject ?? MEETING_TITLE) : null,
     start_time: isEvent ? date : null,
     end_time: null,
@@ -130,7 +133,18 @@ export function newInteraction(
   };
 }
 
-/** The interaction as the API answers it; the keys depend on its type, as in the reference. */
+/**
+ * The iCalendar UID of a calendar-synced meeting: stable per interaction, shaped like the UIDs
+ * calendar providers issue (`<hex>@google.com`).
+ */
+function calendarUid(id: number): string {
+  return `${createHash('sha1').update(`affinity-emulator-meeting-${id}`).digest('hex').slice(0, 26)}@google.com`;
+}
+
+/**
+ * The interaction as the API answers it; the keys depend on its type, as in the reference's
+ * examples, plus `logging_type` (its attribute table) and, on meetings, `ical_uid`.
+ */
 export function renderInteraction(core: EmulatorCore, row: InteractionRow): Record<string, unknown> {
   const persons = () => row.person_ids.map((id) => personSummary(core, id)).filter((p) => p !== null);
   if (row.type === 3) {
@@ -159,7 +173,7 @@ export function renderInteraction(core: EmulatorCore, row: InteractionRow): Reco
     };
   }
   const personTable = tablesOf(core).persons;
-  return {
+  const event: Record<string, unknown> = {
     date: row.date,
     id: row.id,
     attendees: row.person_ids.flatMap((id) => personTable.get(id)?.emails[0] ?? []),
@@ -173,6 +187,11 @@ export function renderInteraction(core: EmulatorCore, row: InteractionRow): Reco
     notes: [...row.note_ids],
     persons: persons(),
   };
+  if (row.type === 0) {
+    event.ical_uid =
+      row.ical_uid !== undefined ? row.ical_uid : row.logging_type === 0 ? calendarUid(row.id) : null;
+  }
+  return event;
 }
 
 /** The seven interactions a person's or organization's summary is made of. */
@@ -227,7 +246,10 @@ function summarize(core: EmulatorCore, personIds: readonly number[]): Summary {
  * interaction, each an Affinity timestamp or null. Reads the person index only.
  */
 export function interactionDates(core: EmulatorCore, personIds: readonly number[]): InteractionDates {
-  const s = summarize(core, personIds);
+  return datesOf(summarize(core, personIds));
+}
+
+function datesOf(s: Summary): InteractionDates {
   return {
     first_email_date: s.first_email?.date ?? null,
     last_email_date: s.last_email?.date ?? null,
@@ -249,7 +271,24 @@ export function interactionPersons(
   personIds: readonly number[],
   withPersons = true,
 ): unknown {
+  return interactionsOf(core, summarize(core, personIds), withPersons);
+}
+
+/**
+ * What `with_interaction_dates=true` adds to a person (pass its id) or an organization (its
+ * persons' ids): `interaction_dates` and `interactions`, the latter with `person_ids` only when
+ * `withPersons` (`with_interaction_persons=true`), as the reference describes both.
+ */
+export function interactionFields(
+  core: EmulatorCore,
+  personIds: readonly number[],
+  withPersons: boolean,
+): { interaction_dates: InteractionDates; interactions: unknown } {
   const s = summarize(core, personIds);
+  return { interaction_dates: datesOf(s), interactions: interactionsOf(core, s, withPersons) };
+}
+
+function interactionsOf(core: EmulatorCore, s: Summary, withPersons: boolean): unknown {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(s) as Array<keyof Summary>) {
     const r = s[key];
@@ -281,7 +320,7 @@ function find(core: EmulatorCore, ctx: RequestContext, type: InteractionType): I
 function validPersons(core: EmulatorCore, ids: number[] | undefined): number[] {
   if (!ids || ids.length === 0) throw unprocessable('person_ids is required.');
   const persons = tablesOf(core).persons;
-  for (const id of ids) persons.require(id, 'Person');
+  for (const id of ids) persons.reference(id, 'Person', 'person_ids');
   if (!ids.some((id) => core.isInternalPerson(id))) {
     throw unprocessable('At least one internal person must be included in person_ids.');
   }
@@ -327,12 +366,13 @@ function candidatePersons(core: EmulatorCore, query: Record<string, unknown>): S
     throw unprocessable('One of person_id, organization_id or opportunity_id is required.');
   }
   const ids = new Set<number>();
-  if (personId !== undefined) ids.add(t.persons.require(personId, 'Person').id);
+  if (personId !== undefined) ids.add(t.persons.reference(personId, 'Person', 'person_id').id);
   if (organizationId !== undefined) {
-    for (const id of t.organizations.require(organizationId, 'Organization').person_ids) ids.add(id);
+    const org = t.organizations.reference(organizationId, 'Organization', 'organization_id');
+    for (const id of org.person_ids) ids.add(id);
   }
   if (opportunityId !== undefined) {
-    const opp = t.opportunities.require(opportunityId, 'Opportunity');
+    const opp = t.opportunities.reference(opportunityId, 'Opportunity', 'opportunity_id');
     for (const id of opp.person_ids) ids.add(id);
     for (const orgId of opp.organization_ids) {
       for (const id of t.organizations.get(orgId)?.person_ids ?? []) ids.add(id);
@@ -462,7 +502,8 @@ export const interactionsModule: ResourceModule = {
       method: 'DELETE',
       path: '/interactions/{id}',
       handler: (ctx) => {
-        const type = requireType({ ...ctx.body, ...ctx.query });
+        // Query parameters of a write are already in the body (the server merges them).
+        const type = requireType(ctx.body);
         const row = find(core, ctx, type);
         if (type === 3) throw unprocessable('Emails cannot be deleted through the API.');
         const notes = activityTables(core).notes;

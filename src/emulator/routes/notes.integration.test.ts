@@ -86,9 +86,10 @@ describe('POST /notes', () => {
     });
     const again = await call(w, 'POST', '/notes', { json: { parent_id: reply.id, content: 'nested' } });
     expect(again.status).toBe(422);
-    expect((await call(w, 'POST', '/notes', { json: { parent_id: 999_999, content: 'x' } })).status).toBe(
-      404,
-    );
+    // An unknown id given as a parameter is a 422 naming it (an unknown id in the path is a 404).
+    const orphan = await call(w, 'POST', '/notes', { json: { parent_id: 999_999, content: 'x' } });
+    expect(orphan.status).toBe(422);
+    expect(orphan.body).toEqual({ message: 'Note with id 999999 not found (parent_id).' });
   });
 
   it('records another author and a past creation time', async () => {
@@ -112,9 +113,9 @@ describe('POST /notes', () => {
     expect(
       (await post({ person_ids: [w.bob], content: 'x', created_at: '2024-03-16T00:00:00Z' })).status,
     ).toBe(422);
-    expect((await post({ person_ids: [999_999], content: 'x' })).status).toBe(404);
-    expect((await post({ organization_ids: [999_999], content: 'x' })).status).toBe(404);
-    expect((await post({ opportunity_ids: [999_999], content: 'x' })).status).toBe(404);
+    expect((await post({ person_ids: [999_999], content: 'x' })).status).toBe(422);
+    expect((await post({ organization_ids: [999_999], content: 'x' })).status).toBe(422);
+    expect((await post({ opportunity_ids: [999_999], content: 'x' })).status).toBe(422);
   });
 });
 

@@ -130,8 +130,7 @@ export const notesModule: ResourceModule = {
         let organizationIds = optIntArray(b, 'organization_ids') ?? [];
         let opportunityIds = optIntArray(b, 'opportunity_ids') ?? [];
         if (parentId !== undefined) {
-          const parent = activityTables(core).notes.get(parentId);
-          if (!parent) throw notFound('Parent note');
+          const parent = activityTables(core).notes.reference(parentId, 'Note', 'parent_id');
           if (parent.parent_id !== null) throw unprocessable('A reply cannot itself be replied to.');
           // Replies belong to their parent's entities only.
           personIds = [];
@@ -143,9 +142,9 @@ export const notesModule: ResourceModule = {
               'At least one of person_ids, organization_ids, opportunity_ids or parent_id is required.',
             );
           }
-          for (const id of personIds) t.persons.require(id, 'Person');
-          for (const id of organizationIds) t.organizations.require(id, 'Organization');
-          for (const id of opportunityIds) t.opportunities.require(id, 'Opportunity');
+          for (const id of personIds) t.persons.reference(id, 'Person', 'person_ids');
+          for (const id of organizationIds) t.organizations.reference(id, 'Organization', 'organization_ids');
+          for (const id of opportunityIds) t.opportunities.reference(id, 'Opportunity', 'opportunity_ids');
         }
         const creatorId = optInt(b, 'creator_id') ?? ctx.userId;
         if (!core.isInternalPerson(creatorId)) {

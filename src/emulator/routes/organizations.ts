@@ -15,7 +15,7 @@ import {
 } from '../entities.js';
 import { type EmulatorCore, JsonText, type RequestContext, type ResourceModule } from '../framework.js';
 import { type OrganizationRow, tablesOf } from '../model.js';
-import { interactionDates, interactionPersons } from './interactions.js';
+import { interactionDates, interactionFields } from './interactions.js';
 import { interactionFilter, pathInt, queryString } from './query.js';
 
 const SEARCH_PAGE = { defaultSize: 500, maxSize: 500 };
@@ -30,9 +30,8 @@ function renderOrganization(
     out.opportunity_ids = index(core).oppsByOrg.get(o.id) ?? [];
   if (boolParam(queryString(q, 'with_interaction_dates'))) {
     // An organization's interactions are those of its persons.
-    out.interaction_dates = interactionDates(core, o.person_ids);
-    if (boolParam(queryString(q, 'with_interaction_persons')))
-      out.interactions = interactionPersons(core, o.person_ids);
+    const withPersons = boolParam(queryString(q, 'with_interaction_persons'));
+    Object.assign(out, interactionFields(core, o.person_ids, withPersons));
   }
   return out;
 }

@@ -23,7 +23,7 @@ import {
   unprocessable,
 } from '../framework.js';
 import { type PersonRow, tablesOf } from '../model.js';
-import { interactionDates, interactionPersons } from './interactions.js';
+import { interactionDates, interactionFields } from './interactions.js';
 import { interactionFilter, pathInt, queryString } from './query.js';
 
 const SEARCH_PAGE = { defaultSize: 500, maxSize: 500 };
@@ -41,9 +41,8 @@ function renderPerson(
   if (boolParam(queryString(q, 'with_current_organizations')))
     out.current_organization_ids = p.current_organization_ids;
   if (boolParam(queryString(q, 'with_interaction_dates'))) {
-    out.interaction_dates = interactionDates(core, [p.id]);
-    if (boolParam(queryString(q, 'with_interaction_persons')))
-      out.interactions = interactionPersons(core, [p.id]);
+    const withPersons = boolParam(queryString(q, 'with_interaction_persons'));
+    Object.assign(out, interactionFields(core, [p.id], withPersons));
   }
   return out;
 }

@@ -34,7 +34,7 @@ describe('GET /relationships-strengths', () => {
   it('requires external_id and known persons', async () => {
     expect((await call(w, 'GET', '/relationships-strengths')).status).toBe(422);
     expect((await call(w, 'GET', '/relationships-strengths?external_id=abc')).status).toBe(422);
-    expect((await call(w, 'GET', '/relationships-strengths?external_id=999999')).status).toBe(404);
+    expect((await call(w, 'GET', '/relationships-strengths?external_id=999999')).status).toBe(422);
     expect(() =>
       activitySeeder(w.em.core).setRelationshipStrength({
         internalId: w.ann,

@@ -46,8 +46,8 @@ export const relationshipStrengthsModule: ResourceModule = {
         if (externalId === undefined) throw unprocessable('external_id is required.');
         const internalId = optInt(ctx.query, 'internal_id');
         const persons = tablesOf(core).persons;
-        persons.require(externalId, 'Person');
-        if (internalId !== undefined) persons.require(internalId, 'Person');
+        persons.reference(externalId, 'Person', 'external_id');
+        if (internalId !== undefined) persons.reference(internalId, 'Person', 'internal_id');
         const out: Array<{ internal_id: number; external_id: number; strength: number }> = [];
         for (const row of table(core).values()) {
           if (row.external_id !== externalId) continue;

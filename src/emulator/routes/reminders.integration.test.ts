@@ -91,8 +91,9 @@ describe('POST /reminders', () => {
     expect((await post({ owner_id: w.ann, type: 1, reset_type: 3, reminder_days: 7 })).status).toBe(422);
     expect((await post({ owner_id: w.ann, type: 1, reset_type: 0, reminder_days: 0 })).status).toBe(422);
     expect((await post({ ...ok, person_id: w.bob, organization_id: w.acme })).status).toBe(422);
-    expect((await post({ ...ok, person_id: 999_999 })).status).toBe(404);
-    expect((await post({ ...ok, opportunity_id: 999_999 })).status).toBe(404);
+    expect((await post({ ...ok, person_id: 999_999 })).status).toBe(422);
+    expect((await post({ ...ok, opportunity_id: 999_999 })).status).toBe(422);
+    expect((await post({ ...ok, owner_id: 999_999 })).status).toBe(422);
   });
 });
 

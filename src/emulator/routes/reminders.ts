@@ -121,7 +121,7 @@ function complete(core: EmulatorCore, row: ReminderRow, by: number): void {
 }
 
 function requireInternal(core: EmulatorCore, id: number, name: string): number {
-  tablesOf(core).persons.require(id, 'Person');
+  tablesOf(core).persons.reference(id, 'Person', name);
   if (!core.isInternalPerson(id)) throw unprocessable(`${name} must be an internal person.`);
   return id;
 }
@@ -282,9 +282,11 @@ export const remindersModule: ResourceModule = {
             'At most one of person_id, organization_id or opportunity_id can be specified.',
           );
         }
-        if (personId !== undefined) t.persons.require(personId, 'Person');
-        if (organizationId !== undefined) t.organizations.require(organizationId, 'Organization');
-        if (opportunityId !== undefined) t.opportunities.require(opportunityId, 'Opportunity');
+        if (personId !== undefined) t.persons.reference(personId, 'Person', 'person_id');
+        if (organizationId !== undefined)
+          t.organizations.reference(organizationId, 'Organization', 'organization_id');
+        if (opportunityId !== undefined)
+          t.opportunities.reference(opportunityId, 'Opportunity', 'opportunity_id');
         const row = insertReminder(core, {
           type,
           content: optString(b, 'content') ?? '',
