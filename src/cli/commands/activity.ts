@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { getRun, listRuns, type RunDetail, type RunRow } from '../../sync/activity.js';
-import { CliError, configFrom, output, withStore } from '../context.js';
+import { getRun, listRuns, type RunDetail, type RunSummary } from '../../app/activity.js';
+import { CliError, output, withApp } from '../context.js';
 import { plural } from '../format.js';
 
 interface ActivityFlags {
@@ -39,7 +39,7 @@ function counts(c: unknown): string {
 }
 
 /** How a record line names its record: the label, or its name with its domain or email, or ids. */
-function labelOf(r: RunDetail['steps'][number]['records'][number]): string {
+function labelOf(r: NonNullable<RunDetail['steps'][number]['records']>[number]): string {
   const d = r.details as {
     label?: string;
     name?: string | null;
@@ -54,7 +54,7 @@ function labelOf(r: RunDetail['steps'][number]['records'][number]): string {
   return `${r.entityKind ?? ''} ${r.entityId ?? ''}`;
 }
 
-function runLine(r: RunRow): string {
+function runLine(r: RunSummary): string {
   const took =
     r.finishedAt !== null
       ? `${((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)}s`
@@ -70,13 +70,14 @@ function renderDetail(d: RunDetail): string {
     lines.push(
       `  step ${s.position + 1}. ${s.name}: ${s.status} — ${counts(s.counts)}${s.error ? ` — ${s.error}` : ''}`,
     );
-    for (const r of s.records.slice(0, 100)) {
+    const records = s.records ?? [];
+    for (const r of records.slice(0, 100)) {
       const label = labelOf(r);
       lines.push(
         `    ${r.outcome.padEnd(13)} ${label}${r.affinityId ? ` → ${r.affinityType} #${r.affinityId}` : ''}${r.message ? ` — ${r.message}` : ''}`,
       );
     }
-    if (s.records.length > 100) lines.push(`    … ${s.records.length - 100} more (use --json)`);
+    if (records.length > 100) lines.push(`    … ${records.length - 100} more (use --json)`);
   }
   return lines.join('\n');
 }
@@ -92,32 +93,22 @@ export function registerActivity(program: Command): void {
     .option('--failed', 'only failed runs, or only the failed records of one run')
     .option('--limit <n>', 'runs to list', '20')
     .action(async (runId: string | undefined, flags: ActivityFlags, cmd: Command) => {
-      const config = configFrom(cmd);
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit <= 0)
         throw new CliError(`--limit ${flags.limit}: use a whole number ≥ 1`);
-      await withStore(config, async (store) => {
+      if (runId !== undefined && !/^\d+$/.test(runId))
+        throw new CliError(`run id ${runId}: use a run's number (see \`affinity-sync activity\`)`);
+      await withApp(cmd, async (ctx) => {
         if (runId !== undefined) {
-          if (!/^\d+$/.test(runId))
-            throw new CliError(`run id ${runId}: use a run's number (see \`affinity-sync activity\`)`);
-          const detail = await getRun(store, Number(runId), {
-            ...(flags.failed ? { outcome: 'failed' as const } : {}),
-            recordLimit: 10_000,
+          const detail = await getRun(ctx, {
+            runId: Number(runId),
+            ...(flags.failed ? { outcome: 'failed' } : {}),
+            recordsPerStep: 10_000,
           });
-          if (!detail) throw new CliError(`no run ${runId}`);
-          output(cmd, { ok: true, ...detail }, () => renderDetail(detail));
+          output(cmd, { ok: true, run: detail.run, steps: detail.steps }, () => renderDetail(detail));
           return;
         }
-        const runs = (await listRuns(store, { limit: flags.failed ? Math.max(limit * 10, 200) : limit }))
-          .filter(
-            (r) =>
-              !flags.failed ||
-              r.status === 'failed' ||
-              r.status === 'partial' ||
-              r.status === 'stopped' ||
-              r.status === 'interrupted',
-          )
-          .slice(0, limit);
+        const { runs } = await listRuns(ctx, { limit: Math.min(limit, 500), failed: flags.failed === true });
         output(cmd, { ok: true, runs }, () =>
           runs.length === 0 ? 'no syncs yet' : runs.map(runLine).join('\n'),
         );

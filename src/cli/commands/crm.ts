@@ -1,32 +1,8 @@
 import type { Command } from 'commander';
-import type { Config } from '../../config/index.js';
-import type { Store } from '../../store/index.js';
-import { type ConnectionInfo, getConnection } from '../../sync/connections.js';
-import {
-  type CrmCounts,
-  type CrmRow,
-  type CrmScope,
-  type CrmSort,
-  crmCounts,
-  crmSorts,
-  crmView,
-  pulledList,
-} from '../../sync/pull/index.js';
-import { CliError, configFrom, output, withStore } from '../context.js';
+import { viewCrm } from '../../app/crm.js';
+import { type CrmCounts, type CrmRow, type CrmSort, crmSorts } from '../../sync/pull/index.js';
+import { CliError, output, withApp } from '../context.js';
 import { plural } from '../format.js';
-import { asCliErrors } from './pull.js';
-
-/**
- * Whose records a command that only reads the store shows: the configured connection's when it is
- * stored, else every connection's. It never opens a client, so it works without Affinity.
- */
-export async function readScope(
-  store: Store,
-  config: Config,
-): Promise<{ connectionId: CrmScope; connection: ConnectionInfo | null }> {
-  const connection = await getConnection(store, config.connection);
-  return { connectionId: connection?.id, connection };
-}
 
 const pct = (v: number | null | undefined) =>
   v === null || v === undefined ? '—' : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(0)}%`;
@@ -76,16 +52,14 @@ export function registerCrm(program: Command): void {
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100_000)
         throw new CliError(`--limit ${flags.limit}: use a whole number from 1 to 100000`);
-      const config = configFrom(cmd);
-      await withStore(config, async (store) => {
-        const { connectionId } = await readScope(store, config);
-        const list =
-          flags.list === undefined
-            ? undefined
-            : await asCliErrors(() => pulledList(store, connectionId, flags.list as string));
-        const filter = { ...(list === undefined ? {} : { list: list.id }) };
-        const rows = await crmView(store, connectionId, { sort: flags.sort as CrmSort, limit, ...filter });
-        const counts = { ...(await crmCounts(store, connectionId, filter)), showing: rows.length };
+      await withApp(cmd, async (ctx) => {
+        const view = await viewCrm(ctx, {
+          ...(flags.list === undefined ? {} : { list: flags.list }),
+          sort: flags.sort as CrmSort,
+          limit,
+          signals: false,
+        });
+        const { list, counts, scope, records: rows } = view;
         output(
           cmd,
           {
@@ -93,7 +67,7 @@ export function registerCrm(program: Command): void {
             ...(list ? { list } : {}),
             counts,
             filter: { ...(list ? { list } : {}), sort: flags.sort, limit },
-            scope: connectionId === undefined ? 'every connection' : 'connection',
+            scope,
             records: rows,
           },
           () =>
@@ -104,7 +78,7 @@ export function registerCrm(program: Command): void {
                     header(
                       counts,
                       { ...(list ? { list } : {}), sort: flags.sort },
-                      connectionId === undefined,
+                      scope === 'every connection',
                     ),
                     ...rows.map(line),
                   ].join('\n')

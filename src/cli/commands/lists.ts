@@ -1,26 +1,17 @@
 import type { Command } from 'commander';
-import {
-  addToList,
-  createList,
-  ListError,
-  ListKeysNotFoundError,
-  listLists,
-  removeFromList,
-  type SearchEntity,
-  searchEntities,
-  showList,
-} from '../../intelligence/index.js';
-import { CliError, output } from '../context.js';
-import { withStore } from './import.js';
+import { AppError } from '../../app/context.js';
+import { addListMembers, createList, getList, listLists, removeListMembers } from '../../app/lists.js';
+import { type SearchEntity, searchEntities } from '../../intelligence/index.js';
+import { CliError, output, withApp } from '../context.js';
 import { renderResult } from './search.js';
 
-async function guarded<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof ListError) throw new CliError(err.message);
-    throw err;
-  }
+/** The keys an add refused as naming nothing, when that is why it refused. */
+function keysNotFound(err: unknown): { list: string; notFound: string[] } | null {
+  if (!(err instanceof AppError) || err.code !== 'bad_request') return null;
+  const d = err.details as { list?: unknown; notFound?: unknown } | undefined;
+  return typeof d?.list === 'string' && Array.isArray(d.notFound)
+    ? { list: d.list, notFound: d.notFound as string[] }
+    : null;
 }
 
 /**
@@ -39,8 +30,8 @@ export function registerLists(program: Command): void {
       if (!(searchEntities as readonly string[]).includes(opts.entity)) {
         throw new CliError(`--entity ${JSON.stringify(opts.entity)}: use ${searchEntities.join(', ')}`);
       }
-      const list = await withStore(cmd, (store) =>
-        guarded(() => createList(store, name, opts.entity as SearchEntity)),
+      const list = await withApp(cmd, (ctx) =>
+        createList(ctx, { name, entity: opts.entity as SearchEntity }),
       );
       output(cmd, { ok: true, list }, () => `created list "${list.name}" of ${list.entity}`);
     });
@@ -52,21 +43,23 @@ export function registerLists(program: Command): void {
     .argument('<keys...>')
     .option('--skip-missing', 'add the members found and report the keys that name nothing')
     .action(async (name: string, keys: string[], opts: { skipMissing?: boolean }, cmd: Command) => {
-      let r: Awaited<ReturnType<typeof addToList>>;
+      let r: Awaited<ReturnType<typeof addListMembers>>;
       try {
-        r = await withStore(cmd, (store) =>
-          addToList(store, name, keys, { skipMissing: opts.skipMissing === true }),
+        r = await withApp(cmd, (ctx) =>
+          addListMembers(ctx, { list: name, keys, skipMissing: opts.skipMissing === true }),
         );
       } catch (err) {
-        if (err instanceof ListKeysNotFoundError) {
+        const missing = keysNotFound(err);
+        if (missing) {
+          const message = (err as Error).message;
           output(
             cmd,
-            { ok: false, list: err.list, added: 0, notFound: err.notFound, error: err.message },
-            () => [`"${err.list}": nothing added`, `  not found: ${err.notFound.join(', ')}`].join('\n'),
+            { ok: false, list: missing.list, added: 0, notFound: missing.notFound, error: message },
+            () =>
+              [`"${missing.list}": nothing added`, `  not found: ${missing.notFound.join(', ')}`].join('\n'),
           );
-          throw new CliError(err.message, 1, { reported: true });
+          throw new CliError(message, 1, { reported: true });
         }
-        if (err instanceof ListError) throw new CliError(err.message);
         throw err;
       }
       output(cmd, { ok: true, ...r }, () =>
@@ -83,7 +76,7 @@ export function registerLists(program: Command): void {
     .argument('<name>')
     .argument('<keys...>')
     .action(async (name: string, keys: string[], _opts: unknown, cmd: Command) => {
-      const r = await withStore(cmd, (store) => guarded(() => removeFromList(store, name, keys)));
+      const r = await withApp(cmd, (ctx) => removeListMembers(ctx, { list: name, keys }));
       output(cmd, { ok: true, ...r }, () =>
         [
           `"${r.list}": ${r.removed} removed, ${r.notInList} were not in it`,
@@ -102,19 +95,19 @@ export function registerLists(program: Command): void {
       if (!Number.isInteger(limit) || limit < 0 || limit > 1000) {
         throw new CliError(`--limit ${JSON.stringify(opts.limit)}: use a whole number from 0 to 1000`);
       }
-      await withStore(cmd, async (store) => {
+      await withApp(cmd, async (ctx) => {
         if (name === undefined) {
-          const all = await listLists(store);
+          const { lists: all } = await listLists(ctx);
           output(cmd, { ok: true, lists: all }, () =>
             all.length === 0 ? 'no lists' : all.map((l) => `${l.name} (${l.entity}, ${l.size})`).join('\n'),
           );
           return;
         }
-        const page = await guarded(() => showList(store, name, { limit }));
+        const page = await getList(ctx, { list: name, limit });
         output(cmd, { ok: true, list: page.list, results: page.results }, () =>
           [
             `"${page.list.name}" (${page.list.entity}, ${page.list.size})`,
-            ...page.results.map((r) => `  ${renderResult(page.entity, r)}`),
+            ...page.results.map((r) => `  ${renderResult(page.list.entity, r)}`),
           ].join('\n'),
         );
       });

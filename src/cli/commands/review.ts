@@ -1,19 +1,8 @@
 import type { Command } from 'commander';
-import type { Config } from '../../config/index.js';
-import {
-  createFromRecord,
-  crmCounts,
-  ignoreRecord,
-  linkRecord,
-  pulledList,
-  type ReviewCounts,
-  type ReviewOutcome,
-  reviewCounts,
-  reviewQueue,
-} from '../../sync/pull/index.js';
-import { CliError, configFrom, output, withStore } from '../context.js';
-import { readScope } from './crm.js';
-import { asCliErrors } from './pull.js';
+import type { AppContext } from '../../app/context.js';
+import { decideReview, listReview, type ReviewDecided } from '../../app/review.js';
+import type { ReviewCounts } from '../../sync/pull/index.js';
+import { CliError, output, withApp } from '../context.js';
 
 /** `Review: 14 to settle — 11 unmatched, 3 ambiguous (list "Deal Flow", showing 10)` */
 function header(counts: ReviewCounts & { showing: number }, list: { name: string } | undefined): string {
@@ -36,12 +25,10 @@ function crmIdOf(raw: string): number {
 
 async function decide(
   cmd: Command,
-  fn: (config: Config) => Promise<ReviewOutcome>,
-  say: (o: Extract<ReviewOutcome, { ok: true }>) => string,
+  fn: (ctx: AppContext) => Promise<ReviewDecided>,
+  say: (o: ReviewDecided) => string,
 ): Promise<void> {
-  const config = configFrom(cmd);
-  const outcome = await fn(config);
-  if (!outcome.ok) throw new CliError(outcome.message);
+  const outcome = await withApp(cmd, fn);
   output(cmd, outcome, () => say(outcome));
 }
 
@@ -59,18 +46,20 @@ export function registerReview(program: Command): void {
     .argument('[list]', 'only records on this Affinity list (id or name)')
     .option('--limit <n>', 'at most this many', '100')
     .action(async (list: string | undefined, flags: { limit: string }, cmd: Command) => {
-      const config = configFrom(cmd);
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit < 1)
         throw new CliError(`--limit ${flags.limit}: use a whole number ≥ 1`);
-      await withStore(config, async (store) => {
-        const { connectionId } = await readScope(store, config);
-        const pulled =
-          list === undefined ? undefined : await asCliErrors(() => pulledList(store, connectionId, list));
-        const filter = pulled === undefined ? {} : { list: pulled.id };
-        const items = await reviewQueue(store, connectionId, { ...filter, limit });
-        const counts = { ...(await reviewCounts(store, connectionId, filter)), showing: items.length };
-        const nothingPulled = pulled === undefined && (await crmCounts(store, connectionId)).lists === 0;
+      await withApp(cmd, async (ctx) => {
+        const {
+          list: pulled,
+          counts,
+          scope,
+          pulled: anyPulled,
+          items,
+        } = await listReview(ctx, {
+          ...(list === undefined ? {} : { list }),
+          limit,
+        });
         output(
           cmd,
           {
@@ -78,11 +67,11 @@ export function registerReview(program: Command): void {
             ...(pulled ? { list: pulled } : {}),
             counts,
             filter: { ...(pulled ? { list: pulled } : {}), limit },
-            scope: connectionId === undefined ? 'every connection' : 'connection',
+            scope,
             items,
           },
           () => {
-            if (nothingPulled) return 'nothing pulled yet: run `affinity-sync pull` to fill My CRM';
+            if (!anyPulled) return 'nothing pulled yet: run `affinity-sync pull` to fill My CRM';
             if (items.length === 0) return header(counts, pulled);
             return `${header(counts, pulled)}\n${items
               .map((i) => {
@@ -106,12 +95,10 @@ export function registerReview(program: Command): void {
     .argument('<crmId>')
     .argument('<entity>')
     .action(async (crmId: string, entity: string, _flags, cmd: Command) => {
+      const id = crmIdOf(crmId);
       await decide(
         cmd,
-        (config) =>
-          withStore(config, async (store) =>
-            linkRecord(store, (await readScope(store, config)).connectionId, crmIdOf(crmId), entity),
-          ),
+        (ctx) => decideReview(ctx, { crmId: id, decision: 'link', entity }),
         (o) => `record ${o.crmId} linked to ${o.kind}:${o.entityId}`,
       );
     });
@@ -120,12 +107,10 @@ export function registerReview(program: Command): void {
     .description('leave a record out of review for good')
     .argument('<crmId>')
     .action(async (crmId: string, _flags, cmd: Command) => {
+      const id = crmIdOf(crmId);
       await decide(
         cmd,
-        (config) =>
-          withStore(config, async (store) =>
-            ignoreRecord(store, (await readScope(store, config)).connectionId, crmIdOf(crmId)),
-          ),
+        (ctx) => decideReview(ctx, { crmId: id, decision: 'ignore' }),
         (o) => `record ${o.crmId} ignored`,
       );
     });
@@ -137,14 +122,15 @@ export function registerReview(program: Command): void {
     .action(async (crmId: string, flags: { as?: string }, cmd: Command) => {
       if (flags.as !== undefined && flags.as !== 'company' && flags.as !== 'investor')
         throw new CliError(`--as ${flags.as}: use company or investor`);
+      const id = crmIdOf(crmId);
       await decide(
         cmd,
-        (config) =>
-          withStore(config, async (store) =>
-            createFromRecord(store, (await readScope(store, config)).connectionId, crmIdOf(crmId), {
-              ...(flags.as === undefined ? {} : { as: flags.as as 'company' | 'investor' }),
-            }),
-          ),
+        (ctx) =>
+          decideReview(ctx, {
+            crmId: id,
+            decision: 'create',
+            ...(flags.as === undefined ? {} : { as: flags.as as 'company' | 'investor' }),
+          }),
         (o) => `record ${o.crmId} added to the dataset as ${o.kind}:${o.entityId} and linked`,
       );
     });

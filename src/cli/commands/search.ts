@@ -1,25 +1,17 @@
 import type { Command } from 'commander';
 import {
-  type CompanyResult,
-  type Filter,
-  type InvestorResult,
-  newResultsSince,
-  type PersonResult,
-  parseFilter,
+  type CompanyItem,
+  createSavedSearch,
+  type InvestorItem,
+  type PersonItem,
   runSavedSearch,
-  type SearchEntity,
-  SearchInputError,
-  type SearchPage,
   type SearchResult,
-  type SearchSpec,
-  type SortKey,
-  saveSearch,
-  search,
-  searchEntities,
-} from '../../intelligence/index.js';
-import { CliError, output } from '../context.js';
+  type SearchResultRow,
+  searchIntelligence,
+} from '../../app/search.js';
+import { type SearchEntity, searchEntities } from '../../intelligence/index.js';
+import { CliError, output, withApp } from '../context.js';
 import { plural } from '../format.js';
-import { withStore } from './import.js';
 
 const singular: Record<SearchEntity, string> = {
   companies: 'company',
@@ -40,9 +32,9 @@ const money = (n: number | null) =>
 const pct = (g: number | null) => (g === null ? '-' : `${g >= 0 ? '+' : ''}${Math.round(g * 100)}%`);
 
 /** One line per result, the columns that matter for the kind. */
-export function renderResult(entity: SearchEntity, r: SearchResult): string {
+export function renderResult(entity: SearchEntity, r: SearchResultRow): string {
   if (entity === 'companies') {
-    const c = r as CompanyResult;
+    const c = r as CompanyItem;
     return [
       c.name,
       c.domain,
@@ -55,7 +47,7 @@ export function renderResult(entity: SearchEntity, r: SearchResult): string {
     ].join(' | ');
   }
   if (entity === 'people') {
-    const p = r as PersonResult;
+    const p = r as PersonItem;
     return [
       p.name,
       p.title ?? '-',
@@ -63,7 +55,7 @@ export function renderResult(entity: SearchEntity, r: SearchResult): string {
       p.emails[0] ?? p.linkedinUrl ?? '-',
     ].join(' | ');
   }
-  const i = r as InvestorResult;
+  const i = r as InvestorItem;
   return [
     i.name,
     i.domain,
@@ -115,54 +107,49 @@ export function registerSearch(program: Command): void {
           '--saved runs a saved search as saved; to change it, use --save NAME with the new filters',
         );
       }
-      try {
-        await withStore(cmd, async (store) => {
-          if (opts.saved) {
-            const name = opts.saved;
-            if (opts.new) {
-              const page = await newResultsSince(store, name, { limit });
-              show(cmd, page, `${plural(page.newCount, 'new result')} for "${name}"`, {
-                savedSearch: page.savedSearch.name,
-                newCount: page.newCount,
-              });
-            } else {
-              const page = await runSavedSearch(store, name, { limit, withTotal: true });
-              show(cmd, page, `${plural(page.total ?? 0, 'result')} for "${name}"`, {
-                savedSearch: page.savedSearch.name,
-              });
-            }
-            return;
+      await withApp(cmd, async (ctx) => {
+        if (opts.saved) {
+          const name = opts.saved;
+          if (opts.new) {
+            const page = await runSavedSearch(ctx, { savedSearch: name, new: true, markSeen: true, limit });
+            const newCount = page.newCount ?? 0;
+            show(cmd, { ...page, total: undefined }, `${plural(newCount, 'new result')} for "${name}"`, {
+              savedSearch: page.savedSearch.name,
+              newCount,
+            });
+          } else {
+            const page = await runSavedSearch(ctx, { savedSearch: name, limit });
+            show(cmd, page, `${plural(page.total, 'result')} for "${name}"`, {
+              savedSearch: page.savedSearch.name,
+            });
           }
-          if (!entityArg) throw new CliError(`name what to search: ${searchEntities.join(', ')}`);
-          if (!(searchEntities as readonly string[]).includes(entityArg)) {
-            throw new CliError(
-              `unknown entity ${JSON.stringify(entityArg)}: use ${searchEntities.join(', ')}`,
-            );
-          }
-          const entity = entityArg as SearchEntity;
-          const filters: Filter[] = opts.filter.map(parseFilter);
-          const spec: SearchSpec = { query: opts.query, filters, sort: opts.sort as SortKey | undefined };
-          const page = await search(store, entity, spec, { limit, withTotal: true });
-          let saved: { savedSearch: string } | Record<string, never> = {};
-          if (opts.save) {
-            const s = await saveSearch(store, opts.save, entity, spec);
-            saved = { savedSearch: s.savedSearch.name };
-          }
-          show(
-            cmd,
-            page,
-            `${plural(page.total ?? 0, singular[entity], entity)}${opts.save ? ` (saved as "${opts.save}")` : ''}`,
-            saved,
-          );
-        });
-      } catch (err) {
-        if (err instanceof SearchInputError) throw new CliError(err.message);
-        throw err;
-      }
+          return;
+        }
+        if (!entityArg) throw new CliError(`name what to search: ${searchEntities.join(', ')}`);
+        if (!(searchEntities as readonly string[]).includes(entityArg)) {
+          throw new CliError(`unknown entity ${JSON.stringify(entityArg)}: use ${searchEntities.join(', ')}`);
+        }
+        const entity = entityArg as SearchEntity;
+        const spec = { entity, query: opts.query, filter: opts.filter, sort: opts.sort };
+        const page = await searchIntelligence(ctx, { ...spec, limit });
+        let saved: { savedSearch: string } | Record<string, never> = {};
+        if (opts.save) {
+          const s = await createSavedSearch(ctx, { ...spec, name: opts.save, replace: true });
+          saved = { savedSearch: s.savedSearch.name };
+        }
+        show(
+          cmd,
+          page,
+          `${plural(page.total, singular[entity], entity)}${opts.save ? ` (saved as "${opts.save}")` : ''}`,
+          saved,
+        );
+      });
     });
 }
 
-function show(cmd: Command, page: SearchPage, title: string, extra: Record<string, unknown>): void {
+type ShownPage = Pick<SearchResult, 'entity' | 'sort' | 'results'> & { total: number | undefined };
+
+function show(cmd: Command, page: ShownPage, title: string, extra: Record<string, unknown>): void {
   output(
     cmd,
     { ok: true, ...extra, entity: page.entity, sort: page.sort, total: page.total, results: page.results },
