@@ -98,6 +98,11 @@ export interface DestinationInput {
   createMissingFields?: boolean | undefined;
   /** Age of the workspace's cached fields and lists to accept (default the cache's). */
   workspaceMaxAgeMs?: number | undefined;
+  /**
+   * Replace the destination instead of changing it: what is not given takes its default (no list,
+   * no mapping) rather than being kept. `recordType` is then required.
+   */
+  replace?: boolean | undefined;
 }
 
 /** A mapping as a change report shows it. */
@@ -304,10 +309,7 @@ export async function setDestination(
     };
   }
   const before = await getDestination(store, connectionId, entity);
-  let r = await resolve(store, client, connectionId, entity, before, input, input.workspaceMaxAgeMs);
-  if (r.problems.length > 0 && r.missed && input.workspaceMaxAgeMs !== 0) {
-    r = await resolve(store, client, connectionId, entity, before, input, 0);
-  }
+  const r = await resolveFresh(store, client, connectionId, entity, before, input);
   if (r.problems.length > 0) return { code: 'invalid', problems: r.problems };
 
   const known = new Map(sourceFields(entity).map((s) => [s.name, s]));
@@ -363,6 +365,82 @@ export async function setDestination(
   if (!row) throw new Error('saving the destination returned no row');
   const destination = toDestination(row);
   return { code: 'saved', destination, changes: diffDestinations(before, destination), createdFields };
+}
+
+/** What a change would do, checked as {@link setDestination} checks it, without saving anything. */
+export type DestinationCheckResult =
+  | {
+      code: 'valid';
+      changes: DestinationChanges;
+      /** Fields `createMissingFields` would create, with the value type they would get. */
+      fieldsToCreate: Array<{ source: string; name: string; valueType: string }>;
+    }
+  | { code: 'invalid'; problems: string[] };
+
+/**
+ * Checks a change of a destination exactly as {@link setDestination} would, against the workspace's
+ * fields and lists, and says what it would change — creating no field and saving nothing (the
+ * setup screen flags incompatible mappings before the user saves). Anyone may check.
+ */
+export async function checkDestinationChange(
+  store: Store,
+  client: AffinityClient,
+  connectionId: number,
+  input: DestinationInput,
+): Promise<DestinationCheckResult> {
+  const entity = input.entity as EntityKind;
+  if (!entityKinds.includes(entity)) {
+    return {
+      code: 'invalid',
+      problems: [
+        `unknown entity ${JSON.stringify(input.entity)}${didYouMean(input.entity, entityKinds)} (use ${entityKinds.join(', ')})`,
+      ],
+    };
+  }
+  const before = await getDestination(store, connectionId, entity);
+  const r = await resolveFresh(store, client, connectionId, entity, before, input);
+  if (r.problems.length > 0) return { code: 'invalid', problems: r.problems };
+  const known = new Map(sourceFields(entity).map((s) => [s.name, s]));
+  const after: Destination = {
+    id: before?.id ?? 0,
+    connectionId,
+    entityKind: entity,
+    recordType: r.recordType,
+    matchRule: r.matchRule,
+    mode: r.mode,
+    listId: r.list?.id ?? null,
+    listName: r.list?.name ?? null,
+    mappings: r.mappings,
+    updatedBy: before?.updatedBy ?? '',
+    updatedAt: before?.updatedAt ?? '',
+  };
+  return {
+    code: 'valid',
+    changes: diffDestinations(before, after),
+    fieldsToCreate: r.toCreate.flatMap((c) => {
+      const src = known.get(c.source);
+      return src
+        ? [{ source: c.source, name: c.name, valueType: valueTypeNames[valueTypeFor(src.type)] }]
+        : [];
+    }),
+  };
+}
+
+/** Resolves a change, once more against a fresh read of the workspace when a name or id was missed. */
+async function resolveFresh(
+  store: Store,
+  client: AffinityClient,
+  connectionId: number,
+  entity: EntityKind,
+  before: Destination | null,
+  input: DestinationInput,
+): Promise<Resolution> {
+  const kept = input.replace ? null : before;
+  let r = await resolve(store, client, connectionId, entity, kept, input, input.workspaceMaxAgeMs);
+  if (r.problems.length > 0 && r.missed && input.workspaceMaxAgeMs !== 0) {
+    r = await resolve(store, client, connectionId, entity, kept, input, 0);
+  }
+  return r;
 }
 
 async function resolve(

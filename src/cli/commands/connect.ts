@@ -1,16 +1,7 @@
 import type { Command } from 'commander';
-import { AffinityAuthError } from '../../affinity/index.js';
-import {
-  AFFINITY_API_URL,
-  connect,
-  describeWorkspace,
-  disconnect,
-  getConnection,
-  secretBoxFor,
-  workspaceOf,
-} from '../../sync/connections.js';
-import { LOCAL_ADMIN } from '../../sync/roles.js';
-import { CliError, configFrom, output, withStore } from '../context.js';
+import { connectAffinity, connectionStatus, disconnectAffinity } from '../../app/connection.js';
+import { describeWorkspace } from '../../sync/connections.js';
+import { CliError, output, withApp } from '../context.js';
 
 interface ConnectFlags {
   apiKey?: string;
@@ -42,20 +33,20 @@ export function registerConnect(program: Command): void {
     .option('--status', 'show the stored connection instead')
     .option('--remove', 'forget the stored connection')
     .action(async (flags: ConnectFlags, cmd: Command) => {
-      const config = configFrom(cmd);
-      const name = flags.name ?? config.connection;
-      await withStore(config, async (store) => {
-        if (flags.status || flags.remove) {
-          if (flags.remove) {
-            const removed = await disconnect(store, LOCAL_ADMIN, name);
-            output(cmd, { ok: true, removed }, () =>
-              removed ? `connection ${name} removed` : `no connection named ${name}`,
-            );
-            return;
-          }
-          const connection = await getConnection(store, name);
+      await withApp(cmd, async (ctx) => {
+        const config = ctx.deps.config;
+        const name = flags.name ?? config.connection;
+        if (flags.remove) {
+          const { removed } = await disconnectAffinity(ctx, { name });
+          output(cmd, { ok: true, removed }, () =>
+            removed ? `connection ${name} removed` : `no connection named ${name}`,
+          );
+          return;
+        }
+        if (flags.status) {
+          const { connection, workspace } = await connectionStatus(ctx, { name });
           if (!connection) throw new CliError(`no connection named ${name}: run affinity-sync connect`);
-          output(cmd, { ok: true, workspace: workspaceOf(connection), connection }, () =>
+          output(cmd, { ok: true, workspace, connection }, () =>
             [
               `connected to ${describeWorkspace(connection)}`,
               `  as ${connection.affinityUserEmail ?? '?'} with key ${connection.apiKeyHint}`,
@@ -71,32 +62,19 @@ export function registerConnect(program: Command): void {
         if (flags.auth !== undefined && flags.auth !== 'basic' && flags.auth !== 'bearer') {
           throw new CliError(`--auth must be basic or bearer, got ${flags.auth}`);
         }
-        const box = await secretBoxFor(config);
         // Re-connecting (a new key) stays at the stored connection's URL unless another is named.
-        const baseUrl =
-          config.affinityBaseUrl ?? (await getConnection(store, name))?.baseUrl ?? AFFINITY_API_URL;
-        try {
-          const { connection, permissions } = await connect(store, box, {
-            apiKey,
-            baseUrl,
-            auth: (flags.auth as 'basic' | 'bearer' | undefined) ?? config.affinityAuth,
-            actor: LOCAL_ADMIN,
-            name,
-            transport: { ratePerMinute: config.affinityRatePerMinute, timeoutMs: config.affinityTimeoutMs },
-          });
-          output(cmd, { ok: true, workspace: workspaceOf(connection), connection, permissions }, () =>
-            [
-              `connected to ${describeWorkspace(connection)} as ${connection.affinityUserEmail} (key ${connection.apiKeyHint}, stored encrypted)`,
-              'affinity-sync will:',
-              ...permissions.map((p) => `  - ${p}`),
-            ].join('\n'),
-          );
-        } catch (err) {
-          if (err instanceof AffinityAuthError) {
-            throw new CliError(`Affinity refused the API key (401) at ${baseUrl}`);
-          }
-          throw err;
-        }
+        const { workspace, connection, permissions } = await connectAffinity(ctx, {
+          apiKey,
+          name,
+          auth: (flags.auth as 'basic' | 'bearer' | undefined) ?? config.affinityAuth,
+        });
+        output(cmd, { ok: true, workspace, connection, permissions }, () =>
+          [
+            `connected to ${describeWorkspace(connection)} as ${connection.affinityUserEmail} (key ${connection.apiKeyHint}, stored encrypted)`,
+            'affinity-sync will:',
+            ...permissions.map((p) => `  - ${p}`),
+          ].join('\n'),
+        );
       });
     });
 }

@@ -1,30 +1,24 @@
 import type { Command } from 'commander';
-import type { Field } from '../../affinity/index.js';
+import { AppError } from '../../app/context.js';
 import {
-  type ConnectionInfo,
-  describeWorkspace,
-  openConnectionClient,
-  secretBoxFor,
-  workspaceOf,
-} from '../../sync/connections.js';
+  changeDestination,
+  type DestinationChangeResult,
+  removeDestination,
+  showDestinations,
+  unmapFields,
+} from '../../app/destinations.js';
+import { describeWorkspace, type WorkspaceInfo } from '../../sync/connections.js';
 import {
-  checkDestination,
   type Destination,
   type DestinationChanges,
   describeChanges,
   effectivePolicy,
-  getDestination,
   hasChanges,
-  listDestinations,
   type MappingStatus,
-  removeDestination,
-  setDestination,
-  unmapDestination,
 } from '../../sync/destinations.js';
-import { type EntityKind, entityKinds, sourceFields, valueTypeNames } from '../../sync/mapping.js';
-import { LOCAL_ADMIN } from '../../sync/roles.js';
-import { didYouMean, type WorkspaceList, workspaceFields, workspaceLists } from '../../sync/workspace.js';
-import { CliError, configFrom, output, wantsJson, withStore } from '../context.js';
+import { type EntityKind, entityKinds, valueTypeNames } from '../../sync/mapping.js';
+import { didYouMean } from '../../sync/workspace.js';
+import { CliError, output, wantsJson, withApp } from '../context.js';
 import { plural } from '../format.js';
 
 interface SetFlags {
@@ -84,15 +78,15 @@ function refuse(cmd: Command, what: string, problems: string[]): never {
 
 function changed(
   cmd: Command,
-  connection: ConnectionInfo,
+  workspace: WorkspaceInfo,
   verb: string,
   destination: Destination | null,
   changes: DestinationChanges,
   extra: { createdFields?: Array<{ id: number; name: string; valueType: string }> } = {},
 ): void {
-  output(cmd, { ok: true, workspace: workspaceOf(connection), destination, changes, ...extra }, () =>
+  output(cmd, { ok: true, workspace, destination, changes, ...extra }, () =>
     [
-      `${verb} in ${describeWorkspace(connection)}${hasChanges(changes) ? '' : ' (nothing changed)'}`,
+      `${verb} in ${describeWorkspace(connectionOf(workspace))}${hasChanges(changes) ? '' : ' (nothing changed)'}`,
       ...(extra.createdFields ?? []).map((f) => `created field "${f.name}" #${f.id} (${f.valueType})`),
       ...(hasChanges(changes) ? describeChanges(changes) : []),
       ...(destination ? [render(destination)] : []),
@@ -140,26 +134,25 @@ export function registerDestination(program: Command): void {
     .option('--no-list', 'add pushed records to no list')
     .option('--create-missing-fields', 'create target fields that do not exist, with the right value type')
     .action(async (entityArg: string, flags: SetFlags, cmd: Command) => {
-      const config = configFrom(cmd);
       const entity = entityOf(entityArg);
-      await withStore(config, async (store) => {
-        const { connection, client } = await openConnectionClient(store, await secretBoxFor(config), config);
-        const result = await setDestination(store, client, connection.id, LOCAL_ADMIN, {
-          entity,
-          recordType: flags.recordType,
-          match: flags.match,
-          mode: flags.mode,
-          map: flags.map,
-          policy: flags.policy,
-          list: flags.list === false ? null : flags.list,
-          createMissingFields: flags.createMissingFields,
-        });
-        if (result.code === 'invalid') refuse(cmd, 'destination', result.problems);
+      await withApp(cmd, async (ctx) => {
+        const result = await refusing(cmd, 'destination', () =>
+          changeDestination(ctx, {
+            entity,
+            recordType: flags.recordType,
+            match: flags.match,
+            mode: flags.mode,
+            map: flags.map,
+            policy: flags.policy,
+            list: flags.list === false ? null : flags.list,
+            createMissingFields: flags.createMissingFields,
+          }),
+        );
         changed(
           cmd,
-          connection,
+          result.workspace,
           result.changes.created ? 'destination created' : 'destination saved',
-          result.destination,
+          result.destination as Destination,
           result.changes,
           { createdFields: result.createdFields },
         );
@@ -170,13 +163,18 @@ export function registerDestination(program: Command): void {
     .command('unmap <entity> <sources...>')
     .description('remove the mappings of some data points, keeping the rest (admins only)')
     .action(async (entityArg: string, sources: string[], _flags: unknown, cmd: Command) => {
-      const config = configFrom(cmd);
       const entity = entityOf(entityArg);
-      await withStore(config, async (store) => {
-        const { connection } = await openConnectionClient(store, await secretBoxFor(config), config);
-        const result = await unmapDestination(store, connection.id, LOCAL_ADMIN, entity, sources);
-        if (result.code === 'invalid') refuse(cmd, 'unmap', result.problems);
-        changed(cmd, connection, 'destination saved', result.destination, result.changes);
+      await withApp(cmd, async (ctx) => {
+        const result: DestinationChangeResult = await refusing(cmd, 'unmap', () =>
+          unmapFields(ctx, { entity, sources }),
+        );
+        changed(
+          cmd,
+          result.workspace,
+          'destination saved',
+          result.destination as Destination,
+          result.changes,
+        );
       });
     });
 
@@ -184,16 +182,13 @@ export function registerDestination(program: Command): void {
     .command('remove <entity>')
     .description('remove the destination of an entity kind: it is no longer pushed (admins only)')
     .action(async (entityArg: string, _flags: unknown, cmd: Command) => {
-      const config = configFrom(cmd);
       const entity = entityOf(entityArg);
-      await withStore(config, async (store) => {
-        const { connection } = await openConnectionClient(store, await secretBoxFor(config), config);
-        const result = await removeDestination(store, connection.id, LOCAL_ADMIN, entity);
-        if (result.code === 'not-found') refuse(cmd, 'remove', [result.message]);
-        changed(cmd, connection, 'destination removed', null, result.changes, {});
+      await withApp(cmd, async (ctx) => {
+        const result = await refusing(cmd, 'remove', () => removeDestination(ctx, { entity }));
+        changed(cmd, result.workspace, 'destination removed', null, result.changes, {});
         if (!wantsJson(cmd)) {
           process.stdout.write(
-            `was: ${render(result.destination)}\n${result.destination.entityKind} records are no longer pushed until a destination is set again\n`,
+            `was: ${render(result.removed)}\n${result.removed.entityKind} records are no longer pushed until a destination is set again\n`,
           );
         }
       });
@@ -209,68 +204,33 @@ export function registerDestination(program: Command): void {
       "check against Affinity's fields as they are now, not the cached ones (up to a minute old)",
     )
     .action(async (entityArg: string | undefined, flags: { refresh?: boolean }, cmd: Command) => {
-      const config = configFrom(cmd);
       const entity = entityArg === undefined ? undefined : entityOf(entityArg);
-      const cache = flags.refresh ? { maxAgeMs: 0 } : {};
-      await withStore(config, async (store) => {
-        const { connection, client } = await openConnectionClient(store, await secretBoxFor(config), config);
-        const all = entity
-          ? [await getDestination(store, connection.id, entity)].filter((d): d is Destination => d !== null)
-          : await listDestinations(store, connection.id);
-        // Each mapping against the workspace's fields (through the cache); a workspace that cannot
-        // be read leaves them unchecked, said so.
-        let fields: Field[] | null = null;
-        let lists: WorkspaceList[] | null = null;
-        let uncheckedReason: string | null = null;
-        if (all.length > 0) {
-          try {
-            fields = await workspaceFields(store, client, connection.id, cache);
-            if (all.some((d) => d.listId !== null || d.mappings.some((m) => m.listId !== null)))
-              lists = await workspaceLists(store, client, connection.id, cache);
-          } catch (err) {
-            uncheckedReason = err instanceof Error ? err.message : String(err);
-          }
-        }
-        const checked = all.map((d) => ({
-          d,
-          check: fields ? checkDestination(d, fields, lists) : null,
-        }));
-        const sources = Object.fromEntries(
-          (entity ? [entity] : entityKinds).map((k) => [k, sourceFields(k)]),
-        );
+      await withApp(cmd, async (ctx) => {
+        const result = await showDestinations(ctx, { entity, refresh: flags.refresh });
+        const { workspace, checked, uncheckedReason, destinations, sources } = result;
         output(
           cmd,
           {
             ok: true,
-            workspace: workspaceOf(connection),
-            checked: fields !== null,
+            workspace,
+            checked,
             ...(uncheckedReason ? { uncheckedReason } : {}),
-            destinations: checked.map(({ d, check }) => ({
-              ...d,
-              mappings: d.mappings.map((m, i) => ({
-                ...m,
-                writePolicy: effectivePolicy(m),
-                writePolicyIsDefault: m.policy === undefined,
-                problem: check?.mappings[i]?.problem ?? null,
-                renamed: check?.mappings[i]?.renamed ?? null,
-              })),
-              problems: check?.problems ?? [],
-            })),
+            destinations: destinations.map(({ listProblem: _, ...d }) => d),
             sources,
           },
           () => {
-            const lines = [`destinations in ${describeWorkspace(connection)}`];
-            for (const { d, check } of checked) {
-              lines.push(render(d, check?.mappings));
-              if (check?.listProblem) lines.push(`  ! ${check.listProblem}`);
+            const lines = [`destinations in ${describeWorkspace(connectionOf(workspace))}`];
+            for (const d of destinations) {
+              lines.push(render(d as Destination, checked ? d.mappings : undefined));
+              if (d.listProblem) lines.push(`  ! ${d.listProblem}`);
             }
             if (uncheckedReason) lines.push(`(not checked against Affinity: ${uncheckedReason})`);
-            const broken = checked.reduce((n, c) => n + (c.check?.problems.length ?? 0), 0);
+            const broken = destinations.reduce((n, d) => n + d.problems.length, 0);
             if (broken > 0)
               lines.push(
                 `${plural(broken, 'problem')}: pushes are refused until the mapping is changed (destination set … --map, or destination unmap)`,
               );
-            if (all.length === 0)
+            if (destinations.length === 0)
               lines.push('no destination set: affinity-sync destination set <entity> --record-type …');
             for (const [k, fs] of Object.entries(sources)) {
               lines.push(`${k} data points: ${fs.map((s) => `${s.name} (${s.type})`).join(', ')}`);
@@ -280,4 +240,22 @@ export function registerDestination(program: Command): void {
         );
       });
     });
+}
+
+/** Runs a change; a refusal with its problems is reported as {@link refuse} reports it. */
+async function refusing<T>(cmd: Command, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const problems = (
+      err instanceof AppError ? (err.details as { problems?: unknown } | undefined) : undefined
+    )?.problems;
+    if (Array.isArray(problems)) refuse(cmd, what, problems as string[]);
+    throw err;
+  }
+}
+
+/** The workspace a use case names, as `describeWorkspace` takes it. */
+function connectionOf(w: WorkspaceInfo): { name: string; tenantName: string | null; baseUrl: string } {
+  return { name: w.connection, tenantName: w.tenantName, baseUrl: w.baseUrl };
 }

@@ -1,20 +1,13 @@
 import type { Command } from 'commander';
-import {
-  describeWorkspace,
-  openConnectionClient,
-  secretBoxFor,
-  workspaceOf,
-} from '../../sync/connections.js';
+import { listWorkspaceFields, listWorkspaceLists } from '../../app/workspace.js';
+import { describeWorkspace, type WorkspaceInfo } from '../../sync/connections.js';
 import {
   recordTypeCodes,
-  selectFields,
   type WorkspaceField,
   type WorkspaceList,
   type WorkspaceRecordType,
-  workspaceFields,
-  workspaceLists,
 } from '../../sync/workspace.js';
-import { CliError, configFrom, output, withStore } from '../context.js';
+import { CliError, output, withApp } from '../context.js';
 import { plural } from '../format.js';
 
 interface CacheFlags {
@@ -64,18 +57,11 @@ export function registerWorkspace(program: Command): void {
     .description('the lists: id, name, record type, size, owner, public or private')
     .option('--refresh', 'read Affinity again instead of the cached answer (up to a minute old)')
     .action(async (flags: CacheFlags, cmd: Command) => {
-      const config = configFrom(cmd);
-      await withStore(config, async (store) => {
-        const { connection, client } = await openConnectionClient(store, await secretBoxFor(config), config);
-        const lists = await workspaceLists(
-          store,
-          client,
-          connection.id,
-          flags.refresh ? { maxAgeMs: 0 } : {},
-        );
-        output(cmd, { ok: true, workspace: workspaceOf(connection), lists }, () =>
+      await withApp(cmd, async (ctx) => {
+        const { workspace, lists } = await listWorkspaceLists(ctx, { refresh: flags.refresh });
+        output(cmd, { ok: true, workspace, lists }, () =>
           [
-            `${plural(lists.length, 'list')} in ${describeWorkspace(connection)}`,
+            `${plural(lists.length, 'list')} in ${describeWorkspace(connectionOf(workspace))}`,
             ...(lists.length === 0
               ? []
               : table(
@@ -103,53 +89,44 @@ export function registerWorkspace(program: Command): void {
     .option('--entity <type>', `only the fields of one record type: ${recordTypes.join(' | ')}`)
     .option('--refresh', 'read Affinity again instead of the cached answer (up to a minute old)')
     .action(async (flags: CacheFlags & { list?: string; entity?: string }, cmd: Command) => {
-      const config = configFrom(cmd);
       if (flags.entity !== undefined && !recordTypes.includes(flags.entity as WorkspaceRecordType)) {
         throw new CliError(`--entity ${JSON.stringify(flags.entity)}: use ${recordTypes.join(', ')}`);
       }
-      await withStore(config, async (store) => {
-        const { connection, client } = await openConnectionClient(store, await secretBoxFor(config), config);
-        const cache = flags.refresh ? { maxAgeMs: 0 } : {};
-        const lists = await workspaceLists(store, client, connection.id, cache);
-        const fields = await workspaceFields(store, client, connection.id, cache);
-        const selected = selectFields(fields, lists, {
+      await withApp(cmd, async (ctx) => {
+        const result = await listWorkspaceFields(ctx, {
           list: flags.list,
           entity: flags.entity as WorkspaceRecordType | undefined,
+          refresh: flags.refresh,
         });
-        if (selected.code !== 'ok') throw new CliError(selected.message);
-        const scope = selected.list
-          ? ` usable on list "${selected.list.name}" (${selected.list.type})`
+        const scope = result.list
+          ? ` usable on list "${result.list.name}" (${result.list.type})`
           : flags.entity
             ? ` of ${flags.entity} records`
             : '';
-        output(
-          cmd,
-          {
-            ok: true,
-            workspace: workspaceOf(connection),
-            list: selected.list,
-            entity: flags.entity ?? selected.list?.type ?? null,
-            fields: selected.fields,
-          },
-          () =>
-            [
-              `${plural(selected.fields.length, 'field')}${scope} in ${describeWorkspace(connection)}`,
-              ...(selected.fields.length === 0
-                ? []
-                : table(
-                    ['id', 'name', 'record', 'value type', 'values', 'scope', 'options'],
-                    selected.fields.map((f) => [
-                      String(f.id),
-                      f.name,
-                      f.entityType,
-                      f.valueType,
-                      f.multiple ? 'multiple' : 'single',
-                      f.list ? `list "${f.list.name ?? `#${f.list.id}`}"` : 'global',
-                      optionsText(f),
-                    ]),
-                  ).map((line) => `  ${line}`)),
-            ].join('\n'),
+        output(cmd, { ok: true, ...result }, () =>
+          [
+            `${plural(result.fields.length, 'field')}${scope} in ${describeWorkspace(connectionOf(result.workspace))}`,
+            ...(result.fields.length === 0
+              ? []
+              : table(
+                  ['id', 'name', 'record', 'value type', 'values', 'scope', 'options'],
+                  result.fields.map((f) => [
+                    String(f.id),
+                    f.name,
+                    f.entityType,
+                    f.valueType,
+                    f.multiple ? 'multiple' : 'single',
+                    f.list ? `list "${f.list.name ?? `#${f.list.id}`}"` : 'global',
+                    optionsText(f),
+                  ]),
+                ).map((line) => `  ${line}`)),
+          ].join('\n'),
         );
       });
     });
+}
+
+/** The workspace a use case names, as `describeWorkspace` takes it. */
+function connectionOf(w: WorkspaceInfo): { name: string; tenantName: string | null; baseUrl: string } {
+  return { name: w.connection, tenantName: w.tenantName, baseUrl: w.baseUrl };
 }
