@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import type { Store } from '../store/index.js';
+import type { Db, Store } from '../store/index.js';
 import { syncRunRecords, syncRunSteps, syncRuns } from '../store/index.js';
-import { holdRun, OWNER, type RunHold, reapDeadRuns } from './run-lease.js';
+import { deadRun, holdRun, OWNER, type RunHold, reapDeadRuns } from './run-lease.js';
 
 export { reapDeadRuns } from './run-lease.js';
 
@@ -11,8 +11,28 @@ export { reapDeadRuns } from './run-lease.js';
  * user can see exactly what happened to which record and where a sync failed.
  */
 export type RunKind = 'push' | 'pull';
-export type RunTrigger = 'cli' | 'schedule' | 'webhook' | 'api' | 'demo';
-export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'stopped' | 'interrupted';
+export type RunTrigger = 'cli' | 'schedule' | 'webhook' | 'api' | 'demo' | 'auto-push';
+/**
+ * `queued`: asked for as a job, not started; `running`; then one of the ends. `stopped` and
+ * `interrupted` runs resume when run again; a cancelled run is `stopped` with "cancelled by …".
+ */
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'stopped' | 'interrupted';
+/** The statuses a run ends with. */
+export const finalRunStatuses: readonly RunStatus[] = [
+  'succeeded',
+  'partial',
+  'failed',
+  'stopped',
+  'interrupted',
+];
+
+/** Where a running run is, for progress bars: its current step and how far it is through it. */
+export interface RunProgress {
+  step: string;
+  done: number;
+  /** Null when the step does not know its size. */
+  total: number | null;
+}
 export type StepStatus = 'running' | 'succeeded' | 'failed' | 'skipped';
 export type RecordOutcome =
   | 'created'
@@ -169,13 +189,43 @@ export class RunRecorder {
   #timer: NodeJS.Timeout | undefined;
   #beat: Promise<void> | undefined;
 
+  readonly #usage: (() => ApiUsage) | undefined;
+  readonly #progress: (() => RunProgress | null) | undefined;
+  readonly #onCancel: ((by: string) => void) | undefined;
+  readonly #earlier: ApiUsage | undefined;
+  #cancelSeen = false;
+
   constructor(
     private readonly store: Store,
     readonly id: number,
     private readonly hold?: RunHold,
-    private readonly usage?: () => ApiUsage,
+    usage?: () => ApiUsage,
     heartbeatMs: number = HEARTBEAT_MS,
+    options: {
+      progress?: (() => RunProgress | null) | undefined;
+      onCancelRequested?: ((by: string) => void) | undefined;
+      /** Position of the first step (a resumed run's steps follow those of its earlier attempts). */
+      firstStep?: number;
+      /** API usage of the run's earlier attempts, added to this one's. */
+      earlier?: ApiUsage;
+    } = {},
   ) {
+    this.#steps = options.firstStep ?? 0;
+    const earlier = options.earlier;
+    this.#earlier = earlier;
+    this.#usage =
+      usage && earlier
+        ? () => {
+            const u = usage();
+            return {
+              requests: u.requests + earlier.requests,
+              throttled: u.throttled + earlier.throttled,
+              retries: u.retries + earlier.retries,
+            };
+          }
+        : usage;
+    this.#progress = options.progress;
+    this.#onCancel = options.onCancelRequested;
     if (heartbeatMs > 0) {
       this.#timer = setInterval(() => {
         this.#beat ??= this.heartbeat()
@@ -189,22 +239,40 @@ export class RunRecorder {
     }
   }
 
-  /** Writes the run's counts, API usage so far and sign of life now. */
+  /**
+   * Writes the run's counts, API usage so far, progress and sign of life now, and reads whether a
+   * cancel was asked for (then `onCancelRequested` is called, once).
+   */
   async heartbeat(): Promise<void> {
     const api = this.#usageNow();
-    await this.store.db
+    const progress = this.#progressNow();
+    const [row] = await this.store.db
       .update(syncRuns)
       .set({
         counts: this.counts,
         ...(api ? { apiCalls: api.requests, throttled: api.throttled, retries: api.retries } : {}),
+        ...(progress !== undefined ? { progress } : {}),
         heartbeatAt: sql`now()`,
       })
-      .where(and(eq(syncRuns.id, this.id), eq(syncRuns.status, 'running')));
+      .where(and(eq(syncRuns.id, this.id), eq(syncRuns.status, 'running')))
+      .returning({ cancelAt: syncRuns.cancelRequestedAt, cancelBy: syncRuns.cancelRequestedBy });
+    if (row?.cancelAt && !this.#cancelSeen) {
+      this.#cancelSeen = true;
+      this.#onCancel?.(row.cancelBy ?? 'someone');
+    }
   }
 
   #usageNow(): ApiUsage | undefined {
     try {
-      return this.usage?.();
+      return this.#usage?.();
+    } catch {
+      return undefined;
+    }
+  }
+
+  #progressNow(): RunProgress | null | undefined {
+    try {
+      return this.#progress?.();
     } catch {
       return undefined;
     }
@@ -238,27 +306,45 @@ export class RunRecorder {
     const status: RunStatus =
       options.status ??
       (options.error !== undefined ? 'failed' : (this.counts.failed ?? 0) > 0 ? 'partial' : 'succeeded');
+    let final: RunStatus = status;
     try {
       await this.#beat;
-      const api = options.api ?? this.#usageNow();
-      await this.store.db
+      const api = this.#withEarlier(options.api) ?? this.#usageNow();
+      // An interruption that a cancel asked for ends the run `stopped`, saying who cancelled it.
+      const cancelled = sql`${status} = 'interrupted' AND ${syncRuns.cancelRequestedAt} IS NOT NULL`;
+      const [row] = await this.store.db
         .update(syncRuns)
         .set({
-          status,
+          status: sql`CASE WHEN ${cancelled} THEN 'stopped' ELSE ${status} END`,
           counts: this.counts,
-          error: options.error ?? null,
+          error: sql`CASE WHEN ${cancelled}
+            THEN 'cancelled by ' || COALESCE(${syncRuns.cancelRequestedBy}, 'someone') || ': run it again to resume'
+            ELSE ${options.error ?? null}::text END`,
           apiCalls: api?.requests ?? 0,
           throttled: api?.throttled ?? 0,
           retries: api?.retries ?? 0,
+          progress: null,
           finishedAt: sql`now()`,
           heartbeatAt: sql`now()`,
         })
-        .where(eq(syncRuns.id, this.id));
+        .where(eq(syncRuns.id, this.id))
+        .returning({ status: syncRuns.status });
+      if (row) final = row.status as RunStatus;
     } finally {
       // Released after the row says the run ended, so it is never seen running and unowned.
       await this.hold?.release();
     }
-    return status;
+    return final;
+  }
+
+  /** `api` of this attempt plus the run's earlier attempts', when it was resumed. */
+  #withEarlier(api: ApiUsage | undefined): ApiUsage | undefined {
+    if (!api || !this.#earlier) return api;
+    return {
+      requests: api.requests + this.#earlier.requests,
+      throttled: api.throttled + this.#earlier.throttled,
+      retries: api.retries + this.#earlier.retries,
+    };
   }
 }
 
@@ -280,6 +366,38 @@ export interface StartRunOptions {
   usage?: () => ApiUsage;
   /** Heartbeat period in ms (default {@link HEARTBEAT_MS}); 0 turns it off. */
   heartbeatMs?: number;
+  /**
+   * Start this run rather than a new one: a `queued` run (a job's), or one of its earlier attempts
+   * left `interrupted` or `running` by a process that is gone. It keeps its id, steps and API usage;
+   * `kind`, `trigger`, `actor` and `params` are those it was queued with. Throws
+   * {@link RunNotStartableError} when the run ended meanwhile (cancelled, finished) or is alive.
+   */
+  runId?: number;
+  /** Where the run is, written by the heartbeat. */
+  progress?: () => RunProgress | null;
+  /** Called (once) when the heartbeat finds a cancel asked for; the run should stop, interrupted. */
+  onCancelRequested?: (by: string) => void;
+}
+
+/** What a use case passes through to {@link startRun} when it runs a queued run. */
+export type RunStartOptions = Pick<
+  StartRunOptions,
+  'runId' | 'wait' | 'progress' | 'onCancelRequested' | 'heartbeatMs'
+>;
+
+/** A queued run that cannot be started: it ended (cancelled, finished) or another process runs it. */
+export class RunNotStartableError extends Error {
+  override name = 'RunNotStartableError';
+  constructor(
+    readonly runId: number,
+    readonly status: string | null,
+  ) {
+    super(
+      status === null
+        ? `run ${runId} does not exist`
+        : `run ${runId} is ${status}${status === 'running' ? ' in another process' : ''}: not started again`,
+    );
+  }
 }
 
 /**
@@ -307,10 +425,15 @@ export class ConnectionBusyError extends Error {
  */
 export async function startRun(store: Store, options: StartRunOptions): Promise<RunRecorder> {
   const connectionId = options.connectionId ?? null;
+  let adopted: { firstStep: number; earlier: ApiUsage } | undefined;
   const hold = await holdRun(
     store,
     { connectionId, exclusive: options.exclusive ?? false, wait: options.wait ?? false },
     async (db) => {
+      if (options.runId !== undefined) {
+        adopted = await adoptRun(store, db, options.runId, options.params ?? {});
+        return options.runId;
+      }
       const [row] = await db
         .insert(syncRuns)
         .values({
@@ -343,7 +466,151 @@ export async function startRun(store: Store, options: StartRunOptions): Promise<
       .limit(1);
     throw new ConnectionBusyError(connectionId as number, running ?? null);
   }
-  return new RunRecorder(store, hold.runId, hold, options.usage, options.heartbeatMs);
+  return new RunRecorder(store, hold.runId, hold, options.usage, options.heartbeatMs, {
+    progress: options.progress,
+    onCancelRequested: options.onCancelRequested,
+    ...(adopted ?? {}),
+  });
+}
+
+/**
+ * Marks a queued run (or an earlier attempt of it whose process is gone) `running` in this
+ * process (`params` added to those it was queued with); its connection's lease is already held. Returns where its steps go on and what its
+ * earlier attempts spent.
+ */
+async function adoptRun(
+  store: Store,
+  db: Db,
+  runId: number,
+  params: Record<string, unknown>,
+): Promise<{ firstStep: number; earlier: ApiUsage }> {
+  const rows = await store.query<{
+    first_step: number;
+    api_calls: number;
+    throttled: number;
+    retries: number;
+  }>(
+    sql`
+    UPDATE sync_runs SET
+      status = 'running',
+      params = params || ${JSON.stringify(params)}::jsonb,
+      started_at = CASE WHEN status = 'queued' THEN now() ELSE started_at END,
+      finished_at = NULL,
+      error = NULL,
+      owner_pid = ${OWNER.pid},
+      owner_host = ${OWNER.host},
+      heartbeat_at = now()
+    WHERE id = ${runId}
+      AND cancel_requested_at IS NULL
+      AND (status IN ('queued', 'interrupted') OR (status = 'running' AND ${deadRun(store)}))
+    RETURNING
+      (SELECT COALESCE(max(position) + 1, 0) FROM sync_run_steps WHERE run_id = ${runId}) AS first_step,
+      api_calls, throttled, retries`,
+    db,
+  );
+  const row = rows[0];
+  if (!row) {
+    const [current] = await db
+      .select({ status: syncRuns.status })
+      .from(syncRuns)
+      .where(eq(syncRuns.id, runId));
+    throw new RunNotStartableError(runId, current?.status ?? null);
+  }
+  // The steps an earlier attempt left running ended with it.
+  await store.query(
+    sql`UPDATE sync_run_steps SET status = 'failed', error = 'interrupted', finished_at = now()
+      WHERE run_id = ${runId} AND status = 'running'`,
+    db,
+  );
+  return {
+    firstStep: Number(row.first_step),
+    earlier: { requests: row.api_calls, throttled: row.throttled, retries: row.retries },
+  };
+}
+
+/**
+ * Records a run asked for as a job: `queued` in the activity log from this moment, with what was
+ * asked (`params`, replayed when it starts). Returns its id.
+ */
+export async function queueRun(
+  store: Store,
+  options: {
+    kind: RunKind;
+    trigger: RunTrigger;
+    actor: string;
+    connectionId: number;
+    params: Record<string, unknown>;
+    dryRun?: boolean;
+  },
+): Promise<number> {
+  const [row] = await store.db
+    .insert(syncRuns)
+    .values({
+      kind: options.kind,
+      trigger: options.trigger,
+      actor: options.actor,
+      connectionId: options.connectionId,
+      dryRun: options.dryRun ?? false,
+      params: options.params,
+      status: 'queued',
+      queuedAt: sql`now()`,
+    })
+    .returning({ id: syncRuns.id });
+  return row!.id;
+}
+
+/**
+ * Ends a run that never started (still `queued`) as `failed` with `error`: its job found it could
+ * not run it (no destination, not connected…). A run that started is left as it ended.
+ */
+export async function failQueuedRun(store: Store, runId: number, error: string): Promise<boolean> {
+  const rows = await store.db
+    .update(syncRuns)
+    .set({ status: 'failed', error, finishedAt: sql`now()` })
+    .where(and(eq(syncRuns.id, runId), eq(syncRuns.status, 'queued')))
+    .returning({ id: syncRuns.id });
+  return rows.length > 0;
+}
+
+/** Notes the job carrying a queued run. */
+export async function setRunJob(store: Store, runId: number, jobId: string): Promise<void> {
+  await store.db.update(syncRuns).set({ jobId }).where(eq(syncRuns.id, runId));
+}
+
+/**
+ * Cancels a run for `by`: a queued run ends at once, `stopped` with "cancelled by …"
+ * (`cancelled`); a running one is asked to stop (`stopping`): its heartbeat sees it, it stops
+ * after the writes in flight and ends `stopped`, resumable by running the same sync again. A run
+ * that already ended is left as it is (`finished`). Null when there is no such run.
+ */
+export async function cancelRun(
+  store: Store,
+  runId: number,
+  by: string,
+): Promise<{ outcome: 'cancelled' | 'stopping' | 'finished'; run: RunRow } | null> {
+  const [queued] = await store.db
+    .update(syncRuns)
+    .set({
+      status: 'stopped',
+      error: `cancelled by ${by} before it started`,
+      finishedAt: sql`now()`,
+      cancelRequestedAt: sql`now()`,
+      cancelRequestedBy: by,
+    })
+    .where(and(eq(syncRuns.id, runId), eq(syncRuns.status, 'queued')))
+    .returning();
+  if (queued) return { outcome: 'cancelled', run: queued };
+  const [running] = await store.db
+    .update(syncRuns)
+    .set({
+      cancelRequestedAt: sql`COALESCE(${syncRuns.cancelRequestedAt}, now())`,
+      cancelRequestedBy: sql`COALESCE(${syncRuns.cancelRequestedBy}, ${by})`,
+    })
+    .where(and(eq(syncRuns.id, runId), eq(syncRuns.status, 'running')))
+    .returning();
+  if (running) return { outcome: 'stopping', run: running };
+  const [ended] = await store.db.select().from(syncRuns).where(eq(syncRuns.id, runId));
+  return ended ? { outcome: 'finished', run: ended } : null;
 }
 
 export type RunRow = typeof syncRuns.$inferSelect;

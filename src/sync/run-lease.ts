@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Db, DedicatedConnection, Store } from '../store/index.js';
 
 /**
@@ -146,14 +146,7 @@ async function holdOnPostgres(
  */
 export async function reapDeadRuns(store: Store, connectionId?: number): Promise<number[]> {
   const lastSeen = sql`COALESCE(heartbeat_at, started_at)`;
-  const dead = store.dedicated
-    ? sql`pg_try_advisory_xact_lock(hashtext(${runKey(store)}), id::int)`
-    : stateOf(store).live.size > 0
-      ? sql`id NOT IN (${sql.join(
-          [...stateOf(store).live].map((id) => sql`${id}`),
-          sql`, `,
-        )})`
-      : sql`true`;
+  const dead = deadRun(store);
   const scope = connectionId !== undefined ? sql`AND connection_id = ${connectionId}` : sql``;
   // One statement: the try-locks are transaction locks, gone when it ends.
   const rows = await store.query<{ id: number }>(sql`
@@ -175,4 +168,20 @@ export async function reapDeadRuns(store: Store, connectionId?: number): Promise
         )})`);
   }
   return rows.map((r) => r.id);
+}
+
+/**
+ * True, in a statement on `sync_runs`, for a row whose run has no live process (its sign of life
+ * can be locked on PostgreSQL — a transaction lock, gone with the statement's transaction; on
+ * PGlite, it is not one of this process's runs). Only meaningful for `running` rows.
+ */
+export function deadRun(store: Store): SQL {
+  if (store.dedicated) return sql`pg_try_advisory_xact_lock(hashtext(${runKey(store)}), id::int)`;
+  const live = stateOf(store).live;
+  return live.size > 0
+    ? sql`id NOT IN (${sql.join(
+        [...live].map((id) => sql`${id}`),
+        sql`, `,
+      )})`
+    : sql`true`;
 }
