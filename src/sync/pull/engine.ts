@@ -5,6 +5,7 @@ import type { Store } from '../../store/index.js';
 import {
   type ApiUsage,
   type RunRecorder,
+  type RunStartOptions,
   type RunStatus,
   type RunTrigger,
   type StepRecorder,
@@ -66,6 +67,8 @@ export interface PullOptions {
    * interrupted runs did not store.
    */
   signal?: AbortSignal;
+  /** How the run starts: a queued run's id to start it, progress and cancel hooks (see `startRun`). */
+  run?: RunStartOptions;
 }
 
 /** Why a pull stopped before its end: Affinity cannot be used now; re-running resumes. */
@@ -521,6 +524,7 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
     params: { lists: options.lists.map((l) => ({ list: l.list, withFields: l.withFields ?? false })) },
     exclusive: true,
     usage: () => usageSince(before, deps.stats?.()),
+    ...options.run,
   });
   const halt = new Halt(options.signal);
   const counter = new CallCounter(client);

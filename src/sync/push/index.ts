@@ -9,6 +9,7 @@ import type { Store } from '../../store/index.js';
 import {
   type ApiUsage,
   type RecordOutcomeRow,
+  type RunStartOptions,
   type RunStatus,
   type RunTrigger,
   type StepRecorder,
@@ -95,6 +96,8 @@ export interface PushOptions {
    * plan (default: the workspace cache's, 60 s; 0 reads them again).
    */
   workspaceMaxAgeMs?: number;
+  /** How the run starts: a queued run's id to start it, progress and cancel hooks (see `startRun`). */
+  run?: RunStartOptions;
 }
 
 /** One record of a plan, as shown to users. */
@@ -212,6 +215,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
     exclusive: !dryRun,
     usage: () => usage(0),
     params: { selection: options.selection, entity: selected.entity, description: selected.description },
+    ...options.run,
   });
   const usage = (logical: number): ApiUsage => {
     if (!options.transport || !before) return { requests: logical, throttled: 0, retries: 0 };
