@@ -144,6 +144,12 @@ export async function verifyPassword(stored: string, password: string): Promise<
 }
 
 let dummyHash: Promise<string> | undefined;
+
+/** Computes the hash unknown emails are checked against, so even the first such sign-in costs no more. */
+export async function prepareSignIn(): Promise<void> {
+  await hashForUnknownEmail();
+}
+
 /** A hash no password matches, checked for unknown emails so they cost what a wrong password costs. */
 function hashForUnknownEmail(): Promise<string> {
   dummyHash ??= hashPassword(randomBytes(16).toString('base64url'));
@@ -535,6 +541,16 @@ export async function startSession(
   const token = newToken();
   const expiresAt = new Date(Date.now() + SESSION_TTL_MS).toISOString();
   const db = deps.store.db;
+  // Each sign-in sweeps this user's sessions dead for a day, so the table never grows without bound.
+  const dayAgo = sql`now() - interval '1 day'`;
+  await db
+    .delete(appSessions)
+    .where(
+      and(
+        eq(appSessions.userId, user.id),
+        or(lt(appSessions.expiresAt, dayAgo), lt(appSessions.revokedAt, dayAgo)),
+      ),
+    );
   const [session] = await db
     .insert(appSessions)
     .values({

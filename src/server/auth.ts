@@ -7,6 +7,7 @@ import {
   actorForToken,
   csrfTokenFor,
   csrfTokenMatches,
+  prepareSignIn,
   SESSION_TTL_MS,
   type StartedSession,
 } from '../app/users.js';
@@ -47,6 +48,7 @@ export async function installAuth(app: FastifyInstance): Promise<void> {
   await app.register(fastifyRateLimit, { global: false });
   app.decorateRequest('actor', null);
   app.decorateRequest('auth', null);
+  await prepareSignIn();
 
   app.addHook('onRequest', async (request, reply) => {
     // Unknown routes fall through to the not-found handler: 404, never 401.
@@ -106,6 +108,14 @@ export async function installAuth(app: FastifyInstance): Promise<void> {
       }
     }
   });
+}
+
+/**
+ * The first-run link `serve` prints: the web UI's setup page with the token in the fragment, which
+ * browsers never send to a server, so it stays out of access logs and proxies.
+ */
+export function setupUrl(origin: string, token: string): string {
+  return `${origin.replace(/\/+$/, '')}/setup#token=${encodeURIComponent(token)}`;
 }
 
 /** Sets the session cookie: HttpOnly, SameSite=Lax, Path=/, Secure when the request came over TLS. */

@@ -1,16 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { buildServer } from '../../src/server/app.js';
 import { openStore } from '../../src/store/index.js';
+import { freshDataDir } from '../../src/store/testing.js';
 import { type CliResult, runCli } from '../support/cli.js';
 
 /** `affinity-sync users …` as an operator runs it, then the accounts it made used against the server. */
-const dataDir = mkdtempSync(join(tmpdir(), 'users-cli-e2e-'));
+let dataDir = '';
+beforeAll(async () => {
+  dataDir = await freshDataDir('users-cli-e2e-');
+});
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const env = { DATABASE_URL: '', AFFINITY_SYNC_SECRET: 'users cli test secret', LOG_LEVEL: 'warn' };
