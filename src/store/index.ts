@@ -35,3 +35,13 @@ export {
   type Store,
 } from './open.js';
 export * from './schema/index.js';
+export {
+  embeddedClientOf,
+  embeddedServer,
+  processAlive,
+  SERVE_FILE,
+  type ServeInfo,
+  type ServeStoreOptions,
+  type StoreServer,
+  serveStore,
+} from './served.js';

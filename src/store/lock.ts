@@ -34,17 +34,23 @@ export interface LockHolder {
   since: string;
 }
 
-/** A second process tried to open a data directory that a live process holds. */
+/**
+ * A second process tried to open a data directory that a live process holds — one that does not
+ * serve it to other processes (`serve` does: see `serveStore`), or whose socket did not answer.
+ */
 export class DataDirLockedError extends Error {
   constructor(
     readonly dataDir: string,
     readonly holder: LockHolder | null,
+    options: { cause?: unknown; served?: string } = {},
   ) {
     const file = join(dataDir, LOCK_FILE);
     super(
-      holder
+      (holder
         ? `data directory ${dataDir} is in use by pid ${holder.pid} on ${holder.host} since ${holder.since}; stop that process or use another --data-dir (if no such process runs, delete ${file} by hand)`
-        : `data directory ${dataDir} is being locked by another process; retry, or delete ${file} by hand if no process uses it`,
+        : `data directory ${dataDir} is being locked by another process; retry, or delete ${file} by hand if no process uses it`) +
+        (options.served ? `; ${options.served}` : ''),
+      options.cause === undefined ? undefined : { cause: options.cause },
     );
     this.name = 'DataDirLockedError';
   }
@@ -57,7 +63,7 @@ export interface DirLock {
 }
 
 /** What only a data directory of ours holds; a directory holding nothing else is ours to narrow. */
-const OURS = new Set([LOCK_FILE, 'pglite', 'secret.key']);
+const OURS = new Set([LOCK_FILE, 'pglite', 'secret.key', 'serve.json', '.s.PGSQL.5432']);
 
 /**
  * Creates the data directory readable by its owner only (0700): it holds the key file and the
@@ -69,7 +75,11 @@ export function prepareDataDir(dataDir: string): void {
   try {
     const st = statSync(dataDir);
     if ((st.mode & 0o077) === 0 || st.uid !== process.getuid?.()) return;
-    if (readdirSync(dataDir).every((name) => OURS.has(name) || name.startsWith(`${LOCK_FILE}.`))) {
+    if (
+      readdirSync(dataDir).every(
+        (name) => OURS.has(name) || name.startsWith(`${LOCK_FILE}.`) || name.startsWith('serve.json.'),
+      )
+    ) {
       chmodSync(dataDir, 0o700);
     }
   } catch {
