@@ -19,6 +19,22 @@ export const redactedPaths = [
   '*.headers.authorization',
   'password',
   '*.password',
+  'currentPassword',
+  '*.currentPassword',
+  'newPassword',
+  '*.newPassword',
+  'token',
+  '*.token',
+  'csrfToken',
+  '*.csrfToken',
+  'cookie',
+  '*.cookie',
+  'headers.cookie',
+  '*.headers.cookie',
+  'headers["x-csrf-token"]',
+  '*.headers["x-csrf-token"]',
+  'headers["set-cookie"]',
+  '*.headers["set-cookie"]',
 ];
 
 /** The product's logger: JSON lines on stderr (stdout stays clean for `--json` output). */
