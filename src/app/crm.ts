@@ -10,9 +10,10 @@ import {
   crmCounts,
   crmSorts,
   crmView,
+  PullInputError,
   pulledList,
 } from '../sync/pull/index.js';
-import { type AppContext, parseInput } from './context.js';
+import { type AppContext, AppError, parseInput } from './context.js';
 
 /**
  * My CRM: the records pulled from Affinity lists, ranked by the growth of what they matched in the
@@ -30,6 +31,24 @@ export async function readScope(
 ): Promise<{ connectionId: CrmScope; connection: ConnectionInfo | null }> {
   const connection = await getConnection(store, config.connection);
   return { connectionId: connection?.id, connection };
+}
+
+/**
+ * The pulled list a filter names (its Affinity id or name); one that names no pulled list is a
+ * `bad_request` naming `list` and the lists that were pulled.
+ */
+export async function pulledListOf(
+  store: Store,
+  connectionId: CrmScope,
+  list: string | number,
+): Promise<{ id: number; name: string }> {
+  try {
+    return await pulledList(store, connectionId, list);
+  } catch (err) {
+    if (err instanceof PullInputError)
+      throw new AppError('bad_request', err.message, { issues: [{ field: 'list', message: err.message }] });
+    throw err;
+  }
 }
 
 /** The metrics a My CRM row carries series of, for small charts. */
@@ -131,7 +150,7 @@ export async function viewCrm(ctx: AppContext, input: z.input<typeof crmInput>):
   const i = parseInput(crmInput, input);
   const store = ctx.deps.store;
   const { connectionId } = await readScope(store, ctx.deps.config);
-  const list = i.list === undefined ? undefined : await pulledList(store, connectionId, i.list);
+  const list = i.list === undefined ? undefined : await pulledListOf(store, connectionId, i.list);
   const filter = list === undefined ? {} : { list: list.id };
   const rows = await crmView(store, connectionId, {
     sort: i.sort,

@@ -4,7 +4,6 @@ import {
   crmCounts,
   ignoreRecord,
   linkRecord,
-  pulledList,
   type ReviewCounts,
   type ReviewItem,
   type ReviewOutcome,
@@ -12,7 +11,7 @@ import {
   reviewQueue,
 } from '../sync/pull/index.js';
 import { type AppContext, AppError, parseInput } from './context.js';
-import { readScope } from './crm.js';
+import { pulledListOf, readScope } from './crm.js';
 
 /**
  * Review: the My CRM records matching could not settle (unmatched, or ambiguous with candidates),
@@ -84,7 +83,7 @@ export async function listReview(ctx: AppContext, input: z.input<typeof reviewIn
     });
   const store = ctx.deps.store;
   const { connectionId } = await readScope(store, ctx.deps.config);
-  const list = i.list === undefined ? undefined : await pulledList(store, connectionId, i.list);
+  const list = i.list === undefined ? undefined : await pulledListOf(store, connectionId, i.list);
   const filter = list === undefined ? {} : { list: list.id };
   // The queue reads in its own order; a page is a window of it.
   const items = (await reviewQueue(store, connectionId, { ...filter, limit: i.offset + i.limit })).slice(
