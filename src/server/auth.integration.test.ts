@@ -472,6 +472,39 @@ describe('auth over HTTP', () => {
     }
   });
 
+  it('answers 401 on every route of the API without a session or token, and 403 csrf on every cookie write without the header', async () => {
+    const doc = await server.call('/api/openapi.json');
+    const operations: { method: string; path: string; isPublic: boolean }[] = [];
+    for (const [path, item] of Object.entries(
+      doc.json.paths as Record<string, Record<string, { security?: unknown[] }>>,
+    )) {
+      for (const [method, op] of Object.entries(item)) {
+        if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
+        operations.push({
+          method: method.toUpperCase(),
+          path: path.replace(/\{[^}]+\}/g, '1'),
+          isPublic: Array.isArray(op.security) && op.security.length === 0,
+        });
+      }
+    }
+    expect(operations.length).toBeGreaterThanOrEqual(15);
+    const m = await server.signIn(MEMBER.email, MEMBER.password);
+    for (const op of operations) {
+      const body = op.method === 'GET' || op.method === 'DELETE' ? undefined : {};
+      const anonymous = await server.call(op.path, { method: op.method, body });
+      if (op.isPublic) {
+        expect(anonymous.status, `${op.method} ${op.path}`).not.toBe(401);
+        continue;
+      }
+      expect(anonymous.status, `${op.method} ${op.path}`).toBe(401);
+      expect(anonymous.json.error.code).toBe('unauthorized');
+      if (op.method === 'GET') continue;
+      const noCsrf = await server.call(op.path, { method: op.method, body, cookie: m.cookie });
+      expect(noCsrf.status, `${op.method} ${op.path}`).toBe(403);
+      expect(noCsrf.json.error.code).toBe('csrf');
+    }
+  });
+
   it('describes every auth route in the OpenAPI document', async () => {
     const doc = await server.call('/api/openapi.json');
     const paths = Object.keys(doc.json.paths);
