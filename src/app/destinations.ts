@@ -250,6 +250,38 @@ export const setDestinationInput = z.object({
 });
 export type SetDestinationInput = z.input<typeof setDestinationInput>;
 
+/**
+ * A change as the API takes it: the same as {@link setDestinationInput} without the command line's
+ * `SOURCE=TARGET` strings, with the closed sets as enums (for forms and the OpenAPI document).
+ */
+export const destinationChangeBody = z.object({
+  recordType: z
+    .enum(recordTypes as [string, ...string[]])
+    .optional()
+    .describe('Required for a new destination'),
+  match: z
+    .enum(['domain', 'email', 'name'])
+    .optional()
+    .describe('Matching rule (search term); default: the kept one, else domain or email'),
+  mode: z
+    .enum(pushModes as [string, ...string[]])
+    .optional()
+    .describe('Default: the kept one, else create-update'),
+  mappings: z
+    .array(mappingChange)
+    .max(200)
+    .optional()
+    .describe('Mappings to add or change; the others are kept (PATCH) or dropped (PUT)'),
+  list: z
+    .union([z.number().int().positive(), z.string().trim().min(1).max(300), z.null()])
+    .optional()
+    .describe('The Affinity list (id or name) pushed records are added to; null for none; absent keeps it'),
+  createMissingFields: z
+    .boolean()
+    .optional()
+    .describe('Create target fields that do not exist, with the value type their data point needs'),
+});
+
 /** The refusal of a change: each problem, and where it applies (`mappings.2`, `recordType`…) when known. */
 function refused(what: string, problems: string[], input?: z.output<typeof setDestinationInput>): AppError {
   const message =
