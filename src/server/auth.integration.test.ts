@@ -10,8 +10,8 @@ import { appApiTokens, appSessions, appUsers } from '../store/index.js';
 import { openTestStore, type TestStore } from '../store/testing.js';
 import { LOCAL_ADMIN } from '../sync/roles.js';
 import { buildServer, type ServerOptions } from './app.js';
-import { SESSION_COOKIE } from './auth.js';
-import { LOGIN_ATTEMPTS } from './routes/auth.js';
+import { LOGIN_ATTEMPTS, SESSION_COOKIE } from './auth.js';
+import { LOGINS_PER_ADDRESS } from './routes/auth.js';
 
 interface Call {
   method?: string;
@@ -27,6 +27,7 @@ interface Answer {
   // biome-ignore lint/suspicious/noExplicitAny: answers are read field by field in assertions
   json: any;
   setCookie: string[];
+  headers: Headers;
 }
 
 interface Server {
@@ -57,6 +58,7 @@ async function startServer(deps: AppDeps, options: ServerOptions = {}): Promise<
       status: res.status,
       json: text ? JSON.parse(text) : null,
       setCookie: res.headers.getSetCookie(),
+      headers: res.headers,
     };
   };
   const signIn = async (email: string, password: string) => {
@@ -168,27 +170,43 @@ describe('auth over HTTP', () => {
     expect(bad.json.error.message).toMatch(/email/);
   });
 
-  it('stops sign-in attempts after the limit with 429, per address and email', async () => {
+  it('stops sign-ins after too many failures with 429, per address and email; a success clears the count', async () => {
     await createUser(
       { actor: LOCAL_ADMIN, deps },
       { email: 'target@example.com', password: 'target password' },
     );
-    for (let i = 0; i < LOGIN_ATTEMPTS; i++) {
-      const res = await server.call('/api/auth/login', {
-        method: 'POST',
-        body: { email: 'target@example.com', password: `guess number ${i}` },
-      });
-      expect(res.status).toBe(401);
-    }
+    const attempt = (password: string) =>
+      server.call('/api/auth/login', { method: 'POST', body: { email: 'target@example.com', password } });
+    for (let i = 0; i < LOGIN_ATTEMPTS - 1; i++)
+      expect((await attempt(`guess number ${i}`)).status).toBe(401);
+    expect((await attempt('target password')).status).toBe(200);
+    for (let i = 0; i < LOGIN_ATTEMPTS; i++) expect((await attempt(`guess again ${i}`)).status).toBe(401);
     const limited = await server.call('/api/auth/login', {
       method: 'POST',
-      body: { email: 'Target@example.com', password: 'target password' },
+      body: { email: ' Target@example.com', password: 'target password' },
     });
     expect(limited.status).toBe(429);
     expect(limited.json.error.code).toBe('too_many_requests');
-    expect(limited.json.error.message).toMatch(/too many sign-in attempts/);
+    expect(limited.json.error.message).toMatch(/too many failed sign-ins/);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(sessionCookieOf(limited.setCookie)).toBeUndefined();
     // Another account from the same address is not locked out by it.
     await server.signIn(MEMBER.email, MEMBER.password);
+  });
+
+  it('limits sign-in requests of any outcome per address', async () => {
+    const fresh = await startServer(deps);
+    try {
+      const bad = { method: 'POST', body: { email: 'not-an-email', password: 'x' } };
+      for (let i = 0; i < LOGINS_PER_ADDRESS; i++)
+        expect((await fresh.call('/api/auth/login', bad)).status).toBe(400);
+      const limited = await fresh.call('/api/auth/login', { method: 'POST', body: { ...ADMIN } });
+      expect(limited.status).toBe(429);
+      expect(limited.json.error).toMatchObject({ code: 'too_many_requests' });
+      expect(limited.json.error.message).toMatch(/too many requests from your address/);
+    } finally {
+      await fresh.app.close();
+    }
   });
 
   it('requires the CSRF header on cookie-authenticated writes, and not on reads', async () => {

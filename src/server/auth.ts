@@ -30,6 +30,53 @@ declare module 'fastify' {
     /** How `actor` was established, or null when nobody is signed in. */
     auth: RequestAuth | null;
   }
+  interface FastifyInstance {
+    /** Failed sign-ins per client address and email, for the sign-in route. */
+    loginThrottle: LoginThrottle;
+  }
+}
+
+/** Failed sign-ins allowed per client address and email in {@link LOGIN_FAILURE_WINDOW_MS}. */
+export const LOGIN_ATTEMPTS = 10;
+export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
+
+/**
+ * Failed sign-ins counted per key (client address and email) in a fixed window: after `max`
+ * failures the key is refused until its window ends. A successful sign-in clears its key, so only
+ * guessing is slowed, never someone who signs in often. Kept in the process's memory: each server
+ * process counts on its own.
+ */
+export class LoginThrottle {
+  readonly #failures = new Map<string, { count: number; resetAt: number }>();
+  constructor(
+    readonly max = LOGIN_ATTEMPTS,
+    readonly windowMs = LOGIN_FAILURE_WINDOW_MS,
+  ) {}
+
+  /** Milliseconds until `key` may try again, or 0 when it may now. */
+  waitFor(key: string, now = Date.now()): number {
+    const entry = this.#failures.get(key);
+    if (!entry || entry.resetAt <= now) return 0;
+    return entry.count >= this.max ? entry.resetAt - now : 0;
+  }
+
+  failed(key: string, now = Date.now()): void {
+    const entry = this.#failures.get(key);
+    if (!entry || entry.resetAt <= now) {
+      if (this.#failures.size >= 10_000) this.#sweep(now);
+      this.#failures.set(key, { count: 1, resetAt: now + this.windowMs });
+    } else {
+      entry.count += 1;
+    }
+  }
+
+  succeeded(key: string): void {
+    this.#failures.delete(key);
+  }
+
+  #sweep(now: number): void {
+    for (const [key, entry] of this.#failures) if (entry.resetAt <= now) this.#failures.delete(key);
+  }
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -48,6 +95,7 @@ export async function installAuth(app: FastifyInstance): Promise<void> {
   await app.register(fastifyRateLimit, { global: false });
   app.decorateRequest('actor', null);
   app.decorateRequest('auth', null);
+  app.decorate('loginThrottle', new LoginThrottle());
   await prepareSignIn();
 
   app.addHook('onRequest', async (request, reply) => {

@@ -22,9 +22,16 @@ import { clearSessionCookie, signIn } from '../auth.js';
 import { ctxOf, type Routes } from '../context.js';
 import { errorResponses } from '../errors.js';
 
-/** Sign-in attempts allowed per address and email in {@link LOGIN_WINDOW}. */
-export const LOGIN_ATTEMPTS = 10;
+/** Sign-in requests of any outcome allowed per client address in {@link LOGIN_WINDOW}. */
+export const LOGINS_PER_ADDRESS = 100;
 export const LOGIN_WINDOW = '15 minutes';
+
+function tooMany(_request: unknown, context: { after: string }): AppError {
+  return new AppError(
+    'too_many_requests',
+    `too many requests from your address: try again in ${context.after}`,
+  );
+}
 
 const signedIn = z.object({
   user: userView,
@@ -53,22 +60,8 @@ export const authRoutes: Routes = async (app) => {
     {
       config: {
         public: true,
-        rateLimit: {
-          max: LOGIN_ATTEMPTS,
-          timeWindow: LOGIN_WINDOW,
-          // After validation, so the key can hold the email: one address guessing one account's
-          // password is stopped without locking that account for everyone else.
-          hook: 'preHandler',
-          keyGenerator: (request) => {
-            const email = (request.body as { email?: unknown } | undefined)?.email;
-            return `login|${request.ip}|${typeof email === 'string' ? email.trim().toLowerCase() : ''}`;
-          },
-          errorResponseBuilder: (_request, context) =>
-            new AppError(
-              'too_many_requests',
-              `too many sign-in attempts for this email from your address: try again in ${context.after}`,
-            ),
-        },
+        // A flood guard per address; guessing one account's password is stopped by loginThrottle.
+        rateLimit: { max: LOGINS_PER_ADDRESS, timeWindow: LOGIN_WINDOW, errorResponseBuilder: tooMany },
       },
       schema: {
         tags: ['auth'],
@@ -79,7 +72,25 @@ export const authRoutes: Routes = async (app) => {
       },
     },
     async (request, reply) => {
-      const session = await login(request.server.deps, request.body, sessionMeta(request));
+      const throttle = request.server.loginThrottle;
+      const key = `${request.ip}|${request.body.email}`;
+      const wait = throttle.waitFor(key);
+      if (wait > 0) {
+        const seconds = Math.ceil(wait / 1000);
+        reply.header('retry-after', String(seconds));
+        throw new AppError(
+          'too_many_requests',
+          `too many failed sign-ins for this email from your address: try again in ${Math.ceil(seconds / 60)} min`,
+        );
+      }
+      let session: Awaited<ReturnType<typeof login>>;
+      try {
+        session = await login(request.server.deps, request.body, sessionMeta(request));
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'unauthorized') throttle.failed(key);
+        throw err;
+      }
+      throttle.succeeded(key);
       return signIn(request, reply, session);
     },
   );
@@ -141,7 +152,7 @@ export const authRoutes: Routes = async (app) => {
     {
       config: {
         public: true,
-        rateLimit: { max: 20, timeWindow: LOGIN_WINDOW },
+        rateLimit: { max: 20, timeWindow: LOGIN_WINDOW, errorResponseBuilder: tooMany },
       },
       schema: {
         tags: ['auth'],
