@@ -21,6 +21,8 @@ export const eventInteractionSchema = z.looseObject({
   notes: z.array(idSchema).optional(),
   persons: z.array(personSummarySchema).optional(),
   logging_type: z.number().int().optional(),
+  /** A meeting's calendar event UID (null for a meeting logged by hand); absent on calls. */
+  ical_uid: z.string().nullable().optional(),
 });
 export type EventInteraction = z.output<typeof eventInteractionSchema>;
 
