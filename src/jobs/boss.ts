@@ -29,6 +29,8 @@ export async function openBoss(store: Store, tuning: BossTuning = {}): Promise<P
   const common = {
     schema: bossSchemaOf(store),
     superviseIntervalSeconds: tuning.superviseSeconds ?? 5,
+    // Abandoned jobs are found by the monitor pass, which runs no more often than this.
+    monitorIntervalSeconds: tuning.superviseSeconds ?? 5,
     // Schedules are not used (yet): no cron timekeeping.
     schedule: false,
     useListenNotify: true,
