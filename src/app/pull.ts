@@ -144,24 +144,34 @@ export async function estimatePull(
   return { ...estimate, workspace: workspaceOf(connection), connection };
 }
 
-export const estimatePullResult = z.looseObject({
+const planEstimate = z.object({
+  calls: z.number(),
+  ratePerMinute: z.number(),
+  seconds: z.number(),
+  text: z.string(),
+});
+
+/** A pull's cost before it runs, per list and in all. */
+export const estimatePullResult = z.object({
   workspace: z.object({ connection: z.string(), tenantName: z.string().nullable(), baseUrl: z.string() }),
   lists: z.array(
-    z.looseObject({
+    z.object({
       id: z.number(),
       name: z.string(),
-      type: z.string(),
+      type: z.enum(['organization', 'person', 'opportunity']),
       entries: z.number(),
       withFields: z.boolean(),
       pageCalls: z.number(),
       fieldValueCalls: z.number(),
     }),
   ),
-  planned: z.looseObject({ calls: z.number(), text: z.string() }),
-  withoutFields: z.looseObject({ calls: z.number(), text: z.string() }),
-  withFields: z.looseObject({ calls: z.number(), text: z.string() }),
+  shared: z.object({ lists: z.number(), fields: z.number(), opportunityIndex: z.number() }),
+  planned: planEstimate,
+  withoutFields: planEstimate,
+  withFields: planEstimate,
   exact: z.boolean(),
   notes: z.array(z.string()),
+  calls: z.number(),
 });
 
 export const startPullResult = z.object({ runId: z.number().int(), status: z.literal('queued') });
