@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { eq, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
 import type { AppDeps } from '../app/context.js';
 import { createUser, hashToken, setupLinkIfNoUsers } from '../app/users.js';
 import { loadConfig } from '../config/index.js';
@@ -41,7 +42,11 @@ interface Server {
 async function startServer(deps: AppDeps, options: ServerOptions = {}): Promise<Server> {
   const app = await buildServer(deps, options);
   await app.listen({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  return wrap(app, `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
+}
+
+/** Requests with a cookie and CSRF header of our choosing, over real HTTP. */
+function wrap(app: FastifyInstance, url: string): Server {
   const call = async (path: string, o: Call = {}): Promise<Answer> => {
     const headers: Record<string, string> = { ...o.headers };
     if (o.body !== undefined) headers['content-type'] = 'application/json';
@@ -84,29 +89,27 @@ function cookieAttributes(setCookie: string[]): string[] {
     .map((a) => a.trim().toLowerCase());
 }
 
-const ADMIN = { email: 'ada@example.com', password: 'analytical engine' };
-const MEMBER = { email: 'bob@example.com', password: 'bobs long password' };
-
 describe('auth over HTTP', () => {
-  let t: TestStore;
+  let ts: TestServer;
   let deps: AppDeps;
   let server: Server;
   let adminId: number;
   let memberId: number;
+  let ADMIN: { email: string; password: string };
+  let MEMBER: { email: string; password: string };
 
   beforeAll(async () => {
-    t = await openTestStore('pglite');
-    const config = loadConfig({ AFFINITY_SYNC_DATA_DIR: t.dataDir });
-    deps = { store: t.store, config, logger: createLogger('silent') };
-    const ctx = { actor: LOCAL_ADMIN, deps };
-    adminId = (await createUser(ctx, { ...ADMIN, role: 'admin', name: 'Ada' })).id;
-    memberId = (await createUser(ctx, { ...MEMBER, role: 'member' })).id;
-    server = await startServer(deps);
+    ts = await startTestServer({ connect: false });
+    deps = ts.deps;
+    ADMIN = { email: ts.admin.email, password: ts.admin.password };
+    MEMBER = { email: ts.member.email, password: ts.member.password };
+    adminId = ts.admin.userId;
+    memberId = ts.member.userId;
+    server = wrap(ts.app, ts.url);
   });
 
   afterAll(async () => {
-    await server?.app.close();
-    await t?.cleanup();
+    await ts?.close();
   });
 
   it('answers 401 in the error shape without a session or token, 404 on unknown routes, and serves public routes', async () => {
@@ -126,7 +129,7 @@ describe('auth over HTTP', () => {
   });
 
   it('signs in with a normalised email, sets a HttpOnly SameSite=Lax cookie, and signs out', async () => {
-    const { cookie, csrf, answer } = await server.signIn('  ADA@Example.com ', ADMIN.password);
+    const { cookie, csrf, answer } = await server.signIn(`  ${ADMIN.email.toUpperCase()} `, ADMIN.password);
     expect(answer.json.user).toMatchObject({ id: adminId, email: ADMIN.email, role: 'admin', admin: true });
     expect(JSON.stringify(answer.json)).not.toContain(ADMIN.password);
     const attrs = cookieAttributes(answer.setCookie);
@@ -255,10 +258,14 @@ describe('auth over HTTP', () => {
     expect(write.status).toBe(201);
 
     const listed = await server.call('/api/tokens', { token });
-    expect(listed.json.tokens.map((x: { name: string }) => x.name)).toEqual(['script', 'from a script']);
+    expect(listed.json.tokens.map((x: { name: string }) => x.name)).toEqual([
+      'tests',
+      'script',
+      'from a script',
+    ]);
     expect(JSON.stringify(listed.json)).not.toContain(token);
 
-    const [row] = await t.store.db.select().from(appApiTokens).where(eq(appApiTokens.id, made.json.id));
+    const [row] = await ts.store.db.select().from(appApiTokens).where(eq(appApiTokens.id, made.json.id));
     expect(row!.tokenHash).toBe(hashToken(token));
     expect(JSON.stringify(row)).not.toContain(token);
 
@@ -316,7 +323,7 @@ describe('auth over HTTP', () => {
     expect(refused.status).toBe(404);
     expect((await server.call('/api/auth/me', { cookie: admin.cookie })).status).toBe(200);
 
-    await t.store.db
+    await ts.store.db
       .update(appSessions)
       .set({ expiresAt: sql`now() - interval '1 minute'` })
       .where(eq(appSessions.id, current.id));
@@ -330,7 +337,7 @@ describe('auth over HTTP', () => {
     const team = await server.call('/api/users', { cookie: m.cookie });
     expect(team.status).toBe(200);
     const ada = team.json.users.find((u: { email: string }) => u.email === ADMIN.email);
-    expect(ada).toMatchObject({ role: 'admin', admin: true, name: 'Ada' });
+    expect(ada).toMatchObject({ role: 'admin', admin: true });
     expect(JSON.stringify(team.json)).not.toMatch(/scrypt|password_hash|passwordHash/);
 
     const writes: [string, string, unknown][] = [
@@ -356,7 +363,7 @@ describe('auth over HTTP', () => {
       ).status,
     ).toBe(403);
     expect((await server.call(`/api/tokens?userId=${adminId}`, { cookie: m.cookie })).status).toBe(403);
-    const users = await t.store.db.select().from(appUsers);
+    const users = await ts.store.db.select().from(appUsers);
     expect(users.find((u) => u.email === 'eve@example.com')).toBeUndefined();
   });
 
@@ -385,7 +392,7 @@ describe('auth over HTTP', () => {
     );
 
     // The password is stored as a salted scrypt hash, never in clear.
-    const [row] = await t.store.db.select().from(appUsers).where(eq(appUsers.id, carol.json.id));
+    const [row] = await ts.store.db.select().from(appUsers).where(eq(appUsers.id, carol.json.id));
     expect(row!.passwordHash).toMatch(/^scrypt\$16384\$8\$1\$[\w-]+\$[\w-]+$/);
     expect(row!.passwordHash).not.toContain('carol password');
 
