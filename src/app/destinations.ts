@@ -296,11 +296,34 @@ function refused(what: string, problems: string[], input?: z.output<typeof setDe
 
 /** The part of a change a problem names, so a form can show it beside that part. */
 function fieldOf(problem: string, input: z.output<typeof setDestinationInput>): string {
-  const mentions = (word: string) =>
-    new RegExp(`(^|[^\\w])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^\\w]|$)`, 'i').test(problem);
-  const at = (input.mappings ?? []).findIndex((m) => mentions(m.source));
+  // The data point named first is the one the problem is about ("cannot map headcount … to field
+  // "Website""); data points are lower case, so a field's name does not count as one.
+  const position = (source: string) => {
+    const at = new RegExp(`(^|[^\\w])${source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^\\w]|$)`).exec(
+      problem,
+    );
+    return at ? at.index : Number.POSITIVE_INFINITY;
+  };
+  const first = (sources: string[]) => {
+    let best = -1;
+    let bestAt = Number.POSITIVE_INFINITY;
+    sources.forEach((s, i) => {
+      const at = s ? position(s) : Number.POSITIVE_INFINITY;
+      if (at < bestAt) {
+        best = i;
+        bestAt = at;
+      }
+    });
+    return best;
+  };
+  const at = first((input.mappings ?? []).map((m) => m.source));
   if (at >= 0) return `mappings.${at}`;
-  const mapAt = (input.map ?? []).findIndex((e) => mentions(e.split('=')[0]?.trim() ?? ''));
+  // A policy that does not fit names the field ("Sector Tags"), not the data point.
+  const byField = (input.mappings ?? []).findIndex(
+    (m) => typeof m.field === 'string' && problem.toLowerCase().includes(`"${m.field.toLowerCase()}"`),
+  );
+  if (byField >= 0) return `mappings.${byField}`;
+  const mapAt = first((input.map ?? []).map((e) => e.split('=')[0]?.trim() ?? ''));
   if (mapAt >= 0) return `map.${mapAt}`;
   if (/\blist\b/i.test(problem)) return 'list';
   if (/\bmatches by\b/.test(problem)) return 'match';
