@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
-import { runCli } from '../support/cli.js';
+import { dataDirAt, runCli } from '../support/cli.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'connect-e2e-'));
+const dataDir = dataDirAt(mkdtempSync(join(tmpdir(), 'connect-e2e-')));
 const KEY = 'e2e-secret-api-key-7788';
 let emu: RunningEmulator;
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoWorkspaceFacts } from '../../src/emulator/seeds/index.js';
-import { bin, runCli } from '../support/cli.js';
+import { bin, dataDirAt, runCli } from '../support/cli.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'demo-e2e-'));
+const dataDir = dataDirAt(mkdtempSync(join(tmpdir(), 'demo-e2e-')));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 interface DemoOutput {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { demoWorkspaceFacts } from '../../src/emulator/seeds/index.js';
-import { bin, type CliResult, runCli } from '../support/cli.js';
+import { bin, type CliResult, dataDirAt, runCli } from '../support/cli.js';
 
 /**
  * `pull`, `crm`, `review` and `activity` as a user runs them: the pull's output and its activity
@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 function cli(data: string, ...args: string[]): Promise<CliResult> {
-  return runCli([...args, '--data-dir', join(dir, data), '--json'], { env });
+  return runCli([...args, '--data-dir', dataDirAt(join(dir, data)), '--json'], { env });
 }
 
 interface ListJson {
@@ -103,7 +103,9 @@ describe('affinity-sync pull from the command line', () => {
       calls: l.calls,
     });
     // Record lines name their record.
-    const text = await runCli(['activity', String(report.runId), '--data-dir', join(dir, 'one')], { env });
+    const text = await runCli(['activity', String(report.runId), '--data-dir', dataDirAt(join(dir, 'one'))], {
+      env,
+    });
     const first = step?.records[0]?.details.name;
     expect(first).toBeTruthy();
     expect(text.stdout).toContain(first as string);
@@ -154,7 +156,15 @@ describe('affinity-sync pull from the command line', () => {
     try {
       const child = spawn(
         process.execPath,
-        [bin, 'pull', '--list', facts.lists.portfolio, '--with-fields', '--data-dir', join(dir, 'four')],
+        [
+          bin,
+          'pull',
+          '--list',
+          facts.lists.portfolio,
+          '--with-fields',
+          '--data-dir',
+          dataDirAt(join(dir, 'four')),
+        ],
         { env: { ...process.env, ...env } },
       );
       let stderr = '';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { demoWorkspaceFacts } from '../../src/emulator/seeds/index.js';
-import { type CliResult, runCli } from '../support/cli.js';
+import { type CliResult, dataDirAt, runCli } from '../support/cli.js';
 
 /**
  * `pull --dry-run` as a user runs it: one call, nothing written (My CRM and the activity log stay
@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 function cli(...args: string[]): Promise<CliResult> {
-  return runCli([...args, '--data-dir', join(dir, 'data')], { env });
+  return runCli([...args, '--data-dir', dataDirAt(join(dir, 'data'))], { env });
 }
 
 interface Estimate {

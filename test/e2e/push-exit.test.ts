@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { pushSeed } from '../../src/sync/push/test-support.js';
-import { bin, type CliResult, runCli } from '../support/cli.js';
+import { bin, type CliResult, dataDirAt, runCli } from '../support/cli.js';
 
 /**
  * The exit code and `--json` document of `push` follow the run: 0 succeeded, 2 partial (some
@@ -26,7 +26,7 @@ interface Report {
 }
 
 function setup(name: string, emu: () => RunningEmulator) {
-  const dataDir = join(dir, name);
+  const dataDir = dataDirAt(join(dir, name));
   const cli = (...args: string[]): Promise<CliResult> =>
     runCli([...args, '--data-dir', dataDir], {
       env: {

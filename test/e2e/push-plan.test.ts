@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AffinityClient, createTransport } from '../../src/affinity/index.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { pushSeed } from '../../src/sync/push/test-support.js';
-import { type CliResult, runCli } from '../support/cli.js';
+import { type CliResult, dataDirAt, runCli } from '../support/cli.js';
 
 /**
  * `push` shows the values a plan will write (cut in text, whole in `--json`), and refuses to plan
@@ -35,7 +35,7 @@ describe('push plans', () => {
   let cli: (...args: string[]) => Promise<CliResult>;
   beforeAll(async () => {
     emu = await startEmulator({ port: 0, seed: pushSeed });
-    const dataDir = join(dir, 'data');
+    const dataDir = dataDirAt(join(dir, 'data'));
     cli = (...args) =>
       runCli([...args, '--data-dir', dataDir], {
         env: {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AffinityClient } from '../../src/affinity/index.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { emulatorCalls, pushSeed, SEED, testTransport } from '../../src/sync/push/test-support.js';
-import { type CliResult, runCli } from '../support/cli.js';
+import { type CliResult, dataDirAt, runCli } from '../support/cli.js';
 
 /**
  * `workspace lists|fields` and `destination set|unmap|remove|show` as users run them, against the
@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 function setup(name: string) {
-  const dataDir = join(dir, name);
+  const dataDir = dataDirAt(join(dir, name));
   return (...args: string[]): Promise<CliResult> =>
     runCli([...args, '--data-dir', dataDir], {
       env: {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { cpSync, existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 
@@ -49,4 +50,16 @@ export function runCli(
     });
     child.stdin.end(options.stdin ?? '');
   });
+}
+
+/**
+ * `path` as a data directory holding a migrated, empty embedded store (copied from the suite's
+ * template when `path` is missing or empty), so the first command run on it spends no time on
+ * migrations. Returns `path`.
+ */
+export function dataDirAt(path: string): string {
+  if (!existsSync(path) || readdirSync(path).length === 0) {
+    cpSync(inject('pgliteTemplate'), path, { recursive: true });
+  }
+  return path;
 }

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CliResult, runCli } from '../../../test/support/cli.js';
+import { type CliResult, dataDirAt, runCli } from '../../../test/support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'affinity-sync-cli-'));
-const dataDir = join(dir, 'data');
+const dataDir = dataDirAt(join(dir, 'data'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function cli(...args: string[]): Promise<CliResult> {

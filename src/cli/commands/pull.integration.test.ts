@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, runCli } from '../../../test/support/cli.js';
+import { type CliResult, dataDirAt, runCli } from '../../../test/support/cli.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
 import { demoWorkspaceFacts } from '../../emulator/seeds/index.js';
 
@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 function cli(...args: string[]): Promise<CliResult> {
-  return runCli([...args, '--data-dir', join(dir, 'data'), '--base-url', emu.url, '--json'], {
+  return runCli([...args, '--data-dir', dataDirAt(join(dir, 'data')), '--base-url', emu.url, '--json'], {
     env: {
       DATABASE_URL: '',
       AFFINITY_API_KEY: '',

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, runCli } from '../../../test/support/cli.js';
+import { type CliResult, dataDirAt, runCli } from '../../../test/support/cli.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/index.js';
 import { pushSeed } from '../../sync/push/test-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'affinity-sync-push-cli-'));
-const dataDir = join(dir, 'data');
+const dataDir = dataDirAt(join(dir, 'data'));
 let emu: RunningEmulator;
 beforeAll(async () => {
   emu = await startEmulator({ port: 0, seed: pushSeed });
