@@ -103,6 +103,13 @@ describe('users command', () => {
     );
   });
 
+  it('sets a password from stdin', async () => {
+    const set = await cli(['password', 'ada@example.com'], 'a brand new password\n');
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toMatch(/password set for ada@example.com/);
+    expect(set.stdout + set.stderr).not.toContain('a brand new password');
+  });
+
   it('made accounts and tokens the server accepts', async () => {
     const store = await openStore({ dataDir });
     const app = await buildServer({
@@ -116,7 +123,7 @@ describe('users command', () => {
       const login = await fetch(`${url}/api/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: 'ada@example.com', password: 'ada long password' }),
+        body: JSON.stringify({ email: 'ada@example.com', password: 'a brand new password' }),
       });
       expect(login.status).toBe(200);
       const me = await fetch(`${url}/api/auth/me`, { headers: { authorization: `Bearer ${bobToken}` } });
