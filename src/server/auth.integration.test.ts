@@ -143,10 +143,27 @@ describe('auth over HTTP', () => {
     expect(me.status).toBe(200);
     expect(me.json).toMatchObject({ user: { email: ADMIN.email }, via: 'session', csrfToken: csrf });
 
-    const out = await server.call('/api/auth/logout', { method: 'POST', cookie, csrf });
+    // Signing in again from the same browser replaces its session.
+    const again = await server.call('/api/auth/login', {
+      method: 'POST',
+      cookie,
+      body: { email: ADMIN.email, password: ADMIN.password },
+    });
+    expect(again.status).toBe(200);
+    const replaced = await server.call('/api/auth/me', { cookie });
+    expect(replaced.status).toBe(401);
+    const second = sessionCookieOf(again.setCookie)!;
+    expect(second).not.toBe(cookie);
+    expect(again.json.csrfToken).not.toBe(csrf);
+
+    const out = await server.call('/api/auth/logout', {
+      method: 'POST',
+      cookie: second,
+      csrf: again.json.csrfToken,
+    });
     expect(out).toMatchObject({ status: 200, json: { signedOut: true } });
     expect(sessionCookieOf(out.setCookie)).toBe('');
-    const after = await server.call('/api/auth/me', { cookie });
+    const after = await server.call('/api/auth/me', { cookie: second });
     expect(after.status).toBe(401);
     expect(after.json.error.message).toMatch(/session has ended/);
   });

@@ -7,6 +7,7 @@ import {
   actorForToken,
   csrfTokenFor,
   csrfTokenMatches,
+  logout,
   prepareSignIn,
   SESSION_TTL_MS,
   type StartedSession,
@@ -188,8 +189,13 @@ export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply)
   });
 }
 
-/** Signs a browser in: the cookie for `session`, and the answer's `{user, csrfToken, expiresAt}`. */
-export function signIn(request: FastifyRequest, reply: FastifyReply, session: StartedSession) {
+/**
+ * Signs a browser in: the cookie for `session`, and the answer's `{user, csrfToken, expiresAt}`.
+ * A session the browser already held ends, so one browser holds one session.
+ */
+export async function signIn(request: FastifyRequest, reply: FastifyReply, session: StartedSession) {
+  const previous = request.auth?.via === 'session' ? request.auth.sessionToken : undefined;
+  if (previous !== undefined && previous !== session.token) await logout(request.server.deps, previous);
   setSessionCookie(request, reply, session.token);
   request.actor = { id: session.user.email, role: session.user.role, userId: session.user.id };
   request.auth = { via: 'session', sessionId: session.sessionId, sessionToken: session.token };

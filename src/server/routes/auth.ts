@@ -91,7 +91,7 @@ export const authRoutes: Routes = async (app) => {
         throw err;
       }
       throttle.succeeded(key);
-      return signIn(request, reply, session);
+      return await signIn(request, reply, session);
     },
   );
 
@@ -166,7 +166,7 @@ export const authRoutes: Routes = async (app) => {
       const deps = request.server.deps;
       const user = await completeSetup(deps, request.body);
       const session = await startSession(deps, user, sessionMeta(request));
-      return reply.code(201).send(signIn(request, reply, session));
+      return reply.code(201).send(await signIn(request, reply, session));
     },
   );
 
