@@ -1,0 +1,91 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bin } from '../support/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'serve-e2e-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Starts `affinity-sync serve ARGS`; `output` resolves with what it printed once it is listening. */
+function startServe(args: string[]): {
+  child: ChildProcess;
+  output: Promise<string>;
+  exit: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, [bin, 'serve', ...args], {
+    env: {
+      ...process.env,
+      DATABASE_URL: '',
+      AFFINITY_API_KEY: '',
+      AFFINITY_BASE_URL: '',
+      AFFINITY_SYNC_SECRET: 'serve e2e test secret',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const output = new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes('\n') && (stdout.includes('Ctrl-C') || stdout.trimStart().startsWith('{')))
+        resolve(stdout);
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    void exit.then((code) => reject(new Error(`serve exited ${code} before printing its URL: ${stderr}`)));
+  });
+  return { child, output, exit };
+}
+
+describe('affinity-sync serve', () => {
+  it('listens on a free port, prints the URL and a first-run link, answers, and stops cleanly on SIGTERM', async () => {
+    const serve = startServe(['--port', '0', '--data-dir', join(dir, 'text')]);
+    try {
+      const out = await serve.output;
+      const url = /serving at (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
+      expect(url, out).not.toBeNull();
+      expect(Number(url?.[2])).toBeGreaterThan(0);
+      expect(out).toContain(`${url?.[1]}/api/openapi.json`);
+      expect(out).toMatch(new RegExp(`${url?.[1]}/setup#token=\\S+`));
+
+      const health = await fetch(`${url?.[1]}/api/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok' });
+      const ready = await fetch(`${url?.[1]}/api/ready`);
+      expect(await ready.json()).toMatchObject({ status: 'ready' });
+      const guarded = await fetch(`${url?.[1]}/api/connection`);
+      expect(guarded.status).toBe(401);
+    } finally {
+      serve.child.kill('SIGTERM');
+    }
+    expect(await serve.exit).toBe(0);
+  });
+
+  it('prints {url} with --json', async () => {
+    const serve = startServe([
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--json',
+      '--data-dir',
+      join(dir, 'json'),
+    ]);
+    let url = '';
+    try {
+      const doc = JSON.parse((await serve.output).trim()) as { url: string; setupUrl?: string };
+      url = doc.url;
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(doc.setupUrl).toMatch(/\/setup#token=/);
+      expect((await fetch(`${url}/api/health`)).status).toBe(200);
+    } finally {
+      serve.child.kill('SIGINT');
+    }
+    expect(await serve.exit).toBe(0);
+  });
+});
