@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { sql } from 'drizzle-orm';
@@ -11,9 +11,13 @@ import { DataDirLockedError } from './lock.js';
 import { openStore, type Store } from './open.js';
 import { SERVE_FILE, type StoreServer, serveStore } from './served.js';
 
-/** Resolves once `ready()` holds, checking at every turn of the event loop (no timers). */
+/** Resolves once `ready()` holds, checking at every turn of the event loop; fails after 30 s. */
 async function until(ready: () => boolean): Promise<void> {
-  while (!ready()) await new Promise((resolve) => setImmediate(resolve));
+  const deadline = Date.now() + 30_000;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error('the condition never held');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 async function connect(host: string): Promise<pg.Client> {
@@ -119,6 +123,25 @@ describe('a served embedded store', () => {
     expect(existsSync(info.socket)).toBe(false);
     // No longer served: the directory is in use again, as before.
     await expect(openStore({ dataDir })).rejects.toThrow(DataDirLockedError);
+  });
+
+  it('puts the socket in a private temporary directory when the data directory path is too long for one', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'affinity-sync-served-'));
+    dirs.push(parent);
+    const dataDir = join(parent, 'a-data-directory-with-a-long-name'.repeat(3));
+    const store = await openStore({ dataDir });
+    closers.push(() => store.close());
+    const server = await serveStore(store, { dataDir });
+    const socket = server.socket as string;
+    expect(dirname(dirname(socket))).toBe(tmpdir());
+    expect(statSync(dirname(socket)).mode & 0o777).toBe(0o700);
+    expect(JSON.parse(readFileSync(join(dataDir, SERVE_FILE), 'utf8')).socket).toBe(socket);
+    const other = await openStore({ dataDir });
+    expect(other.via).toBe('socket');
+    expect(await other.query(sql`SELECT 1 AS one`)).toEqual([{ one: 1 }]);
+    await other.close();
+    await server.stop();
+    expect(existsSync(dirname(socket))).toBe(false);
   });
 
   it("keeps a client's transaction whole: the server's own statement waits for its end", async () => {
@@ -248,5 +271,18 @@ describe('a served embedded store', () => {
       JSON.stringify({ pid: 1, host: hostname(), socket: join(dataDir, '.s.PGSQL.5432'), startedAt: 'x' }),
     );
     await expect(openStore({ dataDir })).rejects.toThrow(DataDirLockedError);
+    // The holder's own serve.json, but nothing answers on its socket.
+    writeFileSync(
+      join(dataDir, SERVE_FILE),
+      JSON.stringify({
+        pid: process.pid,
+        host: hostname(),
+        socket: join(dataDir, '.s.PGSQL.5432'),
+        startedAt: 'x',
+      }),
+    );
+    await expect(openStore({ dataDir })).rejects.toThrow(
+      /is in use by pid \d+.*; its server's socket .* did not answer/,
+    );
   });
 });

@@ -89,11 +89,12 @@ export function embeddedClientOf(store: object): Pick<PGlite, 'query' | 'exec' |
  * Serves an embedded store to the other processes of its data directory: a socket inside the data
  * directory (or, when that path is too long for a Unix socket, in a private temporary directory)
  * and `serve.json` naming it. A PostgreSQL store needs no serving: the call returns a server that
- * does nothing. Stopped by `stop()`, and by the store's `close()` at the latest.
+ * does nothing (as it does on Windows, where CLI commands on a served directory stay refused). Stopped by `stop()`, and by the store's `close()` at the latest.
  */
 export async function serveStore(store: object, options: ServeStoreOptions = {}): Promise<StoreServer> {
   const session = embedded.get(store);
-  if (!session) {
+  // Windows has no Unix sockets that `pg` can reach: the directory stays the server's alone there.
+  if (!session || process.platform === 'win32') {
     return { socket: null, stats: () => ({ connections: 0, waiting: 0 }), stop: async () => {} };
   }
   if (options.dataDir !== undefined && options.dataDir !== session.dataDir) {
@@ -225,8 +226,9 @@ export function removeStaleServeFile(dataDir: string): void {
   rmSync(path, { force: true });
   if (info && basename(info.socket) === SOCKET_NAME) {
     rmSync(info.socket, { force: true });
-    if (dirname(info.socket) !== dataDir && basename(dirname(info.socket)).startsWith('affinity-sync-')) {
-      rmSync(dirname(info.socket), { recursive: true, force: true });
+    const dir = dirname(info.socket);
+    if (dir !== dataDir && dirname(dir) === tmpdir() && basename(dir).startsWith('affinity-sync-')) {
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 }
