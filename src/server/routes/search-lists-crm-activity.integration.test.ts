@@ -122,6 +122,13 @@ describe('search and saved searches', () => {
     );
     expect(p1.total).toBe(expected.length);
     expect([...p1.results, ...p2.results].map((r) => r.id)).toEqual(expected.slice(0, 10).map((r) => r.id));
+    for (const entity of ['people', 'investors'] as const) {
+      const res = await as(`/api/search?entity=${entity}&limit=3`);
+      expect(res.status, res.text).toBe(200);
+      const page = searchResult.parse(res.json);
+      expect(page.entity).toBe(entity);
+      expect(page.results.length).toBeGreaterThan(0);
+    }
     // Internal columns stay inside.
     expect(Object.keys(p1.results[0] ?? {})).not.toContain('searchText');
 
@@ -177,6 +184,8 @@ describe('search and saved searches', () => {
     expect(results.results).toHaveLength(2);
     const next = savedSearchRun.parse((await as(`/api/saved-searches/${id}/results?limit=2&offset=2`)).json);
     expect(next.results.map((r) => r.id)).not.toContain(results.results[0]?.id);
+    const unseen = savedSearchRun.parse((await as(`/api/saved-searches/${id}/results?new=true`)).json);
+    expect(unseen).toMatchObject({ newCount: 0, results: [] });
     const fresh = savedSearchRun.parse(
       (await as(`/api/saved-searches/${id}/check`, { method: 'POST' })).json,
     );
@@ -317,8 +326,18 @@ describe('My CRM and review', () => {
     });
     expect(linked.status, linked.text).toBe(200);
     expect(reviewDecided.parse(linked.json)).toMatchObject({ decision: 'linked' });
+    const org = all.items.find(
+      (i) => i.affinityType === 'organization' && i.domains.length > 0 && i !== a && i !== b,
+    );
+    if (!org) throw new Error('expected an organization with a domain to review');
+    const created = await as(`/api/review/${org.crmId}/decision`, {
+      method: 'POST',
+      body: { decision: 'create', as: 'investor' },
+    });
+    expect(created.status, created.text).toBe(200);
+    expect(reviewDecided.parse(created.json)).toMatchObject({ decision: 'created', kind: 'investor' });
     const after = reviewResult.parse((await as('/api/review?limit=1000')).json);
-    expect(after.counts.toSettle).toBe(all.counts.toSettle - 2);
+    expect(after.counts.toSettle).toBe(all.counts.toSettle - 3);
 
     const unknown = await as('/api/review/999999999/decision', {
       method: 'POST',
