@@ -97,6 +97,9 @@ function progressOf(p: unknown): RunSummary['progress'] {
 
 // Runs -------------------------------------------------------------------------------------------
 
+/** The most runs one page holds. */
+export const MAX_RUNS_PAGE = 10_000;
+
 export const listRunsInput = z.object({
   kind: z.enum(runKinds).optional(),
   status: oneOrMany(z.enum(runStatuses)).optional().describe('any of these statuses'),
@@ -106,7 +109,7 @@ export const listRunsInput = z.object({
   failed: z.boolean().default(false),
   since: when.optional().describe('runs started at or after'),
   until: when.optional().describe('runs started at or before'),
-  limit: z.coerce.number().int().min(1).max(10_000).default(20),
+  limit: z.coerce.number().int().min(1).max(MAX_RUNS_PAGE).default(20),
   offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
 });
 export const runList = z.object({

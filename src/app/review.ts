@@ -21,7 +21,7 @@ import { pulledListOf, readScope } from './crm.js';
  */
 
 /** The most a page of the queue reaches into it (offset + limit). */
-const QUEUE_WINDOW = 100_000;
+const QUEUE_WINDOW = 1_000_000;
 
 export const reviewInput = z.object({
   list: z

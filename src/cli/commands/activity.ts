@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { getRun, listRuns, type RunDetail, type RunSummary } from '../../app/activity.js';
+import { getRun, listRuns, MAX_RUNS_PAGE, type RunDetail, type RunSummary } from '../../app/activity.js';
 import { CliError, output, withApp } from '../context.js';
 import { plural } from '../format.js';
 
@@ -108,7 +108,11 @@ export function registerActivity(program: Command): void {
           output(cmd, { ok: true, run: detail.run, steps: detail.steps }, () => renderDetail(detail));
           return;
         }
-        const { runs } = await listRuns(ctx, { limit: Math.min(limit, 500), failed: flags.failed === true });
+        // A page holds at most MAX_RUNS_PAGE runs; a larger --limit shows that many.
+        const { runs } = await listRuns(ctx, {
+          limit: Math.min(limit, MAX_RUNS_PAGE),
+          failed: flags.failed === true,
+        });
         output(cmd, { ok: true, runs }, () =>
           runs.length === 0 ? 'no syncs yet' : runs.map(runLine).join('\n'),
         );
