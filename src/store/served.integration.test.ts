@@ -117,6 +117,7 @@ describe('a served embedded store', () => {
       socket: join(dataDir, '.s.PGSQL.5432'),
     });
     expect(statSync(join(dataDir, SERVE_FILE)).mode & 0o777).toBe(0o600);
+    expect(statSync(info.socket).mode & 0o777).toBe(0o600);
     expect(server.socket).toBe(info.socket);
     await server.stop();
     expect(existsSync(join(dataDir, SERVE_FILE))).toBe(false);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -144,6 +144,8 @@ export async function serveStore(store: object, options: ServeStoreOptions = {})
   });
   // Any later error (a client's) is the client's; the server keeps serving.
   net.on('error', () => {});
+  // Connecting takes write permission on the socket: the owner's only, whatever the directory's mode.
+  chmodSync(socket, 0o600);
 
   const serveFile = join(dataDir, SERVE_FILE);
   const info: ServeInfo = { pid: process.pid, host: hostname(), socket, startedAt: new Date().toISOString() };
@@ -152,6 +154,13 @@ export async function serveStore(store: object, options: ServeStoreOptions = {})
   renameSync(temp, serveFile);
 
   let stopped = false;
+  // A process that exits without stopping leaves a tidy directory (openers ignore a dead pid anyway).
+  const onExit = () => {
+    removeServeFile(serveFile, info);
+    rmSync(socket, { force: true });
+    if (privateDir) rmSync(privateDir, { recursive: true, force: true });
+  };
+  process.on('exit', onExit);
   const server: StoreServer = {
     socket,
     stats: () => ({ connections: handlers.size, waiting: queue.getQueueLength() }),
@@ -159,6 +168,7 @@ export async function serveStore(store: object, options: ServeStoreOptions = {})
       if (stopped) return;
       stopped = true;
       active = false;
+      process.off('exit', onExit);
       // Named first, so no new client is sent to a server that is going.
       removeServeFile(serveFile, info);
       const closed = new Promise<void>((resolve) => net.close(() => resolve()));
