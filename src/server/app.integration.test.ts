@@ -214,3 +214,22 @@ describe('who may ask', () => {
     expect(res.json).toMatchObject({ connected: false, connection: null });
   });
 });
+
+describe('when the database is gone', () => {
+  it('answers 500 with a request id and no stack, and ready answers 503 naming the database', async () => {
+    await server.store.close();
+    const res = await server.fetch<ErrorJson>('/api/connection');
+    expect(res.status).toBe(500);
+    const id = res.headers.get('x-request-id');
+    expect(id).toBeTruthy();
+    expect(res.json).toEqual({ error: { code: 'internal', message: `internal error (request ${id})` } });
+
+    const ready = await server.fetch<{ status: string; checks: Array<{ name: string; ok: boolean }> }>(
+      '/api/ready',
+      { token: null },
+    );
+    expect(ready.status).toBe(503);
+    expect(ready.json.status).toBe('not_ready');
+    expect(ready.json.checks.find((c) => c.name === 'database')?.ok).toBe(false);
+  });
+});

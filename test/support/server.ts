@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppContext, AppDeps } from '../../src/app/context.js';
 import { connectAffinity } from '../../src/app/connection.js';
+import type { AppContext, AppDeps } from '../../src/app/context.js';
 import { actorOf, bootstrapAdmin, createApiToken, createUser } from '../../src/app/users.js';
 import { type Config, loadConfig } from '../../src/config/index.js';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
+import { startJobs } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { buildServer, type ServerOptions } from '../../src/server/app.js';
 import type { Store } from '../../src/store/index.js';
@@ -63,10 +64,12 @@ export interface TestServerOptions {
   /** Environment-style configuration laid over the test's defaults (e.g. `{ LOG_LEVEL: 'debug' }`). */
   env?: Record<string, string>;
   /**
-   * Sets `deps.jobs` before the server is built (say, with `startJobs`); its `stop()` (if any) is
-   * called by `close()`.
+   * The job queue (`deps.jobs`): `true` starts it with its workers in the test process
+   * (`startJobs(deps, { workers: true })`), a function builds it; `close()` stops it. Default none.
    */
-  jobs?: (deps: AppDeps) => Promise<NonNullable<AppDeps['jobs']> & { stop?: () => Promise<void> }>;
+  jobs?:
+    | boolean
+    | ((deps: AppDeps) => Promise<NonNullable<AppDeps['jobs']> & { stop?: () => Promise<void> }>);
 }
 
 /**
@@ -83,7 +86,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     for (const c of closers.reverse()) await c().catch(() => {});
   };
   try {
-    const emulator = await startEmulator({ port: 0, seed: 'demo', ratePerMinute: 100_000, ...options.emulator });
+    const emulator = await startEmulator({
+      port: 0,
+      seed: 'demo',
+      ratePerMinute: 100_000,
+      ...options.emulator,
+    });
     closers.push(() => emulator.close());
     const config = loadConfig(
       {
@@ -96,7 +104,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     );
     const deps: AppDeps = { store: testStore.store, config, logger: createLogger(config.logLevel) };
     if (options.jobs) {
-      const jobs = await options.jobs(deps);
+      const jobs =
+        options.jobs === true ? await startJobs(deps, { workers: true }) : await options.jobs(deps);
       deps.jobs = jobs;
       if (jobs.stop) closers.push(() => jobs.stop?.() ?? Promise.resolve());
     }
