@@ -659,6 +659,35 @@ export async function revokeSession(
   await db.update(appSessions).set({ revokedAt: sql`now()` }).where(eq(appSessions.id, id));
 }
 
+export const endSessionsInput = z.object({
+  /** Whose sessions: oneself by default; an admin may name anyone. */
+  user: userRefSchema.optional(),
+  /** A session to keep (the browser asking to sign out everywhere else). */
+  exceptSessionId: z.number().int().positive().optional(),
+});
+
+/** Ends every live session of a user (signs them out everywhere); answers how many ended. */
+export async function endSessions(ctx: AppContext, input: z.input<typeof endSessionsInput>): Promise<number> {
+  const { user, exceptSessionId } = parseInput(endSessionsInput, input);
+  const db = ctx.deps.store.db;
+  const target = await mustFindUser(db, user ?? selfOf(ctx, 'sessions'));
+  if (target.id !== ctx.actor.userId) mustBeAdmin(ctx, 'sign other people out');
+  const ended = await db
+    .update(appSessions)
+    .set({ revokedAt: sql`now()` })
+    .where(
+      and(
+        eq(appSessions.userId, target.id),
+        isNull(appSessions.revokedAt),
+        gt(appSessions.expiresAt, sql`now()`),
+        exceptSessionId === undefined ? undefined : sql`${appSessions.id} <> ${exceptSessionId}`,
+      ),
+    )
+    .returning({ id: appSessions.id });
+  ctx.deps.logger.info({ user: target.email, sessions: ended.length, by: ctx.actor.id }, 'sessions ended');
+  return ended.length;
+}
+
 /** Deletes sessions dead for a day or more (expired or revoked), so the table stays small. */
 export async function pruneSessions(deps: AppDeps): Promise<number> {
   const cutoff = sql`now() - interval '1 day'`;

@@ -349,6 +349,35 @@ describe('auth over HTTP', () => {
     expect(sessionCookieOf(expired.setCookie)).toBe('');
   });
 
+  it('signs out everywhere else, and lets an admin sign someone out everywhere', async () => {
+    const here = await server.signIn(MEMBER.email, MEMBER.password);
+    const there = await server.signIn(MEMBER.email, MEMBER.password);
+    const elsewhere = await server.call('/api/auth/sessions', {
+      method: 'DELETE',
+      cookie: here.cookie,
+      csrf: here.csrf,
+    });
+    expect(elsewhere.status).toBe(200);
+    expect(elsewhere.json.revoked).toBeGreaterThanOrEqual(1);
+    expect((await server.call('/api/auth/me', { cookie: there.cookie })).status).toBe(401);
+    expect((await server.call('/api/auth/me', { cookie: here.cookie })).status).toBe(200);
+
+    const refused = await server.call(`/api/users/${adminId}/sessions`, {
+      method: 'DELETE',
+      cookie: here.cookie,
+      csrf: here.csrf,
+    });
+    expect(refused.status).toBe(403);
+    const everywhere = await server.call(`/api/users/${memberId}/sessions`, {
+      method: 'DELETE',
+      token: ts.admin.token,
+    });
+    expect(everywhere).toMatchObject({ status: 200, json: { revoked: 1 } });
+    expect((await server.call('/api/auth/me', { cookie: here.cookie })).status).toBe(401);
+    // API tokens are not sessions: they keep working.
+    expect((await server.call('/api/auth/me', { token: ts.member.token })).status).toBe(200);
+  });
+
   it('refuses members on the admin routes with 403, and lets them read the team with admins marked', async () => {
     const m = await server.signIn(MEMBER.email, MEMBER.password);
     const team = await server.call('/api/users', { cookie: m.cookie });

@@ -142,6 +142,12 @@ describe('users command', () => {
     }
   });
 
+  it('signs a user out everywhere', async () => {
+    const out = await cli(['signout', 'ada@example.com', '--json']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(json(out)).toEqual({ ok: true, email: 'ada@example.com', revoked: 1 });
+  });
+
   it('removes a user, whose token then stops working', async () => {
     const removed = await cli(['remove', 'bob@example.com', '--json']);
     expect(removed.code, removed.stderr).toBe(0);

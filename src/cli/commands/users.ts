@@ -3,6 +3,7 @@ import {
   type ApiTokenView,
   createApiToken,
   createUser,
+  endSessions,
   listApiTokens,
   listUsers,
   removeUser,
@@ -146,6 +147,14 @@ export function registerUsers(program: Command): void {
         { ok: true, user },
         () => `password set for ${describeUser(user)}; their sessions were ended`,
       );
+    });
+
+  users
+    .command('signout <email>')
+    .description('sign a user out everywhere: end all their sessions (API tokens keep working)')
+    .action(async (email: string, _flags: unknown, cmd: Command) => {
+      const revoked = await withApp(cmd, (ctx) => endSessions(ctx, { user: email }));
+      output(cmd, { ok: true, email, revoked }, () => `ended ${plural(revoked, 'session')} of ${email}`);
     });
 
   users

@@ -6,6 +6,7 @@ import {
   completeSetupInput,
   csrfTokenFor,
   currentUser,
+  endSessions,
   hasNoUsers,
   listSessions,
   login,
@@ -196,6 +197,23 @@ export const authRoutes: Routes = async (app) => {
       },
     },
     async (request) => ({ sessions: await listSessions(ctxOf(request), request.auth?.sessionId) }),
+  );
+
+  app.delete(
+    '/auth/sessions',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign out everywhere else: end every session of the signed-in user but this one',
+        response: { 200: z.object({ revoked: z.number().int() }), ...errorResponses(403) },
+      },
+    },
+    async (request) => {
+      const keep = request.auth?.sessionId;
+      return {
+        revoked: await endSessions(ctxOf(request), keep === undefined ? {} : { exceptSessionId: keep }),
+      };
+    },
   );
 
   app.delete(

@@ -5,6 +5,7 @@ import {
   createdApiToken,
   createUser,
   createUserInput,
+  endSessions,
   listApiTokens,
   listUsers,
   passwordSchema,
@@ -90,6 +91,19 @@ export const usersRoutes: Routes = async (app) => {
       },
     },
     async (request) => removeUser(ctxOf(request), { user: request.params.id }),
+  );
+
+  app.delete(
+    '/users/:id/sessions',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Sign someone out everywhere (admin, or oneself)',
+        params: idParams,
+        response: { 200: z.object({ revoked: z.number().int() }), ...errorResponses(403, 404) },
+      },
+    },
+    async (request) => ({ revoked: await endSessions(ctxOf(request), { user: request.params.id }) }),
   );
 
   app.get(
