@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bin } from '../support/cli.js';
+import { bin, runCli } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'serve-e2e-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,6 +60,13 @@ describe('affinity-sync serve', () => {
       expect(await ready.json()).toMatchObject({ status: 'ready' });
       const guarded = await fetch(`${url?.[1]}/api/connection`);
       expect(guarded.status).toBe(401);
+
+      // A second server on the same port says so in one line.
+      const taken = await runCli(['serve', '--port', url?.[2] ?? '', '--data-dir', join(dir, 'second')], {
+        env: { DATABASE_URL: '', AFFINITY_SYNC_SECRET: 'serve e2e test secret', LOG_LEVEL: 'warn' },
+      });
+      expect(taken.code).toBe(1);
+      expect(taken.stderr).toContain(`affinity-sync: port ${url?.[2]} on 127.0.0.1 is in use`);
     } finally {
       serve.child.kill('SIGTERM');
     }

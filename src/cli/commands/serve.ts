@@ -5,6 +5,7 @@ import { type Jobs, startJobs } from '../../jobs/index.js';
 import { createLogger } from '../../logging/index.js';
 import { buildServer } from '../../server/app.js';
 import { setupUrl } from '../../server/auth.js';
+import { prepareDemo } from '../../server/demo.js';
 import { openStore, serveStore } from '../../store/index.js';
 import { reapDeadRuns } from '../../sync/activity.js';
 import { describeWorkspace, getConnection } from '../../sync/connections.js';
@@ -15,6 +16,7 @@ interface ServeFlags {
   host?: string;
   workers: boolean;
   trustProxy?: boolean | string;
+  demo?: boolean;
 }
 
 /** A port from `--port`: 0 (any free one) to 65535. */
@@ -51,6 +53,10 @@ export function registerServe(program: Command): void {
     )
     .option('--no-workers', 'run no jobs here, only queue them (workers elsewhere share DATABASE_URL)')
     .option(
+      '--demo',
+      'try it at once: the demo dataset, the built-in Affinity emulator with its demo workspace (unless a real Affinity is configured or connected) and a demo admin (what `npm start` runs)',
+    )
+    .option(
       '--trust-proxy [addresses]',
       'behind a reverse proxy: trust its X-Forwarded-* headers (client address, https for Secure cookies); optionally only from these comma-separated addresses',
     )
@@ -81,6 +87,8 @@ export function registerServe(program: Command): void {
         const served = await serveStore(store, { dataDir: config.dataDir });
         closers.push({ what: 'the store socket', close: () => served.stop() });
         const deps: AppDeps = { store, config, logger };
+        const demo = flags.demo ? await prepareDemo(deps, { dataDir: config.dataDir, host }) : null;
+        if (demo) closers.push({ what: 'the built-in Affinity', close: () => demo.close() });
         const jobs: Jobs = await startJobs(deps, { workers: flags.workers });
         closers.push({ what: 'the jobs', close: () => jobs.stop() });
         deps.jobs = jobs;
@@ -101,7 +109,13 @@ export function registerServe(program: Command): void {
             await app.close();
           },
         });
-        await app.listen({ port, host });
+        await app.listen({ port, host }).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'EADDRINUSE')
+            throw new CliError(
+              `port ${port} on ${host} is in use: pick another with --port (0 for any free port)`,
+            );
+          throw err;
+        });
         const address = app.server.address();
         const bound = address !== null && typeof address === 'object' ? address.port : port;
         url = originOf(host, bound);
@@ -110,8 +124,15 @@ export function registerServe(program: Command): void {
 
         const connection = await getConnection(store, config.connection);
         if (wantsJson(cmd)) {
+          const demoFacts = demo && {
+            demo: {
+              affinity: demo.builtin ? { url: demo.builtin.url, apiKey: demo.builtin.apiKey } : null,
+              admin: demo.admin,
+              datasetLoaded: demo.datasetLoaded,
+            },
+          };
           process.stdout.write(
-            `${JSON.stringify({ ok: true, url, ...(setupLink ? { setupUrl: setupLink } : {}) })}\n`,
+            `${JSON.stringify({ ok: true, url, ...(setupLink ? { setupUrl: setupLink } : {}), ...demoFacts })}\n`,
           );
         } else {
           process.stdout.write(
@@ -119,6 +140,7 @@ export function registerServe(program: Command): void {
               `affinity-sync serving at ${url}`,
               `  API ${url}/api · OpenAPI document ${url}/api/openapi.json`,
               `  store: ${store.kind === 'postgres' ? 'PostgreSQL' : `embedded in ${config.dataDir}`} · workers: ${flags.workers ? 'in this process' : 'none here'}`,
+              ...(demo?.lines.map((l) => `  ${l}`) ?? []),
               connection
                 ? `  Affinity: ${describeWorkspace(connection)}`
                 : '  Affinity: not connected yet (an admin connects it in Settings or with `affinity-sync connect`)',
