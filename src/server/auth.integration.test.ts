@@ -617,6 +617,16 @@ describe('first-run setup over HTTP', () => {
     await t?.cleanup();
   });
 
+  it('serves the page the setup link opens without sign-in', async () => {
+    const res = await fetch(`${server.url}/setup`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const html = await res.text();
+    expect(html).toContain('Create the first admin');
+    expect(html).toContain("fetch('/api/auth/setup', { method: 'POST'");
+  });
+
   it('spends a one-time link on the first admin, signs them in, and is dead after', async () => {
     expect((await server.call('/api/auth/setup')).json).toEqual({ needed: true });
     const token = await setupLinkIfNoUsers(deps);
