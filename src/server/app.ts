@@ -14,7 +14,7 @@ import type { AppDeps } from '../app/context.js';
 import { defaultMigrationsFolder } from '../store/index.js';
 import { quoteIdent } from '../store/migrate.js';
 import { installAuth } from './auth.js';
-import { errorBody, handleError, handleNotFound } from './errors.js';
+import { handleError, handleNotFound } from './errors.js';
 import { apiRoutes } from './routes/index.js';
 
 /** What a readiness check says: null when ready, else why not. */
@@ -198,5 +198,3 @@ async function migrationsApplied(deps: AppDeps): Promise<string | null> {
     ? null
     : 'the database lacks migrations of this version: restart to apply them';
 }
-
-export { errorBody };

@@ -1,7 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../app/context.js';
 import { toAppError } from '../app/errors.js';
 
 /** One problem with a request: the field (`apiKey`, `mappings.0.field`) and what was wrong. */
@@ -125,5 +124,3 @@ export function handleNotFound(request: FastifyRequest, reply: FastifyReply): Fa
     .type('application/json; charset=utf-8')
     .send({ error: { code: 'not_found', message: `no route ${request.method} ${path}` } });
 }
-
-export { AppError };
