@@ -48,6 +48,7 @@ export const runSummarySchema = z.object({
   heartbeatAt: z.string().nullable(),
   cancelRequestedAt: z.string().nullable(),
   cancelRequestedBy: z.string().nullable(),
+  jobId: z.string().nullable().describe('the job carrying a queued run'),
   ownerPid: z.number().nullable(),
   ownerHost: z.string().nullable(),
   progress: z
@@ -79,6 +80,7 @@ export function runSummary(r: RunRow): RunSummary {
     heartbeatAt: iso(r.heartbeatAt),
     cancelRequestedAt: iso(r.cancelRequestedAt),
     cancelRequestedBy: r.cancelRequestedBy,
+    jobId: r.jobId,
     ownerPid: r.ownerPid,
     ownerHost: r.ownerHost,
     progress: progressOf(r.progress),
