@@ -4,6 +4,7 @@ import { loadConfig } from '../config/index.js';
 import { type RunningEmulator, startEmulator } from '../emulator/index.js';
 import { demoWorkspaceFacts } from '../emulator/seeds/index.js';
 import { createLogger } from '../logging/index.js';
+import { syncRuns } from '../store/index.js';
 import type { TestStore } from '../store/testing.js';
 import { startRun } from '../sync/activity.js';
 import { pull } from '../sync/pull/engine.js';
@@ -276,5 +277,28 @@ describe('activity', () => {
     expect(pullRecords.total).toBeGreaterThan(5);
     expect(pullRecords.records).toHaveLength(5);
     expect((await refusal(listRunRecords(member, { runId: 999_999 }))).code).toBe('not_found');
+  });
+
+  it('shows a queued run from the moment it is asked for: no steps yet, its queue time', async () => {
+    const [queued] = await t.store.db
+      .insert(syncRuns)
+      .values({
+        kind: 'pull',
+        trigger: 'schedule',
+        actor: 'scheduler',
+        status: 'queued',
+        connectionId: pullDeps.connectionId,
+        queuedAt: sql`now()`,
+        jobId: 'job-1',
+      })
+      .returning({ id: syncRuns.id });
+    const id = queued?.id as number;
+    expect((await listRuns(member, { status: 'queued' })).runs.map((r) => r.id)).toEqual([id]);
+    const detail = await getRun(member, { runId: id });
+    expect(runDetail.safeParse(detail).success).toBe(true);
+    expect(detail).toMatchObject({ steps: [], currentStep: null });
+    expect(detail.run).toMatchObject({ status: 'queued', jobId: 'job-1', finishedAt: null, progress: null });
+    expect(detail.run.queuedAt).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+    expect(await listRunRecords(member, { runId: id })).toMatchObject({ total: 0, records: [] });
   });
 });
