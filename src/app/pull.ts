@@ -46,6 +46,8 @@ export interface RunPullOptions {
   onProgress?: (p: PullProgress) => void;
   onCancelRequested?: (by: string) => void;
   heartbeatMs?: number;
+  /** Called once the connection is open and the lists are known, before the pull starts. */
+  onConnected?: (connection: ConnectionInfo) => void;
 }
 
 /** The stored connection (`not_connected` if none) without opening a client. */
@@ -96,6 +98,7 @@ export async function runPull(
   const parsed = parseInput(pullInput, input);
   const { connection, client, transport } = await openRunConnection(ctx, options.connectionId);
   const lists = await listsOf(ctx, connection.id, parsed);
+  options.onConnected?.(connection);
   let progress: RunProgress | null = null;
   const fetched = new Map<number, number>();
   const onProgress = (p: PullProgress) => {
@@ -196,17 +199,10 @@ export const pullSourceSchema = z.object({
 });
 export const pullSourcesResult = z.object({ sources: z.array(pullSourceSchema) });
 
-const sourceView = (s: PullSource) => ({
-  affinityListId: s.affinityListId,
-  name: s.name,
-  listType: s.listType,
-  withFields: s.withFields,
-});
-
 /** The pull sources: the lists a pull takes when it names none. Anyone may read them. */
-export async function getPullSources(ctx: AppContext): Promise<z.output<typeof pullSourcesResult>> {
+export async function getPullSources(ctx: AppContext): Promise<{ sources: PullSource[] }> {
   const connection = await storedConnection(ctx);
-  return { sources: (await listPullSources(ctx.deps.store, connection.id)).map(sourceView) };
+  return { sources: await listPullSources(ctx.deps.store, connection.id) };
 }
 
 export const addPullSourcesInput = z.object({
@@ -260,7 +256,7 @@ export const setPullSourcesInput = z.object({
 export async function setPullSources(
   ctx: AppContext,
   input: z.input<typeof setPullSourcesInput>,
-): Promise<z.output<typeof pullSourcesResult>> {
+): Promise<{ sources: PullSource[] }> {
   mustBeAdmin(ctx, 'change the pull sources');
   const parsed = parseInput(setPullSourcesInput, input);
   const { connection, client } = await openRunConnection(ctx);
@@ -285,5 +281,5 @@ export async function setPullSources(
       connection.id,
       stale.map((s) => s.affinityListId),
     );
-  return { sources: (await listPullSources(store, connection.id)).map(sourceView) };
+  return { sources: await listPullSources(store, connection.id) };
 }

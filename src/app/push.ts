@@ -82,6 +82,8 @@ export interface RunPushOptions {
   /** Called when the heartbeat finds a cancel asked for. */
   onCancelRequested?: (by: string) => void;
   heartbeatMs?: number;
+  /** Called once the connection is open, before anything is planned (the CLI says which workspace). */
+  onConnected?: (connection: ConnectionInfo) => void;
 }
 
 const kindPlural: Record<EntityKind, string> = {
@@ -106,6 +108,7 @@ export async function runPush(
 ): Promise<PushOutcome> {
   const parsed = parseInput(pushInput, input);
   const { connection, client, transport } = await openRunConnection(ctx, options.connectionId);
+  options.onConnected?.(connection);
   const { store, config } = ctx.deps;
   let progress: RunProgress | null = null;
   const onProgress: NonNullable<PushOptions['onProgress']> = (phase, done, total, detail) => {

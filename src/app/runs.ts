@@ -40,7 +40,6 @@ export async function openRunConnection(ctx: AppContext, connectionId?: number):
   }
   return openConnectionClient(store, await secretBoxFor(config), config, {
     ...(name !== undefined ? { name } : {}),
-    actor: ctx.actor,
     logger,
   });
 }

@@ -1,12 +1,7 @@
 import type { Command } from 'commander';
-import {
-  describeWorkspace,
-  openConnectionClient,
-  secretBoxFor,
-  workspaceOf,
-} from '../../sync/connections.js';
-import { addPullSources, listPullSources, removePullSources } from '../../sync/pull/index.js';
-import { CliError, configFrom, output, withStore } from '../context.js';
+import { addPullSourcesTo, getPullSources, removePullSourcesFrom } from '../../app/pull.js';
+import { describeWorkspace } from '../../sync/connections.js';
+import { output, withApp } from '../context.js';
 import { asCliErrors, requireConnection } from './pull.js';
 
 const TYPES: Record<number, string> = { 0: 'persons', 1: 'organizations', 8: 'opportunities' };
@@ -18,10 +13,9 @@ export function registerPullSources(program: Command): void {
     .command('show', { isDefault: true })
     .description('show the configured pull sources')
     .action(async (_flags, cmd: Command) => {
-      const config = configFrom(cmd);
-      await withStore(config, async (store) => {
-        const connection = await requireConnection(store, config);
-        const rows = await listPullSources(store, connection.id);
+      await withApp(cmd, async (app) => {
+        await requireConnection(app.deps.store, app.deps.config);
+        const rows = (await getPullSources(app)).sources;
         output(cmd, { ok: true, sources: rows }, () =>
           rows.length === 0
             ? 'no pull sources: add one with `affinity-sync pull-sources add LIST`'
@@ -40,17 +34,14 @@ export function registerPullSources(program: Command): void {
     .argument('<list...>', 'list ids or names')
     .option('--with-fields', 'pull their field values too (one API call per record)')
     .action(async (lists: string[], flags: { withFields?: boolean }, cmd: Command) => {
-      const config = configFrom(cmd);
-      await withStore(config, async (store) => {
-        await requireConnection(store, config);
-        const { connection, client } = await asCliErrors(async () =>
-          openConnectionClient(store, await secretBoxFor(config), config),
-        );
-        const visible = await asCliErrors(() => client.lists.all());
-        const added = await asCliErrors(() =>
-          addPullSources(store, connection.id, visible, lists, flags.withFields ?? false),
-        );
-        output(cmd, { ok: true, workspace: workspaceOf(connection), sources: added }, () =>
+      await withApp(cmd, async (app) => {
+        await requireConnection(app.deps.store, app.deps.config);
+        const {
+          connection,
+          workspace,
+          sources: added,
+        } = await asCliErrors(() => addPullSourcesTo(app, { lists, withFields: flags.withFields ?? false }));
+        output(cmd, { ok: true, workspace, sources: added }, () =>
           [
             `lists of ${describeWorkspace(connection)}:`,
             ...added.map(
@@ -65,11 +56,9 @@ export function registerPullSources(program: Command): void {
     .description('remove pull sources (ids or names)')
     .argument('<list...>', 'list ids or names')
     .action(async (lists: string[], _flags, cmd: Command) => {
-      const config = configFrom(cmd);
-      await withStore(config, async (store) => {
-        const connection = await requireConnection(store, config);
-        const removed = await removePullSources(store, connection.id, lists);
-        if (removed.length === 0) throw new CliError(`no pull source named ${lists.join(', ')}`);
+      await withApp(cmd, async (app) => {
+        await requireConnection(app.deps.store, app.deps.config);
+        const removed = await removePullSourcesFrom(app, { lists });
         output(cmd, { ok: true, removed }, () =>
           removed.map((s) => `removed ${s.name} (${s.affinityListId})`).join('\n'),
         );

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { AffinityAuthError, AffinityUnreachableError } from '../../affinity/index.js';
+import { estimatePull, runPull } from '../../app/pull.js';
 import type { Config } from '../../config/index.js';
 import type { Store } from '../../store/index.js';
 import { ConnectionBusyError } from '../../sync/activity.js';
@@ -9,27 +10,22 @@ import {
   getConnection,
   openConnectionClient,
   secretBoxFor,
-  workspaceOf,
 } from '../../sync/connections.js';
 import {
-  estimatePull,
   type PullEstimate,
   PullInputError,
   type PullListReport,
   type PullProgress,
   type PullReport,
-  pull,
-  pullSourceRequests,
 } from '../../sync/pull/index.js';
 import {
   CliError,
-  configFrom,
   EXIT,
   exitCodeForStatus,
   interruptSignal,
   output,
   wantsJson,
-  withStore,
+  withApp,
 } from '../context.js';
 import { plural } from '../format.js';
 
@@ -170,50 +166,37 @@ export function registerPull(program: Command): void {
     .option('--with-fields', 'also fetch field values (one API call per record)')
     .option('--dry-run', 'say which lists, how many entries and the calls it would cost; write nothing')
     .action(async (flags: { list?: string[]; withFields?: boolean; dryRun?: boolean }, cmd: Command) => {
-      const config = configFrom(cmd);
       const json = wantsJson(cmd);
-      await withStore(config, async (store) => {
-        await requireConnection(store, config);
-        const { connection, client, transport } = await asCliErrors(async () =>
-          openConnectionClient(store, await secretBoxFor(config), config),
-        );
-        const lists =
-          flags.list && flags.list.length > 0
-            ? flags.list.map((list) => ({ list, withFields: flags.withFields ?? false }))
-            : (await pullSourceRequests(store, connection.id)).map((s) => ({
-                ...s,
-                withFields: s.withFields || (flags.withFields ?? false),
-              }));
-        if (lists.length === 0)
-          throw new CliError(
-            'nothing to pull: pass --list ID|NAME or add one with `affinity-sync pull-sources add`',
-          );
+      const input = {
+        ...(flags.list && flags.list.length > 0 ? { lists: flags.list } : {}),
+        withFields: flags.withFields ?? false,
+      };
+      await withApp(cmd, async (app) => {
+        await requireConnection(app.deps.store, app.deps.config);
         if (flags.dryRun) {
-          const estimate = await asCliErrors(() =>
-            estimatePull(client, lists, { ratePerMinute: config.affinityRatePerMinute }),
-          );
-          output(cmd, { ok: true, dryRun: true, workspace: workspaceOf(connection), ...estimate }, () =>
+          const { connection, workspace, ...estimate } = await asCliErrors(() => estimatePull(app, input));
+          output(cmd, { ok: true, dryRun: true, workspace, ...estimate }, () =>
             describeEstimate(estimate, connection),
           );
           return;
         }
-        if (!json) process.stderr.write(`pulling from ${describeWorkspace(connection)}\n`);
         const interrupt = interruptSignal();
-        let report: PullReport;
+        let outcome: Awaited<ReturnType<typeof runPull>>;
         try {
-          report = await asCliErrors(() =>
-            pull(
-              { store, client, connectionId: connection.id, stats: () => transport.stats() },
-              { lists, onProgress: progressPrinter(json), signal: interrupt.signal },
-            ),
+          outcome = await asCliErrors(() =>
+            runPull({ ...app, signal: interrupt.signal }, input, {
+              onProgress: progressPrinter(json),
+              onConnected: (connection) => {
+                if (!json) process.stderr.write(`pulling from ${describeWorkspace(connection)}\n`);
+              },
+            }),
           );
         } finally {
           interrupt.dispose();
         }
+        const { report, connection, workspace } = outcome;
         const code = exitCodeForStatus(report.status);
-        output(cmd, { ok: code === EXIT.ok, workspace: workspaceOf(connection), ...report }, () =>
-          describe(report, connection),
-        );
+        output(cmd, { ok: code === EXIT.ok, workspace, ...report }, () => describe(report, connection));
         if (code !== EXIT.ok) throw new CliError(failureLine(report), code, { reported: true });
       });
     });

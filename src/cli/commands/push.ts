@@ -1,32 +1,17 @@
 import type { Command } from 'commander';
-import type { AffinityClient, HttpTransport } from '../../affinity/index.js';
-import type { Store } from '../../store/index.js';
-import {
-  type ConnectionInfo,
-  describeWorkspace,
-  openConnectionClient,
-  secretBoxFor,
-  workspaceOf,
-} from '../../sync/connections.js';
+import { type PushOfKind, type PushOutcome, runPush } from '../../app/push.js';
+import { type ConnectionInfo, describeWorkspace } from '../../sync/connections.js';
 import { type PushMode, pushModes } from '../../sync/destinations.js';
 import { type EntityKind, entityKinds } from '../../sync/mapping.js';
-import {
-  describeChange,
-  groupChanges,
-  type PushReport,
-  type PushSelection,
-  push,
-} from '../../sync/push/index.js';
-import { crmSelectionKinds, SelectionError } from '../../sync/push/records.js';
+import { describeChange, groupChanges, type PushReport, type PushSelection } from '../../sync/push/index.js';
 import {
   CliError,
-  configFrom,
   EXIT,
   exitCodeForStatus,
   interruptSignal,
   output,
   wantsJson,
-  withStore,
+  withApp,
 } from '../context.js';
 import { plural } from '../format.js';
 
@@ -55,12 +40,6 @@ function entityOf(flags: PushFlags): EntityKind | undefined {
     throw new CliError(`--entity takes ${entityKinds.join(', ')}, not ${flags.entity}`);
   }
   return flags.entity as EntityKind;
-}
-
-/** `{ mode }` when `--mode` is given, to spread into the push's options. */
-function modeOption(flags: PushFlags): { mode?: PushMode } {
-  const mode = modeOf(flags);
-  return mode ? { mode } : {};
 }
 
 function modeOf(flags: PushFlags): PushMode | undefined {
@@ -169,17 +148,6 @@ function failureLine(status: string, r: PushReport): string {
   }
 }
 
-interface CrmPushContext {
-  store: Store;
-  client: AffinityClient;
-  transport: HttpTransport;
-  connection: ConnectionInfo;
-  cmd: Command;
-  json: boolean;
-  signal: AbortSignal;
-  onProgress: NonNullable<Parameters<typeof push>[0]['onProgress']>;
-}
-
 /** One push of a My CRM selection: its entity kind and what came of it. */
 interface CrmPush {
   entity: EntityKind;
@@ -195,76 +163,22 @@ const kindPlural: Record<EntityKind, string> = {
   investor: 'investors',
 };
 
+function crmPushOf(p: PushOfKind): CrmPush {
+  const r = p.result;
+  if (r.code === 'pushed') return { entity: p.entity, status: statusOf(r.report), report: r.report };
+  if (r.code === 'stopped') return { entity: p.entity, status: 'stopped', runId: r.runId, error: r.message };
+  return { entity: p.entity, status: 'failed', error: r.message };
+}
+
 /**
- * `push --crm [--list NAME] [--entity KIND]`: the enrichment loop. One push per entity kind that
- * My CRM holds matched records of and that has a destination (or the one `--entity` names), each
- * through the links the pull recorded; kinds without a destination are named with how to set one.
- * The exit code is the worst of the pushes'.
+ * `push --crm [--list NAME] [--entity KIND]`: the enrichment loop, as the use case ran it — one
+ * push per entity kind that My CRM holds matched records of and that has a destination; kinds
+ * without a destination are named with how to set one. The exit code is the worst of the pushes'.
  */
-async function pushCrm(
-  ctx: CrmPushContext,
-  selection: { crm: true; list?: string; entity?: EntityKind },
-  options: { mode: PushMode | undefined; dryRun: boolean; ratePerMinute: number },
-): Promise<void> {
-  const { store, connection, cmd } = ctx;
-  const workspace = workspaceOf(connection);
-  let found: Awaited<ReturnType<typeof crmSelectionKinds>>;
-  try {
-    found = await crmSelectionKinds(store, connection.id, selection.list);
-  } catch (err) {
-    if (err instanceof SelectionError) throw new CliError(err.message);
-    throw err;
-  }
-  const scope = found.list ? `on list "${found.list.name}"` : 'in My CRM';
-  const chosen = found.kinds.filter((k) =>
-    selection.entity ? k.entity === selection.entity : k.records > 0,
-  );
-  const withoutDestination = chosen.filter((k) => !k.destination);
-  const pushable = chosen.filter((k) => k.destination);
+function reportCrm(cmd: Command, outcome: PushOutcome & { crm: NonNullable<PushOutcome['crm']> }): void {
+  const { connection, workspace, crm } = outcome;
   const setHint = (e: EntityKind) => `set one with \`affinity-sync destination set ${e} …\``;
-  if (pushable.length === 0) {
-    if (withoutDestination.length > 0) {
-      throw new CliError(
-        withoutDestination
-          .map(
-            (k) =>
-              `${plural(k.records, 'record')} ${scope} matched to ${kindPlural[k.entity]}, but no destination for ${k.entity}: ${setHint(k.entity)}`,
-          )
-          .join('; '),
-      );
-    }
-    throw new CliError(
-      `no record ${scope} is matched to our dataset: pull a list (\`affinity-sync pull --list NAME\`) and see \`affinity-sync review\``,
-    );
-  }
-  const pushes: CrmPush[] = [];
-  for (const k of pushable) {
-    if (ctx.signal.aborted) break;
-    const result = await push({
-      store,
-      client: ctx.client,
-      transport: ctx.transport,
-      connectionId: connection.id,
-      actor: 'local-admin',
-      trigger: 'cli',
-      selection: {
-        crm: true,
-        ...(selection.list !== undefined ? { list: selection.list } : {}),
-        entity: k.entity,
-      },
-      ...(options.mode ? { mode: options.mode } : {}),
-      dryRun: options.dryRun,
-      signal: ctx.signal,
-      ratePerMinute: options.ratePerMinute,
-      onProgress: ctx.onProgress,
-    });
-    if (result.code === 'pushed') {
-      pushes.push({ entity: k.entity, status: statusOf(result.report), report: result.report });
-    } else if (result.code === 'stopped') {
-      pushes.push({ entity: k.entity, status: 'stopped', runId: result.runId, error: result.message });
-      break;
-    } else pushes.push({ entity: k.entity, status: 'failed', error: result.message });
-  }
+  const pushes = outcome.pushes.map(crmPushOf);
   const code = Math.max(EXIT.ok, ...pushes.map((p) => exitCodeForStatus(p.status)));
   const status =
     pushes.find((p) => exitCodeForStatus(p.status) === code)?.status ??
@@ -275,14 +189,14 @@ async function pushCrm(
       ok: code === EXIT.ok,
       status,
       workspace,
-      list: found.list,
+      list: crm.list,
       pushes,
-      withoutDestination: withoutDestination.map((k) => ({ entity: k.entity, records: k.records })),
+      withoutDestination: crm.withoutDestination.map((k) => ({ entity: k.entity, records: k.records })),
     },
     () =>
       [
-        `My CRM ${scope}: ${chosen.map((k) => `${plural(k.records, 'record')} matched to ${kindPlural[k.entity]}`).join(', ')}`,
-        ...withoutDestination.map(
+        `My CRM ${crm.scope}: ${crm.chosen.map((k) => `${plural(k.records, 'record')} matched to ${kindPlural[k.entity]}`).join(', ')}`,
+        ...crm.withoutDestination.map(
           (k) =>
             `  ${kindPlural[k.entity]} not pushed: no destination for ${k.entity} (${setHint(k.entity)})`,
         ),
@@ -343,16 +257,9 @@ export function registerPush(program: Command): void {
     .option('--dry-run', 'show the plan and its API-call cost; write nothing')
     .action(async (flags: PushFlags, cmd: Command) => {
       const selection = selectionOf(flags);
-      const config = configFrom(cmd);
+      const mode = modeOf(flags);
       const json = wantsJson(cmd);
-      await withStore(config, async (store) => {
-        const { connection, client, transport } = await openConnectionClient(
-          store,
-          await secretBoxFor(config),
-          config,
-        );
-        const workspace = workspaceOf(connection);
-        if (!json) process.stderr.write(`${describeWorkspace(connection)}\n`);
+      await withApp(cmd, async (app) => {
         const interrupt = interruptSignal();
         let last = 0;
         let lastPhase = '';
@@ -375,41 +282,27 @@ export function registerPush(program: Command): void {
             } else process.stderr.write(`  pushed ${done}/${total}\n`);
           }
         };
-        if ('crm' in selection) {
-          try {
-            await pushCrm(
-              { store, client, transport, connection, cmd, json, signal: interrupt.signal, onProgress },
-              selection,
-              {
-                mode: modeOf(flags),
-                dryRun: flags.dryRun ?? false,
-                ratePerMinute: config.affinityRatePerMinute,
-              },
-            );
-          } finally {
-            interrupt.dispose();
-          }
-          return;
-        }
-        let result: Awaited<ReturnType<typeof push>>;
+        let outcome: PushOutcome;
         try {
-          result = await push({
-            store,
-            client,
-            transport,
-            connectionId: connection.id,
-            actor: 'local-admin',
-            trigger: 'cli',
-            selection,
-            ...modeOption(flags),
-            dryRun: flags.dryRun ?? false,
-            signal: interrupt.signal,
-            ratePerMinute: config.affinityRatePerMinute,
-            onProgress,
-          });
+          outcome = await runPush(
+            { ...app, signal: interrupt.signal },
+            { selection, ...(mode ? { mode } : {}), dryRun: flags.dryRun ?? false },
+            {
+              onProgress,
+              onConnected: (connection) => {
+                if (!json) process.stderr.write(`${describeWorkspace(connection)}\n`);
+              },
+            },
+          );
         } finally {
           interrupt.dispose();
         }
+        const { connection, workspace } = outcome;
+        if (outcome.crm) {
+          reportCrm(cmd, { ...outcome, crm: outcome.crm });
+          return;
+        }
+        const result = outcome.pushes[0]!.result;
         if (result.code === 'stopped') {
           const message = `push stopped while planning, nothing written: ${result.message} (run ${result.runId})`;
           output(
