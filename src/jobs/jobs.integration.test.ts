@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AffinityClient, type Organization } from '../affinity/index.js';
 import { type AppContext, type AppDeps, LOCAL_ADMIN } from '../app/context.js';
@@ -225,5 +225,37 @@ describe.each(backends)('runs as jobs on %s', (backend) => {
     const orgs = (await organizations()).filter((o) => o.domain?.startsWith('many'));
     expect(orgs).toHaveLength(MANY);
     expect(new Set(orgs.map((o) => o.domain)).size).toBe(MANY);
+  });
+
+  it('a worker stopped mid-push hands the run back; the next worker resumes the same run, nothing written twice', async () => {
+    await setup(MANY);
+    emu.setConfig({ latencyMs: 80 });
+    const first = await jobsOf(true);
+    const ctx = ctxOf(first);
+    const asked = await startPush(ctx, { selection: { all: 'company' } });
+    await waitFor('the push to be writing', async () => {
+      const p = await runProgress(ctx, { runId: asked.runId });
+      return p.progress?.step === 'pushing' && p.progress.done > 0;
+    });
+    await first.stop();
+    const handedBack = await run(asked.runId);
+    expect(handedBack.status).toBe('interrupted');
+    const partway = (await organizations()).filter((o) => o.domain?.startsWith('many')).length;
+    expect(partway).toBeLessThan(MANY);
+
+    emu.setConfig({ latencyMs: 0 });
+    await jobsOf(true);
+    await waitFor(
+      'the run to be resumed and finish',
+      async () => (await run(asked.runId)).status === 'succeeded',
+    );
+    const orgs = (await organizations()).filter((o) => o.domain?.startsWith('many'));
+    expect(orgs).toHaveLength(MANY);
+    expect(new Set(orgs.map((o) => o.domain)).size).toBe(MANY);
+    // One run in activity, with the steps of both attempts.
+    const steps = await f.t.store.query<{ name: string }>(
+      sql`SELECT name FROM sync_run_steps WHERE run_id = ${asked.runId} ORDER BY position`,
+    );
+    expect(steps.filter((x) => x.name === 'matching')).toHaveLength(2);
   });
 });

@@ -19,7 +19,7 @@ import { connect } from '../../src/sync/connections.js';
 import { setDestination } from '../../src/sync/destinations.js';
 import { box, pushSeed, SEED, testTransport } from '../../src/sync/push/test-support.js';
 import { LOCAL_ADMIN } from '../../src/sync/roles.js';
-import { bin } from '../support/cli.js';
+import { bin, runCli } from '../support/cli.js';
 
 /**
  * Scale-out on PostgreSQL: two `affinity-sync worker` processes share one database. The worker
@@ -215,6 +215,21 @@ describe('a worker killed mid-push', () => {
       sql`SELECT name FROM sync_run_steps WHERE run_id = ${runId} ORDER BY position`,
     );
     expect(steps.filter((s) => s.name === 'matching')).toHaveLength(2);
+
+    // SIGTERM stops the other worker cleanly.
+    survivor!.child.kill('SIGTERM');
+    expect(await survivor!.exited).toBe(0);
+    expect(survivor!.stderr).toMatch(/worker stopped/);
+  });
+});
+
+describe('affinity-sync worker', () => {
+  it('refuses the embedded store, saying what it needs', async () => {
+    const res = await runCli(['worker'], {
+      env: { AFFINITY_SYNC_DATA_DIR: dataDir, DATABASE_URL: '', AFFINITY_SYNC_SECRET: SECRET },
+    });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/a worker needs a shared PostgreSQL: set DATABASE_URL/);
   });
 });
 
