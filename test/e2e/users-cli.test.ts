@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { createLogger } from '../../src/logging/index.js';
 import { buildServer } from '../../src/server/app.js';
 import { openStore } from '../../src/store/index.js';
 import { freshDataDir } from '../../src/store/testing.js';
-import { type CliResult, runCli } from '../support/cli.js';
+import { bin, type CliResult, runCli } from '../support/cli.js';
 
 /** `affinity-sync users …` as an operator runs it, then the accounts it made used against the server. */
 let dataDir = '';
@@ -110,6 +111,30 @@ describe('users command', () => {
     expect(set.stdout + set.stderr).not.toContain('a brand new password');
   });
 
+  it('reads the password at a terminal prompt, twice, without echoing it', async () => {
+    // `script` gives the command a terminal; the test types when each prompt shows.
+    const command = [process.execPath, bin, 'users', 'add', 'carol@example.com', '--data-dir', dataDir]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const child = spawn('script', ['-qefc', command, '/dev/null'], { env: { ...process.env, ...env } });
+    let screen = '';
+    let typed = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      screen += d.toString();
+      if (typed === 0 && screen.includes('Password: ')) {
+        typed = 1;
+        child.stdin.write('carol typed password\r');
+      } else if (typed === 1 && screen.includes('Password again: ')) {
+        typed = 2;
+        child.stdin.write('carol typed password\r');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, screen).toBe(0);
+    expect(screen).toContain('added carol@example.com as a member');
+    expect(screen).not.toContain('carol typed password');
+  });
+
   it('made accounts and tokens the server accepts', async () => {
     const store = await openStore({ dataDir });
     const app = await buildServer({
@@ -126,6 +151,12 @@ describe('users command', () => {
         body: JSON.stringify({ email: 'ada@example.com', password: 'a brand new password' }),
       });
       expect(login.status).toBe(200);
+      const carol = await fetch(`${url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'carol@example.com', password: 'carol typed password' }),
+      });
+      expect(carol.status).toBe(200);
       const me = await fetch(`${url}/api/auth/me`, { headers: { authorization: `Bearer ${bobToken}` } });
       expect(me.status).toBe(200);
       expect(await me.json()).toMatchObject({
@@ -153,7 +184,10 @@ describe('users command', () => {
     expect(removed.code, removed.stderr).toBe(0);
     expect(json(removed)).toMatchObject({ ok: true, removed: { email: 'bob@example.com' } });
     const list = await cli(['list', '--json']);
-    expect(json(list).users.map((u: { email: string }) => u.email)).toEqual(['ada@example.com']);
+    expect(json(list).users.map((u: { email: string }) => u.email)).toEqual([
+      'ada@example.com',
+      'carol@example.com',
+    ]);
     const tokens = await cli(['tokens', 'bob@example.com']);
     expect(tokens.code).toBe(1);
     expect(tokens.stderr).toMatch(/no user with email bob@example.com/);

@@ -12,18 +12,20 @@ import {
   setUserRole,
   type UserView,
 } from '../../app/users.js';
-import { CliError, output, withApp } from '../context.js';
+import { CliError, EXIT, output, withApp } from '../context.js';
 import { plural } from '../format.js';
 
 /**
- * The password piped on stdin, never a flag: flags show in the process list and shell history.
- * One trailing newline (from `echo`) is dropped; anything else is the password.
+ * The password, never from a flag (flags show in the process list and shell history): typed at a
+ * prompt that does not echo it (twice) when stdin is a terminal, else piped on stdin, where one
+ * trailing newline (from `echo`) is dropped and anything else is the password.
  */
-async function passwordFromStdin(): Promise<string> {
+async function readPassword(): Promise<string> {
   if (process.stdin.isTTY) {
-    throw new CliError(
-      'the password is read from stdin: pipe it in, e.g. `printf \'%s\' "$PASSWORD" | affinity-sync users …`',
-    );
+    const password = await promptHidden('Password: ');
+    if ((await promptHidden('Password again: ')) !== password) throw new CliError('the two passwords differ');
+    if (password === '') throw new CliError('no password typed (or pass --no-password)');
+    return password;
   }
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -36,6 +38,42 @@ async function passwordFromStdin(): Promise<string> {
     );
   }
   return password;
+}
+
+/** Reads one line from the terminal without echoing it; Ctrl-C or Ctrl-D on an empty line cancels. */
+function promptHidden(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  // Echo off before the prompt shows, so nothing typed after it is echoed.
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  stdin.resume();
+  process.stderr.write(prompt);
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const finish = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') {
+          finish();
+          resolve(value);
+          return;
+        }
+        if (ch === '\u0003' || (ch === '\u0004' && value === '')) {
+          finish();
+          reject(new CliError('cancelled: no password read', EXIT.interrupted));
+          return;
+        }
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else if (ch >= ' ') value += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
 }
 
 function describeUser(u: UserView): string {
@@ -77,7 +115,9 @@ export function registerUsers(program: Command): void {
 
   users
     .command('add <email>')
-    .description('add a user; the password is read from stdin (first run: add yourself with --admin)')
+    .description(
+      'add a user; the password is typed at a prompt or piped on stdin (first run: add yourself with --admin)',
+    )
     .option('--admin', 'make them an admin (same as --role admin)')
     .option('--role <role>', 'admin or member (default member)')
     .option('--name <name>', 'their name, as the team list shows it')
@@ -89,7 +129,7 @@ export function registerUsers(program: Command): void {
         cmd: Command,
       ) => {
         const role = roleFrom(flags);
-        const password = flags.password ? await passwordFromStdin() : undefined;
+        const password = flags.password ? await readPassword() : undefined;
         const user = await withApp(cmd, (ctx) =>
           createUser(ctx, {
             email,
@@ -138,9 +178,9 @@ export function registerUsers(program: Command): void {
 
   users
     .command('password <email>')
-    .description("set a user's password, read from stdin; their sessions end")
+    .description("set a user's password (typed at a prompt or piped on stdin); their sessions end")
     .action(async (email: string, _flags: unknown, cmd: Command) => {
-      const password = await passwordFromStdin();
+      const password = await readPassword();
       const user = await withApp(cmd, (ctx) => setPassword(ctx, { user: email, password }));
       output(
         cmd,
