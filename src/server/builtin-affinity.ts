@@ -59,6 +59,11 @@ export async function startBuiltinAffinity(
   return { url: emulator.url, apiKey: emulator.apiKey, emulator, close: () => emulator.close() };
 }
 
+/** The URL the built-in Affinity of this data directory had at its last start, or null. */
+export function previousBuiltinUrl(dataDir: string): string | null {
+  return readAddress(join(dataDir, ADDRESS_FILE))?.url ?? null;
+}
+
 function readAddress(path: string): { url: string; port: number } | null {
   if (!existsSync(path)) return null;
   try {
