@@ -69,7 +69,9 @@ describe('affinity-sync serve --demo (npm start)', () => {
       expect((found.json.results as unknown[]).length).toBe(1);
 
       // The CLI on the same data directory works while the server holds it.
-      const crm = await runCli(['connect', '--status', '--json', '--data-dir', dataDir], { env: { DATABASE_URL: '' } });
+      const crm = await runCli(['connect', '--status', '--json', '--data-dir', dataDir], {
+        env: { DATABASE_URL: '' },
+      });
       expect(crm.code, crm.stderr).toBe(0);
       expect(crm.json).toMatchObject({ ok: true, workspace: { baseUrl: builtinUrl } });
     } finally {
