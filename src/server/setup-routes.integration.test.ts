@@ -94,6 +94,33 @@ describe('connection', () => {
     expect(again.json).toEqual({ name: 'default', removed: false });
   });
 
+  it('takes a signed-in session too, whose writes must carry the CSRF header', async () => {
+    const login = await server.fetch<{ csrfToken: string }>('/api/auth/login', {
+      method: 'POST',
+      token: null,
+      body: { email: server.admin.email, password: server.admin.password },
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')?.split(';')[0] ?? '';
+    expect(cookie).toMatch(/^affinity_sync_session=/);
+    const read = await server.fetch('/api/connection', { token: null, headers: { cookie } });
+    expect(read.status).toBe(200);
+    const forged = await server.fetch<ErrorJson>('/api/destinations/person', {
+      method: 'PATCH',
+      token: null,
+      headers: { cookie },
+      body: {},
+    });
+    expect(forged.status).toBe(403);
+    expect(forged.json.error.code).toBe('csrf');
+    const real = await server.fetch<ErrorJson>('/api/connection', {
+      method: 'DELETE',
+      token: null,
+      headers: { cookie, 'x-csrf-token': login.json.csrfToken },
+    });
+    expect(real.status).toBe(200);
+  });
+
   it('answers 409 not_connected where a connection is needed', async () => {
     const res = await server.fetch<ErrorJson>('/api/workspace/lists');
     expect(res.status).toBe(409);
@@ -162,7 +189,9 @@ describe('workspace and destinations', () => {
     });
     expect(wrong.status).toBe(400);
     expect(wrong.json.error.code).toBe('bad_request');
-    expect(wrong.json.error.message).toContain('cannot map headcount (number) to field "Website" (text): a number needs a number field');
+    expect(wrong.json.error.message).toContain(
+      'cannot map headcount (number) to field "Website" (text): a number needs a number field',
+    );
     expect(wrong.json.error.details?.issues).toContainEqual({
       field: 'mappings.1',
       message: expect.stringContaining('cannot map headcount'),
