@@ -36,6 +36,7 @@ export {
 } from './open.js';
 export * from './schema/index.js';
 export {
+  type EmbeddedClient,
   embeddedClientOf,
   embeddedServer,
   processAlive,

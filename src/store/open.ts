@@ -14,6 +14,7 @@ import { acquireDirLock, DataDirLockedError, type DirLock } from './lock.js';
 import { applyMigrations, assertSchemaName, quoteIdent } from './migrate.js';
 import * as schema from './schema/index.js';
 import {
+  type EmbeddedClient,
   embeddedServer,
   liveServer,
   PgliteSessionQueue,
@@ -75,9 +76,7 @@ export interface Store {
    * (whose connections must set their own schema; for a `socket` store, the served directory's
    * socket, whose session is shared).
    */
-  readonly raw:
-    | { kind: 'pglite'; pglite: Pick<PGlite, 'query' | 'exec' | 'transaction'> }
-    | { kind: 'postgres'; url: string };
+  readonly raw: { kind: 'pglite'; pglite: EmbeddedClient } | { kind: 'postgres'; url: string };
   /** Closes connections and releases the data directory lock. Safe to call twice. */
   close(): Promise<void>;
 }

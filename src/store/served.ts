@@ -54,6 +54,11 @@ export interface ServeStoreOptions {
   maxConnections?: number;
 }
 
+/** PGlite's calls that hold the session while they run (see {@link PgliteSessionQueue}). */
+export type EmbeddedClient = Pick<PGlite, 'query' | 'exec' | 'transaction'> & {
+  listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
+};
+
 /** The in-process side of an embedded store: what serving it needs. */
 export interface EmbeddedSession {
   readonly dataDir: string;
@@ -81,7 +86,7 @@ export function embeddedServer(store: object): StoreServer | undefined {
  * statements and transactions never run inside a socket client's transaction nor let one in.
  * Undefined for PostgreSQL and for a store reached through a server's socket.
  */
-export function embeddedClientOf(store: object): Pick<PGlite, 'query' | 'exec' | 'transaction'> | undefined {
+export function embeddedClientOf(store: object): EmbeddedClient | undefined {
   return embedded.get(store)?.queue.client;
 }
 
@@ -293,13 +298,19 @@ export class PgliteSessionQueue {
   /** Socket clients in an extended-protocol exchange not yet closed by Sync. */
   readonly #unsynced = new Set<number>();
   /** The PGlite, each call holding the session (see {@link embeddedClientOf}). */
-  readonly client: Pick<PGlite, 'query' | 'exec' | 'transaction'>;
+  readonly client: EmbeddedClient;
 
   constructor(private readonly db: PGlite) {
     this.client = {
       query: ((...args: Parameters<PGlite['query']>) => this.run(() => db.query(...args))) as PGlite['query'],
       exec: (...args) => this.run(() => db.exec(...args)),
       transaction: ((callback) => this.run(() => db.transaction(callback))) as PGlite['transaction'],
+      // Notifications reach these callbacks when the notifying statement is this process's; one a
+      // socket client's statement raises goes to that client (pg-boss then finds the job by polling).
+      listen: async (channel, callback) => {
+        const unlisten = await this.run(() => db.listen(channel, callback));
+        return () => this.run(() => unlisten());
+      },
     };
   }
 
