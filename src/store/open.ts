@@ -19,6 +19,7 @@ import {
   liveServer,
   PgliteSessionQueue,
   registerEmbedded,
+  registerSocketStore,
   removeStaleServeFile,
   type ServeInfo,
   socketConnection,
@@ -130,7 +131,9 @@ async function openPglite(dataDir: string, schemaName: string, socketPoolSize: n
     if (!(err instanceof DataDirLockedError)) throw err;
     const server = liveServer(dataDir, err.holder?.pid);
     if (!server) throw err;
-    return openServed(server, schemaName, socketPoolSize, err);
+    const store = await openServed(server, schemaName, socketPoolSize, err);
+    registerSocketStore(store, dataDir, server);
+    return store;
   }
   let client: PGlite;
   try {

@@ -240,6 +240,8 @@ describe('a served embedded store', () => {
     expect(other.dedicated).toBeUndefined();
     expect(store.via).toBe('direct');
     expect(await rows(other)).toEqual(['10:server']);
+    // A second server on the directory is refused, naming the first.
+    await expect(serveStore(other)).rejects.toThrow(`is already served by pid ${process.pid}`);
     await other.db.transaction(async (tx) => {
       await other.query(sql`INSERT INTO t VALUES (11, 'socket')`, tx);
     });

@@ -69,6 +69,13 @@ export interface EmbeddedSession {
 }
 
 const embedded = new WeakMap<object, EmbeddedSession>();
+/** Stores opened through a server's socket, with the directory and the server. */
+const throughSocket = new WeakMap<object, { dataDir: string; server: ServeInfo }>();
+
+/** Registers a store opened through a server's socket (called by `openStore`). */
+export function registerSocketStore(store: object, dataDir: string, server: ServeInfo): void {
+  throughSocket.set(store, { dataDir, server });
+}
 
 /** Registers an embedded store opened on its data directory (called by `openStore`). */
 export function registerEmbedded(store: object, session: EmbeddedSession): void {
@@ -93,10 +100,18 @@ export function embeddedClientOf(store: object): EmbeddedClient | undefined {
 /**
  * Serves an embedded store to the other processes of its data directory: a socket inside the data
  * directory (or, when that path is too long for a Unix socket, in a private temporary directory)
- * and `serve.json` naming it. A PostgreSQL store needs no serving: the call returns a server that
+ * and `serve.json` naming it. A store opened through another server's socket is refused (the
+ * directory is served already). A PostgreSQL store needs no serving: the call returns a server that
  * does nothing (as it does on Windows, where CLI commands on a served directory stay refused). Stopped by `stop()`, and by the store's `close()` at the latest.
  */
 export async function serveStore(store: object, options: ServeStoreOptions = {}): Promise<StoreServer> {
+  const remote = throughSocket.get(store);
+  if (remote) {
+    const { dataDir, server } = remote;
+    throw new Error(
+      `data directory ${dataDir} is already served by pid ${server.pid} on ${server.host} since ${server.startedAt}; stop that server first`,
+    );
+  }
   const session = embedded.get(store);
   // Windows has no Unix sockets that `pg` can reach: the directory stays the server's alone there.
   if (!session || process.platform === 'win32') {
