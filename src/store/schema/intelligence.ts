@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   date,
   doublePrecision,
   index,
@@ -191,6 +192,8 @@ export const intelSavedSearches = pgTable(
     /** The search as given: `{query?, filters: [{key, op, value}], sort?}`. */
     spec: jsonb('spec').notNull(),
     lastCheckedAt: timestamp('last_checked_at', { withTimezone: true }),
+    /** Push new results and changed records after every change to our data, and on a schedule. */
+    autoPush: boolean('auto_push').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -217,6 +220,8 @@ export const intelLists = pgTable(
     name: text('name').notNull(),
     /** companies, people or investors: one list holds one kind. */
     entity: text('entity').notNull(),
+    /** Push new members and changed records after every change to our data, and on a schedule. */
+    autoPush: boolean('auto_push').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('intel_lists_name_key').on(t.name)],

@@ -40,6 +40,17 @@ export const syncConnections = pgTable(
     verifiedAt: ts('verified_at'),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
+    /** The account's monthly call quota as Affinity last reported it (`X-Ratelimit-Limit-Org`). */
+    quotaLimit: integer('quota_limit'),
+    /** Calls left this month as last reported (`X-Ratelimit-Limit-Org-Remaining`). */
+    quotaRemaining: integer('quota_remaining'),
+    /** When the monthly quota resets (from `X-Ratelimit-Limit-Org-Reset`). */
+    quotaResetAt: ts('quota_reset_at'),
+    quotaSeenAt: ts('quota_seen_at'),
+    /** Share of the monthly quota (percent) scheduled and auto-push runs may spend; null: no cap. */
+    automationBudgetPct: integer('automation_budget_pct'),
+    /** A manual run planned to spend more than this share (percent) of what is left warns first. */
+    manualWarnPct: integer('manual_warn_pct'),
   },
   (t) => [uniqueIndex('sync_connections_name_key').on(t.name)],
 );
@@ -120,11 +131,16 @@ export const syncRuns = pgTable(
      * "done": 120, "total": 500}` (`total` null when unknown). Null before it starts.
      */
     progress: jsonb('progress'),
+    /** The schedule that fired it, when `trigger` is `schedule`. */
+    scheduleId: bigint('schedule_id', { mode: 'number' }),
+    /** Why it ran, in a few words, beyond its trigger (e.g. "missed at 03:00 while the server was down"). */
+    triggerNote: text('trigger_note'),
   },
   (t) => [
     index('sync_runs_started_idx').on(t.startedAt),
     index('sync_runs_running_idx').on(t.connectionId).where(sql`status = 'running'`),
     index('sync_runs_queued_idx').on(t.connectionId).where(sql`status = 'queued'`),
+    index('sync_runs_schedule_idx').on(t.scheduleId),
   ],
 );
 
@@ -177,5 +193,96 @@ export const syncRunRecords = pgTable(
   (t) => [
     index('sync_run_records_run_idx').on(t.runId, t.outcome),
     index('sync_run_records_entity_idx').on(t.entityKind, t.entityId),
+  ],
+);
+
+/**
+ * A schedule: a pull (the configured pull sources, or named lists) or a push (a saved search, one
+ * of our lists, or the My CRM enrichment) on a cron expression or an interval, in a time zone.
+ */
+export const syncSchedules = pgTable(
+  'sync_schedules',
+  {
+    id: id(),
+    connectionId: bigint('connection_id', { mode: 'number' })
+      .notNull()
+      .references(() => syncConnections.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** `pull` | `push`. */
+    kind: text('kind').notNull(),
+    /** What it runs: the use case's input (`{lists}` for a pull; `{savedSearch}`, `{list}` or `{crm}` for a push). */
+    target: jsonb('target').notNull().default(sql`'{}'::jsonb`),
+    /** A five-field cron expression, or null with `intervalMinutes`. */
+    cron: text('cron'),
+    intervalMinutes: integer('interval_minutes'),
+    timezone: text('timezone').notNull().default('UTC'),
+    paused: boolean('paused').notNull().default(false),
+    /** When it fires next (null while paused). */
+    nextRunAt: ts('next_run_at'),
+    lastFiredAt: ts('last_fired_at'),
+    lastRunId: bigint('last_run_id', { mode: 'number' }),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('sync_schedules_name_key').on(t.connectionId, t.name),
+    index('sync_schedules_due_idx').on(t.nextRunAt).where(sql`NOT paused`),
+  ],
+);
+
+/**
+ * An Affinity webhook subscription this server made for its receiver. The receiver URL carries a
+ * secret token; only its hash is kept. Affinity allows 3 subscriptions per instance: subscriptions
+ * not in this table belong to someone else and are never changed.
+ */
+export const syncWebhooks = pgTable(
+  'sync_webhooks',
+  {
+    id: id(),
+    connectionId: bigint('connection_id', { mode: 'number' })
+      .notNull()
+      .references(() => syncConnections.id, { onDelete: 'cascade' }),
+    /** Affinity's subscription id. */
+    subscriptionId: bigint('subscription_id', { mode: 'number' }),
+    /** SHA-256 of the secret token in the receiver URL. */
+    secretHash: text('secret_hash').notNull(),
+    /** The public base URL the receiver was registered with. */
+    publicUrl: text('public_url').notNull(),
+    events: jsonb('events').notNull().default(sql`'[]'::jsonb`),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    rotatedAt: ts('rotated_at'),
+    lastDeliveryAt: ts('last_delivery_at'),
+  },
+  (t) => [
+    uniqueIndex('sync_webhooks_secret_idx').on(t.secretHash),
+    index('sync_webhooks_connection_idx').on(t.connectionId),
+  ],
+);
+
+/** A webhook delivery received: deduplicated by its key, processed as a job. */
+export const syncWebhookDeliveries = pgTable(
+  'sync_webhook_deliveries',
+  {
+    id: id(),
+    webhookId: bigint('webhook_id', { mode: 'number' })
+      .notNull()
+      .references(() => syncWebhooks.id, { onDelete: 'cascade' }),
+    /** What makes a repeat the same delivery (a hash of type, sent_at and body). */
+    dedupeKey: text('dedupe_key').notNull(),
+    type: text('type').notNull(),
+    sentAt: ts('sent_at'),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+    /** `queued` | `processed` | `ignored` | `failed`. */
+    status: text('status').notNull().default('queued'),
+    body: jsonb('body').notNull(),
+    processedAt: ts('processed_at'),
+    apiCalls: integer('api_calls').notNull().default(0),
+    error: text('error'),
+  },
+  (t) => [
+    uniqueIndex('sync_webhook_deliveries_dedupe_idx').on(t.webhookId, t.dedupeKey),
+    index('sync_webhook_deliveries_received_idx').on(t.receivedAt),
   ],
 );
