@@ -11,9 +11,12 @@ import { registerPull } from './commands/pull.js';
 import { registerPullSources } from './commands/pull-sources.js';
 import { registerPush } from './commands/push.js';
 import { registerReview } from './commands/review.js';
+import { registerSchedule } from './commands/schedule.js';
 import { registerSearch } from './commands/search.js';
 import { registerServe } from './commands/serve.js';
+import { registerUsage } from './commands/usage.js';
 import { registerUsers } from './commands/users.js';
+import { registerWebhooks } from './commands/webhooks.js';
 import { registerWorker } from './commands/worker.js';
 import { registerWorkspace } from './commands/workspace.js';
 import { addGlobalOptions, describeFailure, exitCodeOf } from './context.js';
@@ -37,6 +40,9 @@ const registrations: Array<(program: Command) => void> = [
   registerDestination,
   registerPush,
   registerActivity,
+  registerSchedule,
+  registerWebhooks,
+  registerUsage,
 ];
 
 export function buildProgram(): Command {

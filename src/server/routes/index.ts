@@ -9,8 +9,11 @@ import { pullRoutes } from './pull.js';
 import { pushRoutes } from './push.js';
 import { reviewRoutes } from './review.js';
 import { runsRoutes } from './runs.js';
+import { schedulesRoutes } from './schedules.js';
 import { searchRoutes } from './search.js';
+import { usageRoutes } from './usage.js';
 import { usersRoutes } from './users.js';
+import { webhooksRoutes } from './webhooks.js';
 import { workspaceRoutes } from './workspace.js';
 
 /** Every route group, registered by the server under `/api`. */
@@ -28,4 +31,7 @@ export const apiRoutes: readonly Routes[] = [
   pushRoutes,
   pullRoutes,
   runsRoutes,
+  schedulesRoutes,
+  webhooksRoutes,
+  usageRoutes,
 ];

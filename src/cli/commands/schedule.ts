@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** `affinity-sync schedule`. */
+export function registerSchedule(_program: Command): void {}

@@ -1,0 +1,4 @@
+import type { Routes } from '../context.js';
+
+/** The `/api` routes of this area. */
+export const usageRoutes: Routes = async () => {};
