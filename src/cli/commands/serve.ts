@@ -83,9 +83,10 @@ export function registerServe(program: Command): void {
       let url: string;
       let setupLink: string | null;
       try {
-        await reapDeadRuns(store);
+        // Serving first: a second serve on a served directory is refused before it touches any run.
         const served = await serveStore(store, { dataDir: config.dataDir });
         closers.push({ what: 'the store socket', close: () => served.stop() });
+        await reapDeadRuns(store);
         const deps: AppDeps = { store, config, logger };
         const demo = flags.demo ? await prepareDemo(deps, { dataDir: config.dataDir, host }) : null;
         if (demo) closers.push({ what: 'the built-in Affinity', close: () => demo.close() });
