@@ -45,6 +45,10 @@ export interface RunRequest {
   actor: string;
   /** The use case's validated input, replayed by the job handler. */
   params: Record<string, unknown>;
+  /** The schedule that fired it (trigger `schedule`). */
+  scheduleId?: number | undefined;
+  /** Why it runs when that is not obvious from the trigger ("missed at 03:00 while the server was down"). */
+  triggerNote?: string | undefined;
 }
 
 /** Why a use case refused, as a code the doors map to an exit code or an HTTP status. */

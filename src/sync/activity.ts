@@ -541,6 +541,8 @@ export async function queueRun(
     connectionId: number;
     params: Record<string, unknown>;
     dryRun?: boolean;
+    scheduleId?: number | undefined;
+    triggerNote?: string | undefined;
   },
 ): Promise<number> {
   const [row] = await store.db
@@ -554,6 +556,8 @@ export async function queueRun(
       params: options.params,
       status: 'queued',
       queuedAt: sql`now()`,
+      scheduleId: options.scheduleId ?? null,
+      triggerNote: options.triggerNote ?? null,
     })
     .returning({ id: syncRuns.id });
   return row!.id;
