@@ -24,6 +24,8 @@ import {
   setRunJob,
 } from '../sync/activity.js';
 import { type BossTuning, bossSchemaOf, openBoss } from './boss.js';
+import { startWebhookJobs, type WebhookQueue } from './webhooks.js';
+import { createScheduler, type Scheduler, type SchedulerOptions } from './scheduler.js';
 
 export { type BossTuning, bossSchemaOf } from './boss.js';
 
@@ -37,14 +39,20 @@ export interface JobsOptions extends BossTuning {
   concurrency?: number;
   /** Heartbeat of the runs themselves (their row: counts, progress, cancel checks), ms. */
   runHeartbeatMs?: number;
+  /** The scheduler, started with the workers (default on with them); false: this process fires no schedule. */
+  scheduler?: SchedulerOptions | false;
 }
 
 /** The job queue of a process: {@link RunQueue} for the use cases, and `stop()`. */
 export interface Jobs extends RunQueue {
   /** The pg-boss schema (for operators and tests). */
   readonly schema: string;
+  /** Webhook deliveries, processed as jobs (one at a time per connection). */
+  readonly webhooks: WebhookQueue;
   /** Runs this process is working on now. */
   running(): number[];
+  /** The scheduler this process runs (null without workers or with `scheduler: false`). */
+  readonly scheduler: Scheduler | null;
   /**
    * Stops taking jobs; runs in progress stop after their writes in flight (ending `interrupted`)
    * and their jobs go back to the queue for another worker, which resumes them.
@@ -72,6 +80,10 @@ export async function startJobs(deps: AppDeps, options: JobsOptions): Promise<Jo
   };
   if (await boss.getQueue(RUNS_QUEUE)) await boss.updateQueue(RUNS_QUEUE, queue);
   else await boss.createQueue(RUNS_QUEUE, queue);
+  const webhooks = await startWebhookJobs(boss, deps, {
+    workers: options.workers,
+    pollingSeconds: options.pollingSeconds,
+  });
 
   const active = new Map<number, AbortController>();
   let stopping = false;
@@ -140,9 +152,14 @@ export async function startJobs(deps: AppDeps, options: JobsOptions): Promise<Jo
     );
   }
 
+  let scheduler: Scheduler | null = null;
   const jobs: Jobs = {
     schema: bossSchemaOf(store),
+    webhooks,
     running: () => [...active.keys()],
+    get scheduler() {
+      return scheduler;
+    },
     enqueue: async (request: RunRequest) => {
       const runId = await queueRun(store, {
         kind: request.kind,
@@ -150,6 +167,8 @@ export async function startJobs(deps: AppDeps, options: JobsOptions): Promise<Jo
         actor: request.actor,
         connectionId: request.connectionId,
         params: request.params,
+        scheduleId: request.scheduleId,
+        triggerNote: request.triggerNote,
       });
       try {
         const jobId = await boss.send(RUNS_QUEUE, { runId } satisfies JobData, {
@@ -174,10 +193,15 @@ export async function startJobs(deps: AppDeps, options: JobsOptions): Promise<Jo
     stop: async () => {
       if (stopping) return;
       stopping = true;
+      await scheduler?.stop();
       for (const controller of active.values()) controller.abort(new Error('the worker is stopping'));
       await stopBoss(boss);
     },
   };
+  if (options.workers && options.scheduler !== false) {
+    scheduler = createScheduler(deps, jobs, options.scheduler ?? {});
+    scheduler.start();
+  }
   return jobs;
 }
 
