@@ -16,6 +16,7 @@ import { quoteIdent } from '../store/migrate.js';
 import { installAuth } from './auth.js';
 import { handleError, handleNotFound } from './errors.js';
 import { apiRoutes } from './routes/index.js';
+import { webhookReceiver } from './webhook-receiver.js';
 
 /** What a readiness check says: null when ready, else why not. */
 export type ReadyCheck = () => Promise<string | null>;
@@ -102,6 +103,8 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
   });
 
   await installAuth(app);
+  // Outside /api: Affinity posts deliveries to the secret URL an admin subscribed.
+  await webhookReceiver(app);
 
   const readyChecks: Record<string, ReadyCheck> = {
     database: async () => {
