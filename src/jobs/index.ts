@@ -24,6 +24,7 @@ import {
   setRunJob,
 } from '../sync/activity.js';
 import { type BossTuning, bossSchemaOf, openBoss } from './boss.js';
+import { startWebhookJobs, type WebhookQueue } from './webhooks.js';
 import { createScheduler, type Scheduler, type SchedulerOptions } from './scheduler.js';
 
 export { type BossTuning, bossSchemaOf } from './boss.js';
@@ -46,6 +47,8 @@ export interface JobsOptions extends BossTuning {
 export interface Jobs extends RunQueue {
   /** The pg-boss schema (for operators and tests). */
   readonly schema: string;
+  /** Webhook deliveries, processed as jobs (one at a time per connection). */
+  readonly webhooks: WebhookQueue;
   /** Runs this process is working on now. */
   running(): number[];
   /** The scheduler this process runs (null without workers or with `scheduler: false`). */
@@ -77,6 +80,10 @@ export async function startJobs(deps: AppDeps, options: JobsOptions): Promise<Jo
   };
   if (await boss.getQueue(RUNS_QUEUE)) await boss.updateQueue(RUNS_QUEUE, queue);
   else await boss.createQueue(RUNS_QUEUE, queue);
+  const webhooks = await startWebhookJobs(boss, deps, {
+    workers: options.workers,
+    pollingSeconds: options.pollingSeconds,
+  });
 
   const active = new Map<number, AbortController>();
   let stopping = false;
@@ -148,6 +155,7 @@ export async function startJobs(deps: AppDeps, options: JobsOptions): Promise<Jo
   let scheduler: Scheduler | null = null;
   const jobs: Jobs = {
     schema: bossSchemaOf(store),
+    webhooks,
     running: () => [...active.keys()],
     get scheduler() {
       return scheduler;
