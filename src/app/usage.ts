@@ -1,8 +1,8 @@
-import { and, eq, gte, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, isNotNull, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { syncConnections, syncRuns } from '../store/index.js';
 import type { RunKind } from '../sync/activity.js';
-import { type AppContext, AppError } from './context.js';
+import { type AppContext, AppError, mustBeAdmin, parseInput } from './context.js';
 
 /**
  * The monthly call budget. Affinity counts every call of the account against a monthly quota
@@ -188,4 +188,257 @@ export async function recordDeferredRun(
     })
     .returning({ id: syncRuns.id });
   return { runId: row!.id };
+}
+
+/** A manual run's budget note: warns when its planned cost is more than the set share of what is left. */
+export const budgetNote = z.object({ warn: z.boolean(), message: z.string() });
+export type BudgetNote = z.output<typeof budgetNote>;
+
+/**
+ * The note a plan or an estimate carries for a manual run of `plannedCalls`: a warning when it
+ * would spend more than the manual warning share of what is left this month (or more than is left
+ * at all); otherwise what it spends of what is left. Manual runs are never refused for budget.
+ */
+export async function manualBudgetNote(
+  ctx: AppContext,
+  input: { connectionId: number; plannedCalls: number; now?: Date },
+): Promise<BudgetNote> {
+  const a = await automationAllowance(ctx, input.connectionId, input.now);
+  const planned = input.plannedCalls;
+  if (a.remaining === null)
+    return {
+      warn: false,
+      message: a.unlimited
+        ? `planned ${planned} calls; the monthly quota is unlimited`
+        : `planned ${planned} calls; the monthly quota is not known yet`,
+    };
+  if (planned > a.remaining)
+    return {
+      warn: true,
+      message: `planned ${planned} calls, more than the ${a.remaining} left of the monthly quota; the quota resets at ${a.resetAt}`,
+    };
+  if (a.manualWarnPct !== null) {
+    const threshold = Math.floor((a.remaining * a.manualWarnPct) / 100);
+    if (planned > threshold)
+      return {
+        warn: true,
+        message: `planned ${planned} calls, more than ${a.manualWarnPct}% (${threshold}) of the ${a.remaining} left of the monthly quota; the quota resets at ${a.resetAt}`,
+      };
+  }
+  return {
+    warn: false,
+    message: `planned ${planned} calls of the ${a.remaining} left of the monthly quota`,
+  };
+}
+
+/** The connection a usage question is about: the configured one (`not_connected` when none). */
+async function configuredConnection(ctx: AppContext): Promise<ConnectionRow> {
+  const name = ctx.deps.config.connection;
+  const [row] = await ctx.deps.store.db.select().from(syncConnections).where(eq(syncConnections.name, name));
+  if (!row)
+    throw new AppError(
+      'not_connected',
+      `not connected to Affinity: connect first (\`affinity-sync connect --api-key -\`)`,
+    );
+  return row;
+}
+
+export const usageInput = z.object({
+  /** `YYYY-MM` (UTC); default this month. */
+  month: z
+    .string()
+    .regex(/^\d{4}-\d{2}$/, 'expected YYYY-MM')
+    .optional(),
+});
+
+const bucket = z.object({ runs: z.number().int(), apiCalls: z.number().int() });
+
+export const usageResult = z.object({
+  connection: z.string(),
+  month: z.string(),
+  from: z.string(),
+  to: z.string(),
+  /** Calls by our runs this month (plans included: they read). */
+  total: bucket,
+  /** By what started them: `cli`, `api`, `schedule`, `auto-push`, `webhook`, `demo`. */
+  byTrigger: z.array(bucket.extend({ trigger: z.string() })),
+  /** By kind: `push`, `pull`. */
+  byKind: z.array(bucket.extend({ kind: z.string() })),
+  /** Scheduled runs per schedule (its name when it still exists). */
+  bySchedule: z.array(bucket.extend({ scheduleId: z.number().int(), name: z.string().nullable() })),
+  /** The runs that spent calls, most expensive first (at most 100). */
+  runs: z.array(
+    z.object({
+      runId: z.number().int(),
+      kind: z.string(),
+      trigger: z.string(),
+      status: z.string(),
+      startedAt: z.string(),
+      apiCalls: z.number().int(),
+      scheduleId: z.number().int().nullable(),
+    }),
+  ),
+  quota: z.object({
+    limit: z.number().int().nullable(),
+    unlimited: z.boolean(),
+    /** Affinity's figure when it reported one this month, else limit − our calls. */
+    remaining: z.number().int().nullable(),
+    remainingSource: z.enum(['affinity', 'estimated', 'unknown']),
+    resetAt: z.string(),
+    seenAt: z.string().nullable(),
+  }),
+  budget: z.object({
+    automationBudgetPct: z.number().int().nullable(),
+    manualWarnPct: z.number().int().nullable(),
+    /** The automation share in calls (null: no cap or quota unknown). */
+    automationShare: z.number().int().nullable(),
+    automationSpent: z.number().int(),
+    automationLeft: z.number().int().nullable(),
+  }),
+});
+export type UsageResult = z.output<typeof usageResult>;
+
+/**
+ * Calls used in a month (this one by default): in total, per run kind and trigger, per schedule,
+ * per run; the quota Affinity last reported and what is left; the budget settings. Anyone signed in.
+ */
+export async function usage(ctx: AppContext, input: z.input<typeof usageInput> = {}): Promise<UsageResult> {
+  const { month } = parseInput(usageInput, input);
+  const row = await configuredConnection(ctx);
+  const now = new Date();
+  const bounds = monthBounds(now, month);
+  const db = ctx.deps.store.db;
+  const inMonth = and(
+    eq(syncRuns.connectionId, row.id),
+    gte(syncRuns.startedAt, bounds.start.toISOString()),
+    lt(syncRuns.startedAt, bounds.end.toISOString()),
+  );
+  const runs = sql<number>`count(*)::int`;
+  const calls = sql<number>`coalesce(sum(${syncRuns.apiCalls}), 0)::int`;
+  const byTrigger = await db
+    .select({ trigger: syncRuns.trigger, runs, apiCalls: calls })
+    .from(syncRuns)
+    .where(inMonth)
+    .groupBy(syncRuns.trigger)
+    .orderBy(syncRuns.trigger);
+  const byKind = await db
+    .select({ kind: syncRuns.kind, runs, apiCalls: calls })
+    .from(syncRuns)
+    .where(inMonth)
+    .groupBy(syncRuns.kind)
+    .orderBy(syncRuns.kind);
+  const bySchedule = await db
+    .select({
+      scheduleId: sql<number>`${syncRuns.scheduleId}`.mapWith(Number),
+      name: sql<string | null>`(select s.name from sync_schedules s where s.id = ${syncRuns.scheduleId})`,
+      runs,
+      apiCalls: calls,
+    })
+    .from(syncRuns)
+    .where(and(inMonth, isNotNull(syncRuns.scheduleId)))
+    .groupBy(syncRuns.scheduleId)
+    .orderBy(syncRuns.scheduleId);
+  const top = await db
+    .select({
+      runId: syncRuns.id,
+      kind: syncRuns.kind,
+      trigger: syncRuns.trigger,
+      status: syncRuns.status,
+      startedAt: syncRuns.startedAt,
+      apiCalls: syncRuns.apiCalls,
+      scheduleId: syncRuns.scheduleId,
+    })
+    .from(syncRuns)
+    .where(and(inMonth, gt(syncRuns.apiCalls, 0)))
+    .orderBy(desc(syncRuns.apiCalls), desc(syncRuns.id))
+    .limit(100);
+  const total = {
+    runs: byKind.reduce((n, b) => n + Number(b.runs), 0),
+    apiCalls: byKind.reduce((n, b) => n + Number(b.apiCalls), 0),
+  };
+  const a = await automationAllowance(ctx, row.id, now);
+  const current = month === undefined || month === monthBounds(now).month;
+  const seenThisMonth = row.quotaSeenAt !== null && new Date(row.quotaSeenAt) >= monthBounds(now).start;
+  const share =
+    a.limit !== null && a.automationBudgetPct !== null
+      ? Math.floor((a.limit * a.automationBudgetPct) / 100)
+      : null;
+  return {
+    connection: row.name,
+    month: bounds.month,
+    from: bounds.start.toISOString(),
+    to: bounds.end.toISOString(),
+    total,
+    byTrigger: byTrigger.map((b) => ({
+      trigger: b.trigger,
+      runs: Number(b.runs),
+      apiCalls: Number(b.apiCalls),
+    })),
+    byKind: byKind.map((b) => ({ kind: b.kind, runs: Number(b.runs), apiCalls: Number(b.apiCalls) })),
+    bySchedule: bySchedule.map((b) => ({
+      scheduleId: Number(b.scheduleId),
+      name: b.name,
+      runs: Number(b.runs),
+      apiCalls: Number(b.apiCalls),
+    })),
+    runs: top,
+    quota: {
+      limit: a.limit,
+      unlimited: a.unlimited,
+      remaining: current ? a.remaining : null,
+      remainingSource:
+        !current || a.remaining === null
+          ? 'unknown'
+          : seenThisMonth && row.quotaRemaining !== null
+            ? 'affinity'
+            : 'estimated',
+      resetAt: a.resetAt,
+      seenAt: row.quotaSeenAt === null ? null : new Date(row.quotaSeenAt).toISOString(),
+    },
+    budget: {
+      automationBudgetPct: a.automationBudgetPct,
+      manualWarnPct: a.manualWarnPct,
+      automationShare: share,
+      automationSpent: a.automationSpent,
+      automationLeft: a.automationLeft,
+    },
+  };
+}
+
+const pct = z.number().int().min(0).max(100).nullable();
+
+export const setBudgetInput = z
+  .object({
+    /** Share of the monthly quota (percent) scheduled, auto-push and webhook runs may spend; null: no cap. */
+    automationBudgetPct: pct.optional(),
+    /** A manual run planned to spend more than this share (percent) of what is left warns; null: warn only above what is left. */
+    manualWarnPct: pct.optional(),
+  })
+  .refine((i) => i.automationBudgetPct !== undefined || i.manualWarnPct !== undefined, {
+    message: 'give automationBudgetPct or manualWarnPct',
+  });
+
+export const budgetSettings = z.object({
+  automationBudgetPct: z.number().int().nullable(),
+  manualWarnPct: z.number().int().nullable(),
+});
+
+/** Sets the automation share and the manual warning share of the monthly quota. Admins only. */
+export async function setBudget(
+  ctx: AppContext,
+  input: z.input<typeof setBudgetInput>,
+): Promise<z.output<typeof budgetSettings>> {
+  const i = parseInput(setBudgetInput, input);
+  mustBeAdmin(ctx, 'set the call budget');
+  const row = await configuredConnection(ctx);
+  const [updated] = await ctx.deps.store.db
+    .update(syncConnections)
+    .set({
+      ...(i.automationBudgetPct !== undefined ? { automationBudgetPct: i.automationBudgetPct } : {}),
+      ...(i.manualWarnPct !== undefined ? { manualWarnPct: i.manualWarnPct } : {}),
+      updatedAt: sql`now()`,
+    })
+    .where(eq(syncConnections.id, row.id))
+    .returning();
+  return { automationBudgetPct: updated!.automationBudgetPct, manualWarnPct: updated!.manualWarnPct };
 }

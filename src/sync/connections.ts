@@ -10,6 +10,7 @@ import { type Config, configSource } from '../config/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
 import type { Store } from '../store/index.js';
 import { syncConnections } from '../store/index.js';
+import { quotaOf, recordQuota, trackQuota } from './quota.js';
 import { type Actor, requireAdmin } from './roles.js';
 import { maskSecret, SecretBox } from './secret-box.js';
 
@@ -167,6 +168,8 @@ export async function connect(
     .values(values)
     .onConflictDoUpdate({ target: syncConnections.name, set: { ...values, updatedAt: sql`now()` } })
     .returning();
+  const quota = quotaOf(transport);
+  if (quota) await recordQuota(store, row!.id, quota);
   return { connection: toInfo(row!), permissions: CONNECTION_PERMISSIONS };
 }
 
@@ -252,6 +255,7 @@ export async function openConnectionClient(
     auth: row.authScheme === 'bearer' ? 'bearer' : 'basic',
   });
   transport.on(requestLogger(logger, row.baseUrl));
+  trackQuota(store, row.id, transport);
   return { connection: toInfo(row), client: new AffinityClient({ transport }), transport };
 }
 
