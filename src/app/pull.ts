@@ -15,8 +15,10 @@ import {
   removePullSources,
   resolveLists,
 } from '../sync/pull/index.js';
+import { flushQuota } from '../sync/quota.js';
 import { type AppContext, AppError, mustBeAdmin, parseInput } from './context.js';
 import { enqueueRun, openRunConnection } from './runs.js';
+import { type BudgetNote, budgetNote, manualBudgetNote } from './usage.js';
 
 /**
  * Pull: Affinity lists into My CRM, matched to the dataset. Members may pull (and estimate); only
@@ -129,7 +131,7 @@ export async function runPull(
         ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
       },
     },
-  );
+  ).finally(() => flushQuota(transport));
   return { workspace: workspaceOf(connection), connection, report };
 }
 
@@ -137,14 +139,16 @@ export async function runPull(
 export async function estimatePull(
   ctx: AppContext,
   input: PullInput,
-): Promise<PullEstimate & { workspace: WorkspaceInfo; connection: ConnectionInfo }> {
+): Promise<PullEstimate & { workspace: WorkspaceInfo; connection: ConnectionInfo; budget: BudgetNote }> {
   const parsed = parseInput(pullInput, input);
   const { connection, client } = await openRunConnection(ctx);
   const lists = await listsOf(ctx, connection.id, parsed);
   const estimate = await estimateLists(client, lists, {
     ratePerMinute: ctx.deps.config.affinityRatePerMinute,
   });
-  return { ...estimate, workspace: workspaceOf(connection), connection };
+  // A warning when the pull would spend more than the set share of the monthly quota left.
+  const budget = await manualBudgetNote(ctx, { connectionId: connection.id, plannedCalls: estimate.calls });
+  return { ...estimate, workspace: workspaceOf(connection), connection, budget };
 }
 
 const planEstimate = z.object({
@@ -175,6 +179,8 @@ export const estimatePullResult = z.object({
   exact: z.boolean(),
   notes: z.array(z.string()),
   calls: z.number(),
+  /** Whether the pull's cost is more than the set share of the monthly quota left (a warning, never a refusal). */
+  budget: budgetNote.optional(),
 });
 
 export const startPullResult = z.object({ runId: z.number().int(), status: z.literal('queued') });

@@ -5,8 +5,10 @@ import { type PushMode, pushModes } from '../sync/destinations.js';
 import { type EntityKind, entityKinds } from '../sync/mapping.js';
 import { type PushOptions, type PushResult, push } from '../sync/push/index.js';
 import { type CrmSelectionKind, crmSelectionKinds, SelectionError } from '../sync/push/records.js';
+import { flushQuota } from '../sync/quota.js';
 import { type AppContext, AppError, parseInput } from './context.js';
-import { enqueueRun, openRunConnection } from './runs.js';
+import { enqueueRun, type OpenConnection, openRunConnection } from './runs.js';
+import { budgetNote, manualBudgetNote } from './usage.js';
 
 /**
  * Push: our records into Affinity per their destination. Members may plan and push. A plan (dry
@@ -108,6 +110,20 @@ export async function runPush(
 ): Promise<PushOutcome> {
   const parsed = parseInput(pushInput, input);
   const { connection, client, transport } = await openRunConnection(ctx, options.connectionId);
+  try {
+    return await pushWith(ctx, parsed, options, { connection, client, transport });
+  } finally {
+    // The quota Affinity reported on the run's last answer, for the usage page and the budget.
+    await flushQuota(transport);
+  }
+}
+
+async function pushWith(
+  ctx: AppContext,
+  parsed: z.output<typeof pushInput>,
+  options: RunPushOptions,
+  { connection, client, transport }: OpenConnection,
+): Promise<PushOutcome> {
   options.onConnected?.(connection);
   const { store, config } = ctx.deps;
   let progress: RunProgress | null = null;
@@ -259,6 +275,8 @@ export const planPushResult = z.object({
     }),
   ),
   withoutDestination: z.array(z.object({ entity: z.string(), records: z.number().int() })),
+  /** Whether the plan's cost is more than the set share of the monthly quota left (a warning, never a refusal). */
+  budget: budgetNote.optional(),
 });
 export type PlanPushResult = z.output<typeof planPushResult>;
 
@@ -277,13 +295,16 @@ function planEntry(p: PushOfKind): PlanPushResult['plans'][number] {
 export async function planPush(ctx: AppContext, input: PushInput): Promise<PlanPushResult> {
   const parsed = parseInput(pushInput, input);
   const outcome = await runPush(ctx, { ...parsed, dryRun: true }, { trigger: 'api' });
+  const plans = outcome.pushes.map(planEntry);
+  const plannedCalls = plans.reduce((n, p) => n + (p.report?.plan.apiCalls ?? 0), 0);
   return {
     workspace: outcome.workspace,
-    plans: outcome.pushes.map(planEntry),
+    plans,
     withoutDestination: (outcome.crm?.withoutDestination ?? []).map((k) => ({
       entity: k.entity,
       records: k.records,
     })),
+    budget: await manualBudgetNote(ctx, { connectionId: outcome.connection.id, plannedCalls }),
   };
 }
 
