@@ -25,7 +25,7 @@ import {
 } from '../sync/activity.js';
 import { type BossTuning, bossSchemaOf, openBoss } from './boss.js';
 import { startWebhookJobs, type WebhookQueue } from './webhooks.js';
-import { createScheduler, type Scheduler, type SchedulerOptions } from './scheduler.js';
+import { automationBudget, createScheduler, type Scheduler, type SchedulerOptions } from './scheduler.js';
 
 export { type BossTuning, bossSchemaOf } from './boss.js';
 
@@ -199,7 +199,7 @@ export async function startJobs(deps: AppDeps, options: JobsOptions): Promise<Jo
     },
   };
   if (options.workers && options.scheduler !== false) {
-    scheduler = createScheduler(deps, jobs, options.scheduler ?? {});
+    scheduler = createScheduler(deps, jobs, { ...automationBudget, ...options.scheduler });
     scheduler.start();
   }
   return jobs;

@@ -11,9 +11,10 @@ import {
   resumeSchedule,
   type Schedule,
 } from '../app/schedules.js';
+import { setBudget } from '../app/usage.js';
 import { syncRuns } from '../store/index.js';
 import { type Jobs, startJobs } from './index.js';
-import { type BudgetCheck, createScheduler, type Scheduler } from './scheduler.js';
+import { automationBudget, type BudgetCheck, createScheduler, type Scheduler } from './scheduler.js';
 
 /**
  * Schedules on PGlite with a clock the test moves: the API and its rules, and the scheduler firing
@@ -26,6 +27,8 @@ let listName: string;
 
 beforeAll(async () => {
   s = await startTestServer({
+    // A monthly quota, so the automation budget can cap scheduled runs.
+    emulator: { monthlyLimit: 1_000_000 },
     jobs: async (deps) => {
       jobs = await startJobs(deps, { workers: false });
       return jobs;
@@ -282,6 +285,36 @@ describe('the scheduler', () => {
     expect(runs[0]).toMatchObject({ status: 'stopped', trigger: 'schedule', apiCalls: 0 });
     expect(runs[0]!.error).toBe(`deferred: ${asked[0]} calls would exceed the automation budget`);
     await removeSchedule(ctx, { id: sched.id });
+  });
+
+  it('uses the automation share of the monthly quota: within it queues, over it defers with the reason', async () => {
+    const ctx = s.ctx('admin');
+    const sched = await createSchedule(
+      ctx,
+      { name: 'quota', kind: 'pull', intervalMinutes: 5, target: { lists: [listName] } },
+      t0,
+    );
+    const scheduler = createScheduler(s.deps, jobs, { now: () => t0, ...automationBudget });
+    const free = await scheduler.tick(at(5));
+    expect(free[0]).toMatchObject({ outcome: 'queued' });
+    await cancelRun(ctx, { runId: free[0]!.runId! });
+
+    await setBudget(ctx, { automationBudgetPct: 0 });
+    try {
+      const capped = await scheduler.tick(at(10));
+      expect(capped[0]).toMatchObject({ outcome: 'deferred' });
+      const [run] = await s.store.db.select().from(syncRuns).where(eq(syncRuns.id, capped[0]!.runId!));
+      expect(run).toMatchObject({
+        status: 'stopped',
+        trigger: 'schedule',
+        scheduleId: sched.id,
+        apiCalls: 0,
+      });
+      expect(run!.error).toMatch(/^deferred: planned \d+ calls, but only 0 are left/);
+    } finally {
+      await setBudget(ctx, { automationBudgetPct: null });
+      await removeSchedule(ctx, { id: sched.id });
+    }
   });
 
   it('two schedulers ticking the same due times fire each once', async () => {

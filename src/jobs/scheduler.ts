@@ -10,6 +10,7 @@ import type { AppContext, AppDeps, RunQueue } from '../app/context.js';
 import { estimatePull, type PullInput } from '../app/pull.js';
 import { type PushInput, planPush } from '../app/push.js';
 import { type Cadence, nextRunAfter, slotsBetween } from '../app/schedules.js';
+import { automationAllowance, checkAutomationBudget } from '../app/usage.js';
 import { syncRuns } from '../store/index.js';
 
 /** What the automation budget answers for a run's planned calls (src/app/usage.ts's shape). */
@@ -33,7 +34,22 @@ export interface SchedulerOptions {
    * estimate) and a refused one is recorded `stopped` with the reason instead of queued.
    */
   budget?: BudgetCheck | undefined;
+  /**
+   * Whether the budget caps this connection now (default: always when `budget` is given). False
+   * skips pricing the run, which costs calls of its own (a pull's `GET /lists`, a push's plan).
+   */
+  budgetApplies?: ((ctx: AppContext, connectionId: number) => Promise<boolean>) | undefined;
 }
+
+/**
+ * The scheduler's default budget: the connection's automation share (src/app/usage.ts). Runs are
+ * priced only when a quota is known, so an uncapped connection spends no call on planning.
+ */
+export const automationBudget: Pick<SchedulerOptions, 'budget' | 'budgetApplies'> = {
+  budget: (ctx, request) => checkAutomationBudget(ctx, request),
+  budgetApplies: async (ctx, connectionId) =>
+    (await automationAllowance(ctx, connectionId)).automationLeft !== null,
+};
 
 /** What one firing did, for the log and for tests. */
 export interface Firing {
@@ -173,7 +189,8 @@ export function createScheduler(deps: AppDeps, queue: RunQueue, options: Schedul
     }
 
     const ctx: AppContext = { actor: { id: row.created_by, role: 'admin' }, deps };
-    if (options.budget) {
+    const connectionId = Number(row.connection_id);
+    if (options.budget && (!options.budgetApplies || (await options.budgetApplies(ctx, connectionId)))) {
       let calls: number;
       try {
         calls = await plannedCalls(ctx, row);
@@ -187,7 +204,8 @@ export function createScheduler(deps: AppDeps, queue: RunQueue, options: Schedul
         plannedCalls: calls,
       });
       if (!answer.allowed) {
-        const runId = await recordUnqueued(row, 'stopped', `deferred: ${answer.reason}`, note);
+        const error = answer.reason.startsWith('deferred') ? answer.reason : `deferred: ${answer.reason}`;
+        const runId = await recordUnqueued(row, 'stopped', error, note);
         return done({ ...base, outcome: 'deferred', runId, reason: answer.reason });
       }
     }
