@@ -7,6 +7,7 @@ import { AppError } from '../app/context.js';
 import { hashSecret, RECEIVER_PATH } from '../app/webhooks.js';
 import { inProcessWebhookQueue, type WebhookQueue, webhookQueueOf } from '../jobs/webhooks.js';
 import { syncWebhookDeliveries, syncWebhooks } from '../store/index.js';
+import { errorResponses } from './errors.js';
 
 /**
  * The public receiver of Affinity webhooks: `POST /webhooks/affinity/:secret`. Deliveries are
@@ -69,7 +70,7 @@ export async function webhookReceiver(app: FastifyInstance, options: ReceiverOpt
         security: [],
         params: z.object({ secret: z.string().min(1).max(200) }),
         body: webhookPayload,
-        response: { 200: receipt, 202: receipt, 400: refusal, 404: refusal },
+        response: { 200: receipt, 202: receipt, ...errorResponses(404) },
       },
     },
     async (request, reply) => {

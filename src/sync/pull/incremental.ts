@@ -89,7 +89,10 @@ function bodyOf(event: WebhookEvent): Record<string, unknown> {
   return event.body !== null && typeof event.body === 'object' ? (event.body as Record<string, unknown>) : {};
 }
 
-/** The lists this connection pulls: its pull sources and the lists pulled before. */
+/**
+ * The lists this connection pulls: its pull sources and the lists pulled before. A list counts as
+ * pulled with fields when its source says so or My CRM holds values of its list-specific fields.
+ */
 async function pulledLists(store: Store, connectionId: number): Promise<Map<number, PulledList>> {
   const rows = await store.query<{
     list_id: number;
@@ -102,8 +105,11 @@ async function pulledLists(store: Store, connectionId: number): Promise<Map<numb
       SELECT affinity_list_id AS list_id, list_type, with_fields, NULL::bigint AS last_run_id
       FROM crm_pull_sources WHERE connection_id = ${connectionId}
       UNION ALL
-      SELECT affinity_list_id, list_type, false, last_run_id
-      FROM crm_lists WHERE connection_id = ${connectionId}
+      -- A list pulled with fields holds field values of its own (list-specific fields).
+      SELECT c.affinity_list_id, c.list_type,
+        EXISTS (SELECT 1 FROM crm_field_values v WHERE v.connection_id = c.connection_id AND v.list_id = c.affinity_list_id),
+        c.last_run_id
+      FROM crm_lists c WHERE c.connection_id = ${connectionId}
     ) l GROUP BY l.list_id, l.list_type`);
   return new Map(
     rows.map((r) => [
