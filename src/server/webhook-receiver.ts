@@ -32,9 +32,6 @@ const receipt = z.object({
   deliveryId: z.number().int().nullable(),
   duplicate: z.boolean(),
 });
-const refusal = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown() }),
-});
 
 export interface ReceiverOptions {
   /** Seconds since the epoch now (tests move it). */
