@@ -9,6 +9,7 @@
  * journal, writing nothing twice.
  */
 import type { PgBoss } from 'pg-boss';
+import { runAutoPush } from '../app/auto-push.js';
 import type { Actor, AppDeps, RunQueue, RunRequest } from '../app/context.js';
 import { AppError } from '../app/context.js';
 import { toAppError } from '../app/errors.js';
@@ -23,9 +24,10 @@ import {
   type RunTrigger,
   setRunJob,
 } from '../sync/activity.js';
+import { type AutoPushQueue, startAutoPushJobs } from './auto-push.js';
 import { type BossTuning, bossSchemaOf, openBoss } from './boss.js';
-import { startWebhookJobs, type WebhookQueue } from './webhooks.js';
 import { automationBudget, createScheduler, type Scheduler, type SchedulerOptions } from './scheduler.js';
+import { startWebhookJobs, type WebhookQueue } from './webhooks.js';
 
 export { type BossTuning, bossSchemaOf } from './boss.js';
 
@@ -39,6 +41,8 @@ export interface JobsOptions extends BossTuning {
   concurrency?: number;
   /** Heartbeat of the runs themselves (their row: counts, progress, cancel checks), ms. */
   runHeartbeatMs?: number;
+  /** How long an auto-push notice waits for more changes before its targets are planned (default 30 s). */
+  autoPushDebounceSeconds?: number;
   /** The scheduler, started with the workers (default on with them); false: this process fires no schedule. */
   scheduler?: SchedulerOptions | false;
 }
@@ -49,6 +53,8 @@ export interface Jobs extends RunQueue {
   readonly schema: string;
   /** Webhook deliveries, processed as jobs (one at a time per connection). */
   readonly webhooks: WebhookQueue;
+  /** Auto-push notices: one debounced job after changes to our data. */
+  readonly autoPush: AutoPushQueue;
   /** Runs this process is working on now. */
   running(): number[];
   /** The scheduler this process runs (null without workers or with `scheduler: false`). */
@@ -153,9 +159,14 @@ export async function startJobs(deps: AppDeps, options: JobsOptions): Promise<Jo
   }
 
   let scheduler: Scheduler | null = null;
+  let autoPush: AutoPushQueue | undefined;
   const jobs: Jobs = {
     schema: bossSchemaOf(store),
     webhooks,
+    get autoPush() {
+      if (!autoPush) throw new Error('the auto-push queue is starting');
+      return autoPush;
+    },
     running: () => [...active.keys()],
     get scheduler() {
       return scheduler;
@@ -198,6 +209,15 @@ export async function startJobs(deps: AppDeps, options: JobsOptions): Promise<Jo
       await stopBoss(boss);
     },
   };
+  // Started once `jobs` exists: its worker queues runs through them.
+  autoPush = await startAutoPushJobs(boss, deps, jobs, {
+    workers: options.workers,
+    handler: runAutoPush,
+    ...(options.autoPushDebounceSeconds !== undefined
+      ? { debounceSeconds: options.autoPushDebounceSeconds }
+      : {}),
+    pollingSeconds: options.pollingSeconds,
+  });
   if (options.workers && options.scheduler !== false) {
     scheduler = createScheduler(deps, jobs, { ...automationBudget, ...options.scheduler });
     scheduler.start();

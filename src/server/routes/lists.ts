@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { autoPushTarget, setAutoPush } from '../../app/auto-push.js';
 import {
   addListMembers,
   addListMembersInput,
@@ -119,5 +120,21 @@ export const listsRoutes: Routes = async (app) => {
       },
     },
     async (request) => removeListMembers(ctxOf(request), { list: request.params.id, ...request.body }),
+  );
+
+  app.put(
+    '/lists/:id/auto-push',
+    {
+      schema: {
+        tags,
+        summary:
+          'Mark the list auto-push (or not): after every change to our data, its new results and changed values are pushed to Affinity in one debounced run',
+        params: idParams,
+        body: z.object({ on: z.boolean() }),
+        response: { 200: autoPushTarget, ...errorResponses(404) },
+      },
+    },
+    async (request) =>
+      setAutoPush(ctxOf(request), { kind: 'list', ref: request.params.id, on: request.body.on }),
   );
 };

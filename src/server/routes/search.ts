@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { autoPushTarget, setAutoPush } from '../../app/auto-push.js';
 import {
   createSavedSearch,
   createSavedSearchInput,
@@ -148,5 +149,21 @@ export const searchRoutes: Routes = async (app) => {
         markSeen: true,
         limit: request.query.limit,
       }),
+  );
+
+  app.put(
+    '/saved-searches/:id/auto-push',
+    {
+      schema: {
+        tags,
+        summary:
+          'Mark the saved search auto-push (or not): after every change to our data, its new results and changed values are pushed to Affinity in one debounced run',
+        params: idParams,
+        body: z.object({ on: z.boolean() }),
+        response: { 200: autoPushTarget, ...errorResponses(404) },
+      },
+    },
+    async (request) =>
+      setAutoPush(ctxOf(request), { kind: 'search', ref: request.params.id, on: request.body.on }),
   );
 };

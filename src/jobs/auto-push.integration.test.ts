@@ -1,0 +1,137 @@
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
+import { AffinityClient, createTransport } from '../affinity/index.js';
+import { type AutoPushOutcome, notifyDataChanged } from '../app/auto-push.js';
+import { createSavedSearch } from '../app/search.js';
+import { importRecords } from '../intelligence/index.js';
+import { syncRuns } from '../store/index.js';
+import { getConnection } from '../sync/connections.js';
+import { setDestination } from '../sync/destinations.js';
+import { LOCAL_ADMIN } from '../sync/roles.js';
+import { type Jobs, startJobs } from './index.js';
+
+/** Waits for a run to end by reading its progress events to their end (the server closes the stream). */
+async function runEnd(s: TestServer, runId: number): Promise<void> {
+  const res = await fetch(`${s.url}/api/runs/${runId}/events`, {
+    headers: { authorization: `Bearer ${s.admin.token}` },
+  });
+  expect(res.status).toBe(200);
+  await res.text();
+}
+
+const companies = (from: number, n: number, name: (i: number) => string) =>
+  Array.from({ length: n }, (_, k) => {
+    const i = from + k;
+    return {
+      row: k + 1,
+      line: k + 2,
+      record: { domain: `autopush${i}.io`, name: name(i), website: `https://autopush${i}.io` },
+    };
+  });
+
+describe('auto-push', () => {
+  let s: TestServer;
+  let jobs: Jobs;
+
+  beforeAll(async () => {
+    s = await startTestServer({
+      jobs: async (deps) => {
+        // A long debounce: the notice waits, and the test takes it with runNow.
+        jobs = await startJobs(deps, { workers: true, scheduler: false, autoPushDebounceSeconds: 3600 });
+        return jobs;
+      },
+    });
+    const connectionId = (await getConnection(s.store))!.id;
+    const client = new AffinityClient({
+      transport: createTransport({
+        apiKey: s.emulator.apiKey,
+        baseUrl: s.emulator.url,
+        ratePerMinute: 100_000,
+      }),
+    });
+    expect(
+      (
+        await setDestination(s.store, client, connectionId, LOCAL_ADMIN, {
+          entity: 'company',
+          recordType: 'organization',
+          match: 'domain',
+          mode: 'create-update',
+          map: ['website=Website'],
+        })
+      ).code,
+    ).toBe('saved');
+    await importRecords(
+      s.store,
+      'companies',
+      companies(0, 2, (i) => `Zephyrlab ${i}`),
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('a member marks a saved search auto-push; one run pushes it', async () => {
+    const { savedSearch } = await createSavedSearch(s.ctx('member'), {
+      name: 'Zephyr',
+      entity: 'companies',
+      query: 'zephyrlab',
+    });
+    const marked = await s.fetch<{ autoPush: boolean; kind: string }>(
+      `/api/saved-searches/${savedSearch.id}/auto-push`,
+      { method: 'PUT', token: s.member.token, body: { on: true } },
+    );
+    expect(marked.status).toBe(200);
+    expect(marked.json).toMatchObject({ kind: 'search', autoPush: true });
+    expect(await jobs.autoPush.waiting()).toBe(1);
+
+    const outcomes = (await jobs.autoPush.runNow()) as AutoPushOutcome[];
+    expect(outcomes).toHaveLength(1);
+    expect(outcomes[0]).toMatchObject({ outcome: 'queued', writes: expect.any(Number) });
+    await runEnd(s, outcomes[0]!.runId!);
+    const [run] = await s.store.db.select().from(syncRuns).where(eq(syncRuns.id, outcomes[0]!.runId!));
+    expect(run).toMatchObject({ trigger: 'auto-push', status: 'succeeded', dryRun: false });
+    expect(run!.counts).toMatchObject({ created: 2 });
+    expect(await jobs.autoPush.waiting()).toBe(0);
+  });
+
+  it('a large import in several batches sends one notice; its one run creates only the new results; a re-trigger writes nothing', async () => {
+    const sent: boolean[] = [];
+    // 5 000 rows in 5 imports: 3 new matches among 4 997 others.
+    for (let b = 0; b < 5; b++) {
+      const rows = companies(1000 + b * 1000, b < 3 ? 999 : 1000, (i) => `Bulk ${i}`);
+      if (b < 3)
+        rows.push(
+          ...companies(10 + b, 1, (i) => `Zephyrlab ${i}`).map((r) => ({ ...r, row: 1000, line: 1001 })),
+        );
+      const report = await importRecords(s.store, 'companies', rows);
+      expect(report.written).toBe(true);
+      sent.push(await notifyDataChanged(s.deps, `import batch ${b}`));
+    }
+    expect(sent).toEqual([true, false, false, false, false]);
+    expect(await jobs.autoPush.waiting()).toBe(1);
+
+    const outcomes = (await jobs.autoPush.runNow()) as AutoPushOutcome[];
+    const queued = outcomes.filter((o) => o.outcome === 'queued');
+    expect(queued).toHaveLength(1);
+    await runEnd(s, queued[0]!.runId!);
+    const [run] = await s.store.db.select().from(syncRuns).where(eq(syncRuns.id, queued[0]!.runId!));
+    expect(run!.status).toBe('succeeded');
+    expect(run!.counts).toMatchObject({ created: 3 });
+    expect((run!.counts as Record<string, number>).updated ?? 0).toBe(0);
+    const real = await s.store.db
+      .select({ id: syncRuns.id })
+      .from(syncRuns)
+      .where(and(eq(syncRuns.trigger, 'auto-push'), eq(syncRuns.dryRun, false)));
+    expect(real).toHaveLength(2);
+
+    // Nothing changed since: the plan writes nothing and no run is queued.
+    const again = (await jobs.autoPush.runNow()) as AutoPushOutcome[];
+    expect(again).toEqual([expect.objectContaining({ outcome: 'unchanged', writes: 0 })]);
+    const after = await s.store.db
+      .select({ id: syncRuns.id })
+      .from(syncRuns)
+      .where(and(eq(syncRuns.trigger, 'auto-push'), eq(syncRuns.dryRun, false)));
+    expect(after).toHaveLength(2);
+  }, 120_000);
+});
