@@ -230,6 +230,47 @@ describe('Affinity webhooks', () => {
     expect((await settled('list_entry.deleted')).status).toBe('processed');
   });
 
+  it('organization.updated: the record is refreshed; an Affinity error marks the delivery failed with the reason', async () => {
+    // Global organizations cannot be renamed: take one of the list's own.
+    const members = await q<{ affinity_id: number }>(sql`
+      SELECT m.affinity_id FROM crm_memberships m WHERE m.affinity_list_id = ${portfolioId}
+      ORDER BY m.list_entry_id`);
+    let id = 0;
+    for (const m of members) {
+      const o = await affinity<{ global: boolean }>('GET', `/organizations/${m.affinity_id}`);
+      if (!o.json.global) {
+        id = Number(m.affinity_id);
+        break;
+      }
+    }
+    const renamed = await affinity('PUT', `/organizations/${id}`, { name: 'Renamed By Webhook Inc' });
+    expect(renamed.status).toBe(200);
+    await until('the new name in My CRM', async () => {
+      const [r] = await q<{ name: string }>(sql`
+        SELECT name FROM crm_records WHERE affinity_type = 'organization' AND affinity_id = ${id}`);
+      return r?.name === 'Renamed By Webhook Inc';
+    });
+    expect((await settled('organization.updated')).status).toBe('processed');
+
+    server.emulator.setConfig({ script: [{ route: 'GET /organizations/{organization_id}', status: 422 }] });
+    await affinity('PUT', `/organizations/${id}`, { name: 'Never Seen In My CRM' });
+    const failed = await until('the failed delivery', async () => {
+      const [row] = await q<{ status: string; error: string | null }>(sql`
+        SELECT status, error FROM sync_webhook_deliveries WHERE type = 'organization.updated'
+          AND body->'body'->>'name' = 'Never Seen In My CRM' AND status <> 'queued'`);
+      return row;
+    });
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toBeTruthy();
+    const [r] = await q<{ name: string }>(sql`
+      SELECT name FROM crm_records WHERE affinity_type = 'organization' AND affinity_id = ${id}`);
+    expect(r?.name).toBe('Renamed By Webhook Inc');
+    const listed = await server.fetch<{ deliveries: Array<{ status: string; error: string | null }> }>(
+      '/api/webhooks/deliveries?status=failed',
+    );
+    expect(listed.json.deliveries[0]).toMatchObject({ status: 'failed', error: failed.error });
+  });
+
   it('ignores events about lists My CRM does not pull, and says so', async () => {
     const lists = await affinity<Array<{ id: number; name: string }>>('GET', '/lists');
     const watchlist = lists.json.find((l) => l.name === facts.lists.watchlist)!.id;
