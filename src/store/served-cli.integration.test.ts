@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/support/cli.js';
+import { startEmulator } from '../emulator/index.js';
+import { startRun } from '../sync/activity.js';
 import { openStore, type Store } from './open.js';
 import { SERVE_FILE, serveStore } from './served.js';
 
@@ -95,5 +97,69 @@ describe('the CLI on a data directory a server holds', () => {
     // Opened directly: the dead server's file is gone with its socket.
     expect(existsSync(join(dataDir, SERVE_FILE))).toBe(false);
     expect(existsSync(join(dataDir, '.s.PGSQL.5432'))).toBe(false);
+  });
+});
+
+describe("the CLI and a served directory's runs", () => {
+  it("leaves the server's running run alone and refuses a second run of its connection (exit 4)", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'affinity-sync-served-lease-'));
+    const emulator = await startEmulator({ port: 0, seed: 'demo' });
+    const store = await openStore({ dataDir });
+    const env = {
+      AFFINITY_SYNC_SECRET: 'served lease test secret',
+      AFFINITY_API_KEY: '',
+      AFFINITY_BASE_URL: '',
+    };
+    try {
+      await serveStore(store, { dataDir });
+      const connected = await runCli(
+        [
+          'connect',
+          '--api-key',
+          emulator.apiKey,
+          '--base-url',
+          emulator.url,
+          '--json',
+          '--data-dir',
+          dataDir,
+        ],
+        { env },
+      );
+      expect(connected.code, connected.stderr).toBe(0);
+      const [connection] = await store.query<{ id: number }>(sql`SELECT id FROM sync_connections`);
+      // The server's pull, holding the connection's lease in this process.
+      const run = await startRun(store, {
+        kind: 'pull',
+        trigger: 'api',
+        actor: 'served-pull',
+        connectionId: connection?.id ?? null,
+        exclusive: true,
+      });
+      try {
+        const activity = await runCli(['activity', '--json', '--data-dir', dataDir], { env });
+        expect(activity.code, activity.stderr).toBe(0);
+        const [row] = await store.query<{ status: string }>(
+          sql`SELECT status FROM sync_runs WHERE id = ${run.id}`,
+        );
+        expect(row?.status).toBe('running');
+
+        const pull = await runCli(['pull', '--list', 'Deal Flow', '--json', '--data-dir', dataDir], { env });
+        expect(pull.code, pull.stderr).toBe(4);
+        expect(pull.stderr).toContain(`run ${run.id}`);
+      } finally {
+        await run.finish();
+      }
+      const [after] = await store.query<{ status: string }>(
+        sql`SELECT status FROM sync_runs WHERE id = ${run.id}`,
+      );
+      expect(after?.status).toBe('succeeded');
+      // With the lease free, the CLI's pull runs through the server's socket.
+      const pull = await runCli(['pull', '--list', 'Deal Flow', '--json', '--data-dir', dataDir], { env });
+      expect(pull.code, pull.stderr).toBe(0);
+    } finally {
+      await store.close();
+      await emulator.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -502,7 +502,7 @@ async function adoptRun(
       heartbeat_at = now()
     WHERE id = ${runId}
       AND cancel_requested_at IS NULL
-      AND (status IN ('queued', 'interrupted') OR (status = 'running' AND ${deadRun(store)}))
+      AND (status IN ('queued', 'interrupted') OR (status = 'running' AND ${await deadRun(store, db)}))
     RETURNING
       (SELECT COALESCE(max(position) + 1, 0) FROM sync_run_steps WHERE run_id = ${runId}) AS first_step,
       api_calls, throttled, retries`,

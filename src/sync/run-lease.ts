@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type SQL, sql } from 'drizzle-orm';
-import type { Db, DedicatedConnection, Store } from '../store/index.js';
+import { type Db, type DedicatedConnection, processAlive, type Store } from '../store/index.js';
 
 /**
  * Who may run, and who is still alive. Work for one Affinity connection is serialised across
@@ -12,9 +13,18 @@ import type { Db, DedicatedConnection, Store } from '../store/index.js';
  *   `(hash("affinity-sync/connection/<schema>"), connection id)`, the sign of life
  *   `(hash("affinity-sync/run/<schema>"), run id)`. The database drops them when the session ends,
  *   so a killed process leaves no stale lease behind.
- * - PGlite: one process per data directory (the directory lock sees to it), so the leases and the
- *   live runs are this process's own, kept in memory.
+ * - PGlite: the process holding the data directory and, while it serves it, the CLI processes
+ *   reaching it through its socket, all on this host. One session runs one transaction at a time
+ *   for all of them, so a lease is taken by looking for a live exclusive run and inserting the new
+ *   one in a single transaction. A run is alive when it is one of this process's runs still going,
+ *   or another live process's on this host whose heartbeat is recent ({@link STALE_HEARTBEAT_MS},
+ *   which also covers a reused pid). Advisory locks would exclude nothing: the session is shared.
  */
+
+/** A run of another process whose heartbeat (written every second) is older than this is dead. */
+export const STALE_HEARTBEAT_MS = 60_000;
+/** How often a run waiting for a PGlite lease held by another process looks again. */
+const LEASE_POLL_MS = 250;
 
 /** The process a run belongs to, stored on its row so a refusal can name it. */
 export const OWNER = { pid: process.pid, host: hostname() };
@@ -65,6 +75,7 @@ export async function holdRun(
   const connectionId = options.connectionId as number;
   let releaseLease: (() => void) | undefined;
   if (exclusive) {
+    // Runs of this process wait in memory; the database check below covers the other processes.
     for (let held = state.leases.get(connectionId); held; held = state.leases.get(connectionId)) {
       if (!options.wait) return 'busy';
       await held;
@@ -82,21 +93,63 @@ export async function holdRun(
     releaseLease();
     releaseLease = undefined;
   };
-  let runId: number;
+  let runId: number | 'busy';
   try {
-    runId = await insert(store.db);
+    for (;;) {
+      runId = await store.db.transaction(async (tx) => {
+        if (exclusive && (await liveExclusiveRuns(store, tx, connectionId)).length > 0) return 'busy';
+        return insert(tx);
+      });
+      if (runId !== 'busy' || !options.wait) break;
+      await sleep(LEASE_POLL_MS);
+    }
   } catch (err) {
     freeLease();
     throw err;
   }
-  state.live.add(runId);
+  if (runId === 'busy') {
+    freeLease();
+    return 'busy';
+  }
+  const held = runId;
+  state.live.add(held);
   return {
-    runId,
+    runId: held,
     release: async () => {
-      state.live.delete(runId);
+      state.live.delete(held);
       freeLease();
     },
   };
+}
+
+interface RunOwnerRow {
+  id: number;
+  owner_pid: number | null;
+  owner_host: string | null;
+  heartbeat_ms: number | null;
+}
+
+/** On PGlite: whether a `running` row's run is still going (see the module comment). */
+function aliveOnPglite(store: Store, row: RunOwnerRow): boolean {
+  if (row.owner_pid === OWNER.pid && row.owner_host === OWNER.host) return stateOf(store).live.has(row.id);
+  if (row.owner_pid === null || row.owner_host !== OWNER.host) return false;
+  if (row.heartbeat_ms === null || row.heartbeat_ms > STALE_HEARTBEAT_MS) return false;
+  return processAlive(row.owner_pid);
+}
+
+/** On PGlite: the live runs holding `connectionId`'s lease (writing runs, not dry runs). */
+async function liveExclusiveRuns(store: Store, db: Db, connectionId: number): Promise<number[]> {
+  const rows = await ownersOf(store, db, sql`AND connection_id = ${connectionId} AND NOT dry_run`);
+  return rows.filter((r) => aliveOnPglite(store, r)).map((r) => r.id);
+}
+
+async function ownersOf(store: Store, db: Db | undefined, scope: SQL): Promise<RunOwnerRow[]> {
+  return store.query<RunOwnerRow>(
+    sql`SELECT id, owner_pid, owner_host,
+          (extract(epoch FROM now() - heartbeat_at) * 1000)::float8 AS heartbeat_ms
+        FROM sync_runs WHERE status = 'running' ${scope}`,
+    db,
+  );
 }
 
 async function holdOnPostgres(
@@ -146,7 +199,7 @@ async function holdOnPostgres(
  */
 export async function reapDeadRuns(store: Store, connectionId?: number): Promise<number[]> {
   const lastSeen = sql`COALESCE(heartbeat_at, started_at)`;
-  const dead = deadRun(store);
+  const dead = await deadRun(store);
   const scope = connectionId !== undefined ? sql`AND connection_id = ${connectionId}` : sql``;
   // One statement: the try-locks are transaction locks, gone when it ends.
   const rows = await store.query<{ id: number }>(sql`
@@ -171,17 +224,18 @@ export async function reapDeadRuns(store: Store, connectionId?: number): Promise
 }
 
 /**
- * True, in a statement on `sync_runs`, for a row whose run has no live process (its sign of life
- * can be locked on PostgreSQL — a transaction lock, gone with the statement's transaction; on
- * PGlite, it is not one of this process's runs). Only meaningful for `running` rows.
+ * True, in a statement on `sync_runs`, for a row whose run has no live process: on PostgreSQL its
+ * sign of life can be locked (a transaction lock, gone with the statement's transaction); on PGlite
+ * it is not alive by the rule of the module comment, judged now (pass `db` inside a transaction).
+ * Only meaningful for `running` rows.
  */
-export function deadRun(store: Store): SQL {
+export async function deadRun(store: Store, db?: Db): Promise<SQL> {
   if (store.dedicated) return sql`pg_try_advisory_xact_lock(hashtext(${runKey(store)}), id::int)`;
-  const live = stateOf(store).live;
-  return live.size > 0
-    ? sql`id NOT IN (${sql.join(
-        [...live].map((id) => sql`${id}`),
+  const dead = (await ownersOf(store, db, sql``)).filter((r) => !aliveOnPglite(store, r)).map((r) => r.id);
+  return dead.length > 0
+    ? sql`id IN (${sql.join(
+        dead.map((id) => sql`${id}`),
         sql`, `,
       )})`
-    : sql`true`;
+    : sql`false`;
 }
