@@ -63,21 +63,22 @@ const calls = () => server.emulator.stats().total;
 let receiverUrl: string;
 let webhookId: number;
 
-beforeAll(async () => {
-  server = await startTestServer({
-    jobs: true,
-    emulator: { webhookRetry: { baseDelayMs: 20, maxDelayMs: 100 } },
+describe.each(['pglite', 'postgres'] as const)('Affinity webhooks on %s', (backend) => {
+  beforeAll(async () => {
+    server = await startTestServer({
+      backend,
+      jobs: true,
+      emulator: { webhookRetry: { baseDelayMs: 20, maxDelayMs: 100 } },
+    });
+    const lists = await affinity<Array<{ id: number; name: string }>>('GET', '/lists');
+    portfolioId = lists.json.find((l) => l.name === facts.lists.portfolio)!.id;
+    await runPull(server.ctx('admin'), { lists: [portfolioId], withFields: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.close();
   });
-  const lists = await affinity<Array<{ id: number; name: string }>>('GET', '/lists');
-  portfolioId = lists.json.find((l) => l.name === facts.lists.portfolio)!.id;
-  await runPull(server.ctx('admin'), { lists: [portfolioId], withFields: true });
-}, 120_000);
 
-afterAll(async () => {
-  await server?.close();
-});
-
-describe('Affinity webhooks', () => {
   it('lets only admins subscribe, rotate and remove; members read the slots', async () => {
     const denied = await server.fetch('/api/webhooks', {
       method: 'POST',
