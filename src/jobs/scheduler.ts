@@ -82,6 +82,8 @@ interface DueRow extends Record<string, unknown> {
   interval_minutes: number | null;
   timezone: string;
   next_run_at: string | Date;
+  /** `next_run_at` as the database prints it, to the microsecond: the claim compares against it exactly. */
+  due_text: string;
   created_by: string;
 }
 
@@ -224,7 +226,8 @@ export function createScheduler(deps: AppDeps, queue: RunQueue, options: Schedul
 
   const tickAt = async (now: Date): Promise<Firing[]> => {
     const due = await store.query<DueRow>(
-      sql`SELECT id, connection_id, name, kind, target, cron, interval_minutes, timezone, next_run_at, created_by
+      sql`SELECT id, connection_id, name, kind, target, cron, interval_minutes, timezone, next_run_at,
+          next_run_at::text AS due_text, created_by
         FROM sync_schedules
         WHERE NOT paused AND next_run_at IS NOT NULL AND next_run_at <= ${now.toISOString()}::timestamptz
         ORDER BY next_run_at, id`,
@@ -242,7 +245,7 @@ export function createScheduler(deps: AppDeps, queue: RunQueue, options: Schedul
       const claimed = await store.query<{ id: number }>(
         sql`UPDATE sync_schedules SET next_run_at = ${next.toISOString()}::timestamptz,
             last_fired_at = ${now.toISOString()}::timestamptz
-          WHERE id = ${row.id} AND NOT paused AND next_run_at = ${dueAt.toISOString()}::timestamptz
+          WHERE id = ${row.id} AND NOT paused AND next_run_at = ${row.due_text}::timestamptz
           RETURNING id`,
       );
       // Another process claimed this due time first (or it was paused or edited meanwhile).
