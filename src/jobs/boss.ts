@@ -33,13 +33,21 @@ export async function openBoss(store: Store, tuning: BossTuning = {}): Promise<P
     monitorIntervalSeconds: tuning.superviseSeconds ?? 5,
     // Schedules are not used (yet): no cron timekeeping.
     schedule: false,
-    useListenNotify: true,
   };
   const raw = store.raw;
   const boss =
     raw.kind === 'pglite'
-      ? new PgBoss({ ...common, db: fromPglite(raw.pglite), backend: 'pglite' })
-      : new PgBoss({ ...common, connectionString: raw.url, max: 4, application_name: 'affinity-sync jobs' });
+      ? // In-process polling is cheap, and LISTEN through the embedded store's session queue can
+        // stall it under load: workers on PGlite poll.
+        new PgBoss({ ...common, db: fromPglite(raw.pglite), backend: 'pglite', useListenNotify: false })
+      : new PgBoss({
+          ...common,
+          connectionString: raw.url,
+          max: 4,
+          application_name: 'affinity-sync jobs',
+          // Workers wake the moment a run is queued instead of at their next poll.
+          useListenNotify: true,
+        });
   await boss.start();
   return boss;
 }

@@ -153,6 +153,8 @@ export async function startJobs(deps: AppDeps, options: JobsOptions): Promise<Jo
         localConcurrency: options.concurrency ?? 4,
         groupConcurrency: 1,
         pollingIntervalSeconds: options.pollingSeconds ?? 1,
+        // With a backlog (more than one run ready), a worker that just finished a run takes the next at once.
+        burstWhenReadyExceeds: 1,
       },
       async ([job]) => (job ? handle(job.data, job.signal) : {}),
     );
