@@ -313,6 +313,17 @@ describe.each(['pglite', 'postgres'] as const)('Affinity webhooks on %s', (backe
     const count = async () =>
       Number((await q<{ n: number }>(sql`SELECT count(*)::int AS n FROM sync_webhook_deliveries`))[0]!.n);
     const n0 = await count();
+    // No delivery (Affinity checking the URL answers): 200, nothing stored; an unknown URL still 404.
+    const ping = await post({});
+    expect(ping.status).toBe(200);
+    expect(await ping.json()).toMatchObject({ received: false });
+    const unknownPing = await fetch(`${server.url}/webhooks/affinity/nope`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(unknownPing.status).toBe(404);
+    expect(await count()).toBe(n0);
     const stale = await post({ ...payload, sent_at: now - 3600 });
     expect(stale.status).toBe(400);
     expect(await stale.text()).toMatch(/replay window/);

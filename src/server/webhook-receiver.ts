@@ -13,7 +13,8 @@ import { errorResponses } from './errors.js';
  * The public receiver of Affinity webhooks: `POST /webhooks/affinity/:secret`. Deliveries are
  * unsigned, so the secret in the URL is the only proof of origin: an unknown one answers 404 (the
  * hashes compared in constant time). A delivery whose `sent_at` is outside the replay window is
- * refused without being processed; a repeat (same type, sent_at and body) is answered 200 and not
+ * refused without being processed; a body that is no delivery (Affinity checking the URL answers)
+ * is answered 200 and dropped; a repeat (same type, sent_at and body) is answered 200 and not
  * stored again. Otherwise the delivery is stored and sent as a job, and the answer (202) goes out
  * at once: no Affinity call is made in the request.
  */
@@ -66,7 +67,8 @@ export async function webhookReceiver(app: FastifyInstance, options: ReceiverOpt
         summary: 'Receives an Affinity webhook delivery (the URL carries our secret)',
         security: [],
         params: z.object({ secret: z.string().min(1).max(200) }),
-        body: webhookPayload,
+        // Checked after the secret: an unknown URL answers 404 whatever it is sent.
+        body: z.unknown(),
         response: { 200: receipt, 202: receipt, ...errorResponses(404) },
       },
     },
@@ -87,7 +89,11 @@ export async function webhookReceiver(app: FastifyInstance, options: ReceiverOpt
         if (stored.length === hash.length && timingSafeEqual(stored, hash)) webhook = row;
       }
       if (!webhook) throw new AppError('not_found', 'no such webhook receiver');
-      const { type, body, sent_at: sentAt } = request.body;
+      const parsed = webhookPayload.safeParse(request.body);
+      // Affinity may call the URL to check it answers before subscribing: not a delivery, but fine.
+      if (!parsed.success)
+        return reply.code(200).send({ received: false, deliveryId: null, duplicate: false });
+      const { type, body, sent_at: sentAt } = parsed.data;
       if (Math.abs(now() - sentAt) > window) {
         throw new AppError(
           'bad_request',
@@ -101,7 +107,7 @@ export async function webhookReceiver(app: FastifyInstance, options: ReceiverOpt
           dedupeKey: dedupeKey(type, sentAt, body),
           type,
           sentAt: new Date(sentAt * 1000).toISOString(),
-          body: request.body,
+          body: parsed.data,
         })
         .onConflictDoNothing()
         .returning({ id: syncWebhookDeliveries.id });
