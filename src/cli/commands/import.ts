@@ -1,5 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { notifyDataChanged } from '../../app/auto-push.js';
 import {
   type ImportEntity,
   ImportFileError,
@@ -87,8 +88,9 @@ export function registerImport(program: Command): void {
         try {
           report = await withStore(cmd, async (store) => {
             bar?.start(1, 0, { rows: 0 });
+            let imported: ImportReport;
             try {
-              return await importFile(store, entity as ImportEntity, file, {
+              imported = await importFile(store, entity as ImportEntity, file, {
                 ...(opts.format ? { format: opts.format as ImportFormat } : {}),
                 skipInvalid: opts.skipInvalid === true,
                 batchSize,
@@ -100,6 +102,11 @@ export function registerImport(program: Command): void {
             } finally {
               bar?.stop();
             }
+            // Saved searches and lists marked auto-push are pushed once the change settles (a served
+            // store's workers take the notice now; an embedded store's when a server starts).
+            if (imported.written && imported.inserted + imported.updated > 0)
+              await notifyDataChanged({ store }, `import of ${entity} from ${file}`);
+            return imported;
           });
         } catch (err) {
           if (err instanceof ImportFileError) throw new CliError(`${file}: ${err.message}`);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { setAutoPush } from '../../app/auto-push.js';
 import { AppError } from '../../app/context.js';
 import { addListMembers, createList, getList, listLists, removeListMembers } from '../../app/lists.js';
 import { type SearchEntity, searchEntities } from '../../intelligence/index.js';
@@ -109,6 +110,25 @@ export function registerLists(program: Command): void {
             `"${page.list.name}" (${page.list.entity}, ${page.list.size})`,
             ...page.results.map((r) => `  ${renderResult(page.list.entity, r)}`),
           ].join('\n'),
+        );
+      });
+    });
+
+  lists
+    .command('auto-push')
+    .description(
+      'push a list to Affinity after every change to the data (its new members and changed values), or stop',
+    )
+    .argument('<name>')
+    .argument('<on|off>')
+    .action(async (name: string, state: string, _opts: unknown, cmd: Command) => {
+      if (state !== 'on' && state !== 'off') throw new CliError(`${JSON.stringify(state)}: use on or off`);
+      await withApp(cmd, async (ctx) => {
+        const target = await setAutoPush(ctx, { kind: 'list', ref: name, on: state === 'on' });
+        output(
+          cmd,
+          { ok: true, list: target.name, autoPush: target.autoPush },
+          () => `"${target.name}": auto-push ${target.autoPush ? 'on' : 'off'}`,
         );
       });
     });

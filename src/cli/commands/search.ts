@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { setAutoPush } from '../../app/auto-push.js';
 import {
   type CompanyItem,
   createSavedSearch,
@@ -77,6 +78,7 @@ interface SearchOpts {
   save?: string;
   saved?: string;
   new?: boolean;
+  autoPush?: string;
 }
 
 /**
@@ -96,12 +98,17 @@ export function registerSearch(program: Command): void {
     .option('--save <name>', 'save this search under a name')
     .option('--saved <name>', 'run a saved search')
     .option('--new', 'with --saved: only results new since the last --new check (then marked seen)')
+    .option(
+      '--auto-push <on|off>',
+      'with --save or --saved: push its new results and changed values to Affinity after every change to the data',
+    )
     .action(async (entityArg: string | undefined, opts: SearchOpts, cmd: Command) => {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 0 || limit > 1000) {
         throw new CliError(`--limit ${JSON.stringify(opts.limit)}: use a whole number from 0 to 1000`);
       }
       if (opts.new && !opts.saved) throw new CliError('--new needs --saved NAME');
+      const autoPush = autoPushFlag(opts);
       if (opts.saved && (opts.save || opts.query || opts.filter.length > 0 || opts.sort)) {
         throw new CliError(
           '--saved runs a saved search as saved; to change it, use --save NAME with the new filters',
@@ -110,17 +117,24 @@ export function registerSearch(program: Command): void {
       await withApp(cmd, async (ctx) => {
         if (opts.saved) {
           const name = opts.saved;
+          const marked =
+            autoPush === undefined
+              ? {}
+              : { autoPush: (await setAutoPush(ctx, { kind: 'search', ref: name, on: autoPush })).autoPush };
           if (opts.new) {
             const page = await runSavedSearch(ctx, { savedSearch: name, new: true, markSeen: true, limit });
             const newCount = page.newCount ?? 0;
-            show(cmd, { ...page, total: undefined }, `${plural(newCount, 'new result')} for "${name}"`, {
-              savedSearch: page.savedSearch.name,
-              newCount,
-            });
+            show(
+              cmd,
+              { ...page, total: undefined },
+              `${plural(newCount, 'new result')} for "${name}"${autoPushNote(autoPush)}`,
+              { savedSearch: page.savedSearch.name, newCount, ...marked },
+            );
           } else {
             const page = await runSavedSearch(ctx, { savedSearch: name, limit });
-            show(cmd, page, `${plural(page.total, 'result')} for "${name}"`, {
+            show(cmd, page, `${plural(page.total, 'result')} for "${name}"${autoPushNote(autoPush)}`, {
               savedSearch: page.savedSearch.name,
+              ...marked,
             });
           }
           return;
@@ -132,19 +146,36 @@ export function registerSearch(program: Command): void {
         const entity = entityArg as SearchEntity;
         const spec = { entity, query: opts.query, filter: opts.filter, sort: opts.sort };
         const page = await searchIntelligence(ctx, { ...spec, limit });
-        let saved: { savedSearch: string } | Record<string, never> = {};
+        let saved: { savedSearch: string; autoPush?: boolean } | Record<string, never> = {};
         if (opts.save) {
           const s = await createSavedSearch(ctx, { ...spec, name: opts.save, replace: true });
           saved = { savedSearch: s.savedSearch.name };
-        }
+          if (autoPush !== undefined)
+            saved.autoPush = (
+              await setAutoPush(ctx, { kind: 'search', ref: s.savedSearch.id, on: autoPush })
+            ).autoPush;
+        } else if (autoPush !== undefined)
+          throw new CliError('--auto-push needs --save NAME or --saved NAME');
         show(
           cmd,
           page,
-          `${plural(page.total, singular[entity], entity)}${opts.save ? ` (saved as "${opts.save}")` : ''}`,
+          `${plural(page.total, singular[entity], entity)}${opts.save ? ` (saved as "${opts.save}"${autoPushNote(autoPush)})` : ''}`,
           saved,
         );
       });
     });
+}
+
+/** `--auto-push on|off` as a boolean (undefined when not given). */
+function autoPushFlag(opts: { autoPush?: string }): boolean | undefined {
+  if (opts.autoPush === undefined) return undefined;
+  if (opts.autoPush === 'on') return true;
+  if (opts.autoPush === 'off') return false;
+  throw new CliError(`--auto-push ${JSON.stringify(opts.autoPush)}: use on or off`);
+}
+
+function autoPushNote(on: boolean | undefined): string {
+  return on === undefined ? '' : `; auto-push ${on ? 'on' : 'off'}`;
 }
 
 type ShownPage = Pick<SearchResult, 'entity' | 'sort' | 'results'> & { total: number | undefined };
