@@ -10,6 +10,7 @@ import {
   reviewCounts,
   reviewQueue,
 } from '../sync/pull/index.js';
+import { notifyDataChanged } from './auto-push.js';
 import { type AppContext, AppError, parseInput } from './context.js';
 import { pulledListOf, readScope } from './crm.js';
 
@@ -153,7 +154,12 @@ export async function decideReview(
       : i.decision === 'ignore'
         ? await ignoreRecord(store, connectionId, i.crmId)
         : await createFromRecord(store, connectionId, i.crmId, i.as === undefined ? {} : { as: i.as });
-  if (outcome.ok) return outcome;
+  if (outcome.ok) {
+    // A record created from review is new data: auto-push targets it matches push it.
+    if (outcome.decision === 'created')
+      await notifyDataChanged(ctx.deps, `record created from review (${outcome.kind ?? 'record'})`);
+    return outcome;
+  }
   switch (outcome.code) {
     case 'record-not-found':
       throw new AppError('not_found', outcome.message);
