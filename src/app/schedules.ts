@@ -1,11 +1,12 @@
 import { CronExpressionParser } from 'cron-parser';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { syncRuns, syncSchedules } from '../store/index.js';
 import { getConnection } from '../sync/connections.js';
 import { type AppContext, AppError, mustBeAdmin, parseInput } from './context.js';
 import { pullInput } from './pull.js';
 import { pushInput, pushSelectionInput } from './push.js';
+import { queueOf } from './runs.js';
 
 /**
  * Schedules: a pull or a push that runs by itself, on a five-field cron expression or every N
@@ -427,3 +428,47 @@ export async function removeSchedule(
 }
 
 export const removeScheduleResult = z.object({ removed: scheduleResult });
+
+export const runScheduleNowResult = z.object({
+  runId: z.number().int(),
+  status: z.literal('queued'),
+  scheduleId: z.number().int(),
+});
+
+/**
+ * Runs a schedule's pull or push now, outside its times (admins), as a queued run with trigger
+ * `schedule` and a note saying who asked; its next time is unchanged. Refused (`busy`) while a run
+ * of the schedule is still queued or running, as a firing would be skipped.
+ */
+export async function runScheduleNow(
+  ctx: AppContext,
+  input: z.input<typeof scheduleIdInput>,
+): Promise<z.output<typeof runScheduleNowResult>> {
+  mustBeAdmin(ctx, 'run schedules');
+  const { id } = parseInput(scheduleIdInput, input);
+  const row = await rowOf(ctx, id);
+  const [active] = await ctx.deps.store.db
+    .select({ id: syncRuns.id, status: syncRuns.status })
+    .from(syncRuns)
+    .where(and(eq(syncRuns.scheduleId, id), inArray(syncRuns.status, ['queued', 'running'])))
+    .limit(1);
+  if (active)
+    throw new AppError(
+      'busy',
+      `run #${active.id} of schedule "${row.name}" is still ${active.status}: wait for it or cancel it`,
+    );
+  const { runId } = await queueOf(ctx).enqueue({
+    kind: row.kind === 'push' ? 'push' : 'pull',
+    connectionId: row.connectionId,
+    trigger: 'schedule',
+    actor: ctx.actor.id,
+    params: { input: row.target },
+    scheduleId: id,
+    triggerNote: `run now by ${ctx.actor.id}`,
+  });
+  await ctx.deps.store.db
+    .update(syncSchedules)
+    .set({ lastRunId: runId, lastFiredAt: sql`now()` })
+    .where(eq(syncSchedules.id, id));
+  return { runId, status: 'queued', scheduleId: id };
+}

@@ -129,6 +129,48 @@ describe('schedules API', () => {
     expect(bad.json.error.message).toMatch(/time zone/);
   });
 
+  it('runs a schedule now on request (admins), once at a time', async () => {
+    const created = await s.fetch<Schedule>('/api/schedules', {
+      method: 'POST',
+      body: { name: 'on demand', kind: 'pull', intervalMinutes: 600, target: { lists: [listName] } },
+    });
+    const id = created.json.id;
+    const member = await s.fetch(`/api/schedules/${id}/run-now`, {
+      method: 'POST',
+      body: {},
+      token: s.member.token,
+    });
+    expect(member.status).toBe(403);
+    const now = await s.fetch<{ runId: number; status: string }>(`/api/schedules/${id}/run-now`, {
+      method: 'POST',
+      body: {},
+    });
+    expect(now.status).toBe(202);
+    const [run] = await runsOf(id);
+    expect(run).toMatchObject({
+      id: now.json.runId,
+      trigger: 'schedule',
+      status: 'queued',
+      triggerNote: 'run now by admin@example.com',
+    });
+    const again = await s.fetch<{ error: { code: string; message: string } }>(
+      `/api/schedules/${id}/run-now`,
+      {
+        method: 'POST',
+        body: {},
+      },
+    );
+    expect(again.status).toBe(409);
+    expect(again.json.error.message).toContain(
+      `run #${now.json.runId} of schedule "on demand" is still queued`,
+    );
+    const shown = await s.fetch<Schedule>(`/api/schedules/${id}`, { token: s.member.token });
+    expect(shown.json.lastRun).toMatchObject({ runId: now.json.runId, status: 'queued' });
+    expect(shown.json.nextRunAt).toBe(created.json.nextRunAt);
+    await cancelRun(s.ctx('admin'), { runId: now.json.runId });
+    await s.fetch(`/api/schedules/${id}`, { method: 'DELETE' });
+  });
+
   it('refuses a second schedule of the same name', async () => {
     const body = { name: 'twice', kind: 'pull', intervalMinutes: 60 };
     expect((await s.fetch('/api/schedules', { method: 'POST', body })).status).toBe(201);

@@ -8,6 +8,8 @@ import {
   removeSchedule,
   removeScheduleResult,
   resumeSchedule,
+  runScheduleNow,
+  runScheduleNowResult,
   scheduleChanges,
   scheduleIdInput,
   scheduleResult,
@@ -122,5 +124,20 @@ export const schedulesRoutes: Routes = async (app) => {
       },
     },
     async (request) => resumeSchedule(ctxOf(request), request.params),
+  );
+
+  app.post(
+    '/schedules/:id/run-now',
+    {
+      schema: {
+        tags,
+        summary:
+          "Run a schedule's pull or push now as a queued run (its next time unchanged); 409 while its previous run is queued or running; admins only",
+        params,
+        body: z.object({}).optional(),
+        response: { 202: runScheduleNowResult, ...errorResponses(403, 404, 409, 503) },
+      },
+    },
+    async (request, reply) => reply.code(202).send(await runScheduleNow(ctxOf(request), request.params)),
   );
 };
