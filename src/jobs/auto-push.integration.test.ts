@@ -36,6 +36,7 @@ describe('auto-push', () => {
 
   beforeAll(async () => {
     s = await startTestServer({
+      emulator: { monthlyLimit: 100_000 },
       jobs: async (deps) => {
         // A long debounce: the notice waits, and the test takes it with runNow.
         jobs = await startJobs(deps, { workers: true, scheduler: false, autoPushDebounceSeconds: 3600 });
@@ -134,4 +135,24 @@ describe('auto-push', () => {
       .where(and(eq(syncRuns.trigger, 'auto-push'), eq(syncRuns.dryRun, false)));
     expect(after).toHaveLength(2);
   }, 120_000);
+
+  it('an auto-push over the automation budget is deferred, with the reason in activity', async () => {
+    expect(
+      (await s.fetch('/api/usage/budget', { method: 'PUT', body: { automationBudgetPct: 0 } })).status,
+    ).toBe(200);
+    await importRecords(
+      s.store,
+      'companies',
+      companies(20, 1, (i) => `Zephyrlab ${i}`),
+    );
+    expect(await notifyDataChanged(s.deps, 'one more')).toBe(true);
+    const outcomes = (await jobs.autoPush.runNow()) as AutoPushOutcome[];
+    expect(outcomes).toEqual([expect.objectContaining({ outcome: 'deferred' })]);
+    const [run] = await s.store.db.select().from(syncRuns).where(eq(syncRuns.id, outcomes[0]!.runId!));
+    expect(run).toMatchObject({ trigger: 'auto-push', status: 'stopped', apiCalls: 0, dryRun: false });
+    expect(run!.error).toMatch(
+      /^deferred: planned \d+ calls, but only 0 are left of the automation share this month \(0% of 100000 calls/,
+    );
+    expect(run!.error).toMatch(/the quota resets at /);
+  });
 });
