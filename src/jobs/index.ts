@@ -153,6 +153,8 @@ export async function startJobs(deps: AppDeps, options: JobsOptions): Promise<Jo
         localConcurrency: options.concurrency ?? 4,
         groupConcurrency: 1,
         pollingIntervalSeconds: options.pollingSeconds ?? 1,
+        // NOTIFY only announces new runs: a worker with a backlog still looks for the next at this pace.
+        notifyPollingIntervalSeconds: options.pollingSeconds ?? 1,
         // With a backlog (more than one run ready), a worker that just finished a run takes the next at once.
         burstWhenReadyExceeds: 1,
       },
