@@ -63,13 +63,22 @@ let template: Promise<string> | undefined;
  */
 export function pgliteTemplate(): Promise<string> {
   template ??= (async () => {
-    const shared = inject('pgliteTemplate');
+    const shared = suiteTemplate();
     if (shared) return shared;
     const dir = await createPgliteTemplate();
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     return dir;
   })();
   return template;
+}
+
+/** The suite's template inside Vitest; outside it (a script, a benchmark), none. */
+function suiteTemplate(): string | undefined {
+  try {
+    return inject('pgliteTemplate');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Creates a migrated, empty PGlite data directory in a new temp directory. */
