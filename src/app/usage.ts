@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, gte, isNotNull, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { syncConnections, syncRuns } from '../store/index.js';
+import { syncConnections, syncRuns, syncWebhookDeliveries, syncWebhooks } from '../store/index.js';
 import type { RunKind } from '../sync/activity.js';
 import { type AppContext, AppError, mustBeAdmin, parseInput } from './context.js';
 
@@ -79,7 +79,37 @@ async function spentBetween(
         lt(syncRuns.startedAt, end.toISOString()),
       ),
     );
-  return { spent: Number(r?.spent ?? 0), automation: Number(r?.automation ?? 0) };
+  // Webhook deliveries are automation too, and spend calls outside any run.
+  const hooks = await webhookCalls(ctx, connectionId, start, end);
+  return {
+    spent: Number(r?.spent ?? 0) + hooks.apiCalls,
+    automation: Number(r?.automation ?? 0) + hooks.apiCalls,
+  };
+}
+
+/** Calls webhook deliveries of a connection spent in `[start, end)` (they update My CRM outside runs). */
+async function webhookCalls(
+  ctx: AppContext,
+  connectionId: number,
+  start: Date,
+  end: Date,
+): Promise<{ deliveries: number; apiCalls: number }> {
+  const [r] = await ctx.deps.store.db
+    .select({
+      deliveries: sql<string>`count(*)`,
+      apiCalls: sql<string>`coalesce(sum(${syncWebhookDeliveries.apiCalls}), 0)`,
+    })
+    .from(syncWebhookDeliveries)
+    .innerJoin(syncWebhooks, eq(syncWebhooks.id, syncWebhookDeliveries.webhookId))
+    .where(
+      and(
+        eq(syncWebhooks.connectionId, connectionId),
+        gte(syncWebhookDeliveries.receivedAt, start.toISOString()),
+        lt(syncWebhookDeliveries.receivedAt, end.toISOString()),
+        gt(syncWebhookDeliveries.apiCalls, 0),
+      ),
+    );
+  return { deliveries: Number(r?.deliveries ?? 0), apiCalls: Number(r?.apiCalls ?? 0) };
 }
 
 /**
@@ -258,12 +288,14 @@ export const usageResult = z.object({
   month: z.string(),
   from: z.string(),
   to: z.string(),
-  /** Calls by our runs this month (plans included: they read). */
+  /** Calls by our runs this month (plans included: they read) and by webhook deliveries. */
   total: bucket,
   /** By what started them: `cli`, `api`, `schedule`, `auto-push`, `webhook`, `demo`. */
   byTrigger: z.array(bucket.extend({ trigger: z.string() })),
   /** By kind: `push`, `pull`. */
   byKind: z.array(bucket.extend({ kind: z.string() })),
+  /** Webhook deliveries that spent calls updating My CRM (outside runs; counted in `total.apiCalls`). */
+  webhooks: z.object({ deliveries: z.number().int(), apiCalls: z.number().int() }),
   /** Scheduled runs per schedule (its name when it still exists). */
   bySchedule: z.array(bucket.extend({ scheduleId: z.number().int(), name: z.string().nullable() })),
   /** The runs that spent calls, most expensive first (at most 100). */
@@ -352,9 +384,10 @@ export async function usage(ctx: AppContext, input: z.input<typeof usageInput> =
     .where(and(inMonth, gt(syncRuns.apiCalls, 0)))
     .orderBy(desc(syncRuns.apiCalls), desc(syncRuns.id))
     .limit(100);
+  const webhooks = await webhookCalls(ctx, row.id, bounds.start, bounds.end);
   const total = {
     runs: byKind.reduce((n, b) => n + Number(b.runs), 0),
-    apiCalls: byKind.reduce((n, b) => n + Number(b.apiCalls), 0),
+    apiCalls: byKind.reduce((n, b) => n + Number(b.apiCalls), 0) + webhooks.apiCalls,
   };
   const a = await automationAllowance(ctx, row.id, now);
   const current = month === undefined || month === monthBounds(now).month;
@@ -375,6 +408,7 @@ export async function usage(ctx: AppContext, input: z.input<typeof usageInput> =
       apiCalls: Number(b.apiCalls),
     })),
     byKind: byKind.map((b) => ({ kind: b.kind, runs: Number(b.runs), apiCalls: Number(b.apiCalls) })),
+    webhooks,
     bySchedule: bySchedule.map((b) => ({
       scheduleId: Number(b.scheduleId),
       name: b.name,
