@@ -11,6 +11,7 @@ import { demoWorkspaceFacts } from '../emulator/seeds/index.js';
 
 let server: TestServer;
 let portfolioId: number;
+let dealsId: number;
 const facts = demoWorkspaceFacts();
 
 async function until<T>(
@@ -73,6 +74,8 @@ describe.each(['pglite', 'postgres'] as const)('Affinity webhooks on %s', (backe
     const lists = await affinity<Array<{ id: number; name: string }>>('GET', '/lists');
     portfolioId = lists.json.find((l) => l.name === facts.lists.portfolio)!.id;
     await runPull(server.ctx('admin'), { lists: [portfolioId], withFields: true });
+    dealsId = lists.json.find((l) => l.name === facts.lists.deals)!.id;
+    await runPull(server.ctx('admin'), { lists: [dealsId] });
   }, 120_000);
 
   afterAll(async () => {
@@ -270,6 +273,39 @@ describe.each(['pglite', 'postgres'] as const)('Affinity webhooks on %s', (backe
       '/api/webhooks/deliveries?status=failed',
     );
     expect(listed.json.deliveries[0]).toMatchObject({ status: 'failed', error: failed.error });
+  });
+
+  it('an opportunity added to a pulled list: ingested with its organizations', async () => {
+    const inCrm = new Set(
+      (
+        await q<{ affinity_id: number }>(
+          sql`SELECT affinity_id FROM crm_records WHERE affinity_type = 'organization'`,
+        )
+      ).map((r) => Number(r.affinity_id)),
+    );
+    const orgs = await affinity<{ organizations: Array<{ id: number }> }>(
+      'GET',
+      '/organizations?page_size=300',
+    );
+    const org = orgs.json.organizations.filter((o) => !inCrm.has(o.id))[5]!;
+    const made = await affinity<{ id: number }>('POST', '/opportunities', {
+      name: 'Webhook Series A',
+      list_id: dealsId,
+      organization_ids: [org.id],
+    });
+    expect(made.status).toBe(200);
+    const opp = await until('the opportunity in My CRM', async () => {
+      const [r] = await q<{ name: string; organization_ids: number[]; presence: string }>(sql`
+        SELECT name, organization_ids, presence FROM crm_records
+        WHERE affinity_type = 'opportunity' AND affinity_id = ${made.json.id}`);
+      return r && r.organization_ids.length > 0 ? r : undefined;
+    });
+    expect(opp).toMatchObject({ name: 'Webhook Series A', presence: 'listed' });
+    expect((await settled('list_entry.created')).status).toBe('processed');
+    expect(opp.organization_ids.map(Number)).toEqual([org.id]);
+    const [related] = await q<{ presence: string }>(sql`
+      SELECT presence FROM crm_records WHERE affinity_type = 'organization' AND affinity_id = ${org.id}`);
+    expect(related?.presence).toBe('related');
   });
 
   it('ignores events about lists My CRM does not pull, and says so', async () => {

@@ -249,9 +249,6 @@ async function linkOpportunityOrganizations(
   opportunityId: number,
   organizationIds: number[],
 ): Promise<void> {
-  await setOpportunityOrganizations(deps.store, deps.connectionId, [
-    { affinityId: opportunityId, organizationIds },
-  ]);
   for (const orgId of organizationIds) {
     if (await findRecord(deps.store, deps.connectionId, 'organization', orgId)) continue;
     const o = await readEntity(deps.client, 'organization', orgId);
@@ -263,6 +260,10 @@ async function linkOpportunityOrganizations(
       'related',
     );
   }
+  // Set last: once the opportunity names them, its organizations are in My CRM.
+  await setOpportunityOrganizations(deps.store, deps.connectionId, [
+    { affinityId: opportunityId, organizationIds },
+  ]);
 }
 
 /** Drops a record's memberships (all, or of one list entry) and marks it off-list when none is left. */
