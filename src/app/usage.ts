@@ -2,6 +2,7 @@ import { and, desc, eq, gt, gte, isNotNull, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { syncConnections, syncRuns, syncWebhookDeliveries, syncWebhooks } from '../store/index.js';
 import type { RunKind } from '../sync/activity.js';
+import { autoPushTargets } from './auto-push.js';
 import { type AppContext, AppError, mustBeAdmin, parseInput } from './context.js';
 
 /**
@@ -319,6 +320,8 @@ export const usageResult = z.object({
     resetAt: z.string(),
     seenAt: z.string().nullable(),
   }),
+  /** The saved searches and lists marked auto-push. */
+  autoPush: z.array(z.object({ kind: z.enum(['search', 'list']), id: z.number().int(), name: z.string() })),
   budget: z.object({
     automationBudgetPct: z.number().int().nullable(),
     manualWarnPct: z.number().int().nullable(),
@@ -429,6 +432,7 @@ export async function usage(ctx: AppContext, input: z.input<typeof usageInput> =
       resetAt: a.resetAt,
       seenAt: row.quotaSeenAt === null ? null : new Date(row.quotaSeenAt).toISOString(),
     },
+    autoPush: (await autoPushTargets(ctx.deps)).map((t) => ({ kind: t.kind, id: t.id, name: t.name })),
     budget: {
       automationBudgetPct: a.automationBudgetPct,
       manualWarnPct: a.manualWarnPct,

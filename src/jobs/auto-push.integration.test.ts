@@ -85,6 +85,8 @@ describe('auto-push', () => {
     expect(marked.status).toBe(200);
     expect(marked.json).toMatchObject({ kind: 'search', autoPush: true });
     expect(await jobs.autoPush.waiting()).toBe(1);
+    const usage = await s.fetch<{ autoPush: unknown[] }>('/api/usage', { token: s.member.token });
+    expect(usage.json.autoPush).toEqual([{ kind: 'search', id: savedSearch.id, name: 'Zephyr' }]);
 
     const outcomes = (await jobs.autoPush.runNow()) as AutoPushOutcome[];
     expect(outcomes).toHaveLength(1);

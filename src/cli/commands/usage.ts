@@ -34,6 +34,8 @@ function render(u: UsageResult): string {
     for (const t of u.byTrigger)
       lines.push(`    ${t.trigger.padEnd(10)} ${n(t.apiCalls).padStart(9)} calls  ${t.runs} runs`);
   }
+  if (u.autoPush.length > 0)
+    lines.push(`  auto-push: ${u.autoPush.map((t) => `${t.kind} "${t.name}"`).join(', ')}`);
   if (u.webhooks.deliveries > 0)
     lines.push(
       `  webhook deliveries: ${n(u.webhooks.apiCalls)} calls by ${n(u.webhooks.deliveries)} deliveries`,
