@@ -3,9 +3,10 @@
  * applies the event to My CRM (`applyWebhookEvent`) and records what it did — `processed` or
  * `ignored` with the calls it spent, or `failed` with the reason. Deliveries of one connection are
  * processed one at a time (group concurrency 1 keyed by the connection): they share its rate
- * budget with its runs, and two events about one record must apply in order.
+ * budget with its runs, and two events about one record must apply in order. While a pull of the
+ * connection runs, its deliveries wait for it to end.
  */
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { PgBoss } from 'pg-boss';
 import type { AppDeps } from '../app/context.js';
 import { openRunConnection } from '../app/runs.js';
@@ -90,6 +91,26 @@ export function inProcessWebhookQueue(deps: AppDeps): WebhookQueue {
   };
 }
 
+interface DeliveryJob {
+  deliveryId: number;
+  connectionId: number;
+  /** How many times it waited for a pull of its connection to end. */
+  deferrals?: number;
+}
+
+/** Seconds a delivery waits while a pull of its connection runs, and how often at most (1 hour). */
+const DEFER_SECONDS = 15;
+const MAX_DEFERRALS = 240;
+
+/** The pull of this connection running now (its heartbeat fresh), if any. */
+async function livePull(deps: AppDeps, connectionId: number): Promise<number | undefined> {
+  const [row] = await deps.store.query<{ id: number }>(sql`
+    SELECT id FROM sync_runs WHERE connection_id = ${connectionId} AND status = 'running' AND kind = 'pull'
+      AND NOT dry_run AND coalesce(heartbeat_at, started_at) > now() - interval '2 minutes'
+    LIMIT 1`);
+  return row ? Number(row.id) : undefined;
+}
+
 /** Creates the deliveries queue on pg-boss and, with `workers`, works it in this process. */
 export async function startWebhookJobs(
   boss: PgBoss,
@@ -99,18 +120,32 @@ export async function startWebhookJobs(
   const queue = { retryLimit: 2, retryDelay: 1, expireInSeconds: 15 * 60, notify: true };
   if (await boss.getQueue(WEBHOOKS_QUEUE)) await boss.updateQueue(WEBHOOKS_QUEUE, queue);
   else await boss.createQueue(WEBHOOKS_QUEUE, queue);
+  const send = async (data: DeliveryJob, startAfter?: number) => {
+    await boss.send(WEBHOOKS_QUEUE, data, {
+      group: { id: `connection-${data.connectionId}` },
+      ...(startAfter !== undefined ? { startAfter } : {}),
+    });
+  };
   if (options.workers) {
-    await boss.work<{ deliveryId: number }>(
+    await boss.work<DeliveryJob>(
       WEBHOOKS_QUEUE,
       { localConcurrency: 2, groupConcurrency: 1, pollingIntervalSeconds: options.pollingSeconds ?? 1 },
-      async ([job]) => (job ? processDelivery(deps, job.data.deliveryId) : {}),
+      async ([job]) => {
+        if (!job) return {};
+        const data = job.data;
+        // A pull walking this connection's lists now would undo an entry added behind its walk
+        // (and spends the same rate budget): the event waits for the pull to end, then applies
+        // to what the pull wrote.
+        const pull = await livePull(deps, data.connectionId);
+        if (pull !== undefined && (data.deferrals ?? 0) < MAX_DEFERRALS) {
+          await send({ ...data, deferrals: (data.deferrals ?? 0) + 1 }, DEFER_SECONDS);
+          return { deferredBehindRun: pull };
+        }
+        return processDelivery(deps, data.deliveryId);
+      },
     );
   }
-  return {
-    enqueueDelivery: async (deliveryId, connectionId) => {
-      await boss.send(WEBHOOKS_QUEUE, { deliveryId }, { group: { id: `connection-${connectionId}` } });
-    },
-  };
+  return { enqueueDelivery: (deliveryId, connectionId) => send({ deliveryId, connectionId }) };
 }
 
 /** The webhook queue of a door's job queue, when it has one. */

@@ -308,6 +308,42 @@ describe.each(['pglite', 'postgres'] as const)('Affinity webhooks on %s', (backe
     expect(related?.presence).toBe('related');
   });
 
+  it('while a pull of the connection runs, a delivery waits for it to end', async () => {
+    if (backend !== 'pglite') return; // the same queue on both; once is enough (it waits 15 s)
+    const [conn] = await q<{ id: number }>(sql`SELECT id FROM sync_connections LIMIT 1`);
+    const [run] = await q<{ id: number }>(sql`
+      INSERT INTO sync_runs (kind, trigger, actor, connection_id, status, heartbeat_at)
+      VALUES ('pull', 'api', 'test', ${conn!.id}, 'running', now()) RETURNING id`);
+    const [value] = await q<{ field_value_id: number }>(sql`
+      SELECT field_value_id FROM crm_field_values WHERE list_id = ${portfolioId} AND value_type = 3
+        AND jsonb_typeof(value) = 'number' ORDER BY field_value_id DESC LIMIT 1`);
+    await affinity('PUT', `/field-values/${value!.field_value_id}`, { value: 55555 });
+    const schema = (server.deps.jobs as unknown as { schema: string }).schema;
+    await until('the delivery deferred behind the pull', async () => {
+      const rows = await q(
+        sql.raw(
+          `SELECT 1 FROM "${schema}".job WHERE name = 'webhook-deliveries' AND (data->>'deferrals')::int >= 1`,
+        ),
+      );
+      return rows.length > 0;
+    });
+    const [waiting] = await q<{ value: unknown }>(
+      sql`SELECT value FROM crm_field_values WHERE field_value_id = ${value!.field_value_id}`,
+    );
+    expect(Number(waiting?.value)).not.toBe(55555);
+    await q(sql`UPDATE sync_runs SET status = 'succeeded', finished_at = now() WHERE id = ${run!.id}`);
+    await until(
+      'the value once the pull ended',
+      async () => {
+        const [v] = await q<{ value: unknown }>(
+          sql`SELECT value FROM crm_field_values WHERE field_value_id = ${value!.field_value_id}`,
+        );
+        return Number(v?.value) === 55555;
+      },
+      60_000,
+    );
+  }, 90_000);
+
   it('ignores events about lists My CRM does not pull, and says so', async () => {
     const lists = await affinity<Array<{ id: number; name: string }>>('GET', '/lists');
     const watchlist = lists.json.find((l) => l.name === facts.lists.watchlist)!.id;
