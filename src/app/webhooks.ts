@@ -40,8 +40,18 @@ function redact(url: string): string {
   return at < 0 ? url : `${url.slice(0, at + RECEIVER_PATH.length + 1)}…`;
 }
 
-const FALLBACK =
-  'near-real-time pulls are off: keep My CRM fresh with scheduled pulls (`affinity-sync schedule add --pull`)';
+/** What keeps My CRM fresh without webhooks: the pull schedules there are, or how to add one. */
+async function fallbackOf(ctx: AppContext, connectionId: number): Promise<string> {
+  const rows = await ctx.deps.store.query<{ name: string; next_run_at: string | null; paused: boolean }>(sql`
+    SELECT name, next_run_at, paused FROM sync_schedules
+    WHERE connection_id = ${connectionId} AND kind = 'pull' ORDER BY next_run_at NULLS LAST`);
+  const live = rows.filter((r) => !r.paused);
+  if (live.length === 0) {
+    return 'near-real-time pulls are off: keep My CRM fresh with scheduled pulls (`affinity-sync schedule add NAME --pull --every 60`)';
+  }
+  const next = live[0]!.next_run_at;
+  return `near-real-time pulls are off: scheduled pulls keep My CRM fresh (${live.map((r) => `"${r.name}"`).join(', ')}${next ? `, next at ${new Date(next).toISOString()}` : ''})`;
+}
 
 export const webhookSlot = z.object({
   /** Affinity's subscription id (null: ours, not (yet) at Affinity). */
@@ -137,18 +147,19 @@ async function slotsOf(ctx: AppContext) {
   return { connection, client, subs, rows, slots };
 }
 
-function noteOf(slots: WebhookSlot[], free: number): string | null {
+function noteOf(slots: WebhookSlot[], free: number, fallback: string): string | null {
   if (slots.some((s) => s.ours && !s.missing)) return null;
   return free > 0
-    ? `no subscription of ours: ${FALLBACK}`
-    : `all ${WEBHOOK_SLOTS} subscriptions are someone else's: ${FALLBACK}`;
+    ? `no subscription of ours: ${fallback}`
+    : `all ${WEBHOOK_SLOTS} subscriptions are someone else's: ${fallback}`;
 }
 
 /** The instance's webhook subscriptions: ours (with our bookkeeping) and others'. */
 export async function listWebhooks(ctx: AppContext): Promise<WebhooksResult> {
-  const { subs, slots } = await slotsOf(ctx);
+  const { connection, subs, slots } = await slotsOf(ctx);
   const free = Math.max(0, WEBHOOK_SLOTS - subs.length);
-  return { limit: WEBHOOK_SLOTS, free, slots, note: noteOf(slots, free) };
+  const note = noteOf(slots, free, await fallbackOf(ctx, connection.id));
+  return { limit: WEBHOOK_SLOTS, free, slots, note };
 }
 
 export const subscribeWebhookInput = z.object({
@@ -206,7 +217,7 @@ export async function subscribeWebhook(
       'conflict',
       `all ${WEBHOOK_SLOTS} webhook subscriptions of this Affinity instance are taken (${taken
         .map((t) => `#${t.subscriptionId} ${t.url}`)
-        .join(', ')}); they are not ours and are left alone. ${FALLBACK}`,
+        .join(', ')}); they are not ours and are left alone. ${await fallbackOf(ctx, connection.id)}`,
       { subscriptions: taken, fallback: 'schedule' },
     );
   }

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/support/server.js';
 import { runPull } from '../app/pull.js';
+import { createSchedule } from '../app/schedules.js';
 import { demoWorkspaceFacts } from '../emulator/seeds/index.js';
 
 /**
@@ -480,6 +481,10 @@ describe.each(['pglite', 'postgres'] as const)('Affinity webhooks on %s', (backe
     expect(slots.json.free).toBe(0);
     expect(slots.json.slots.map((s) => s.ours)).toEqual([false, false, false]);
     expect(slots.json.note).toMatch(/someone else's.*scheduled pulls/);
+    // With a pull schedule, the fallback names it.
+    await createSchedule(server.ctx('admin'), { name: 'daily pull', kind: 'pull', intervalMinutes: 1440 });
+    const named = await server.fetch<{ note: string }>('/api/webhooks');
+    expect(named.json.note).toMatch(/scheduled pulls keep My CRM fresh \("daily pull", next at /);
     const [row] = await q<{ n: number }>(sql`SELECT count(*)::int AS n FROM sync_webhooks`);
     expect(row?.n).toBe(0);
   });
