@@ -126,8 +126,9 @@ export async function startWebhookJobs(
       ...(startAfter !== undefined ? { startAfter } : {}),
     });
   };
+  let workerId: string | undefined;
   if (options.workers) {
-    await boss.work<DeliveryJob>(
+    workerId = await boss.work<DeliveryJob>(
       WEBHOOKS_QUEUE,
       { localConcurrency: 2, groupConcurrency: 1, pollingIntervalSeconds: options.pollingSeconds ?? 1 },
       async ([job]) => {
@@ -145,7 +146,13 @@ export async function startWebhookJobs(
       },
     );
   }
-  return { enqueueDelivery: (deliveryId, connectionId) => send({ deliveryId, connectionId }) };
+  return {
+    enqueueDelivery: async (deliveryId, connectionId) => {
+      await send({ deliveryId, connectionId });
+      // Workers on the embedded store poll: wake ours now rather than at its next poll.
+      if (workerId !== undefined) boss.notifyWorker(workerId);
+    },
+  };
 }
 
 /** The webhook queue of a door's job queue, when it has one. */
