@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AUTO_PUSH_DEBOUNCE_SECONDS, type AutoPushQueue, sendAutoPush } from '../jobs/auto-push.js';
 import { openBoss } from '../jobs/boss.js';
 import { intelLists, intelSavedSearches, syncRuns } from '../store/index.js';
+import { type AutoPushTarget, autoPushTargets } from './auto-push-targets.js';
 import type { AppContext, AppDeps } from './context.js';
 import { AppError, parseInput } from './context.js';
 import { type PushSelectionInput, runPush } from './push.js';
@@ -21,34 +22,12 @@ import { checkAutomationBudget, recordDeferredRun } from './usage.js';
 /** Who auto-push runs act as, in activity. */
 export const AUTO_PUSH_ACTOR = { id: 'auto-push', role: 'member' as const };
 
-export type AutoPushTargetKind = 'search' | 'list';
-
-export const autoPushTarget = z.object({
-  kind: z.enum(['search', 'list']),
-  id: z.number().int(),
-  name: z.string(),
-  autoPush: z.boolean(),
-});
-export type AutoPushTarget = z.output<typeof autoPushTarget>;
-
-/** The saved searches and lists marked auto-push. */
-export async function autoPushTargets(deps: Pick<AppDeps, 'store'>): Promise<AutoPushTarget[]> {
-  const db = deps.store.db;
-  const searches = await db
-    .select({ id: intelSavedSearches.id, name: intelSavedSearches.name })
-    .from(intelSavedSearches)
-    .where(eq(intelSavedSearches.autoPush, true))
-    .orderBy(intelSavedSearches.name);
-  const lists = await db
-    .select({ id: intelLists.id, name: intelLists.name })
-    .from(intelLists)
-    .where(eq(intelLists.autoPush, true))
-    .orderBy(intelLists.name);
-  return [
-    ...searches.map((s) => ({ kind: 'search' as const, id: s.id, name: s.name, autoPush: true })),
-    ...lists.map((l) => ({ kind: 'list' as const, id: l.id, name: l.name, autoPush: true })),
-  ];
-}
+export {
+  type AutoPushTarget,
+  type AutoPushTargetKind,
+  autoPushTarget,
+  autoPushTargets,
+} from './auto-push-targets.js';
 
 const ref = z.union([z.number().int().positive(), z.string().trim().min(1).max(200)]);
 

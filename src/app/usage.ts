@@ -2,7 +2,7 @@ import { and, desc, eq, gt, gte, isNotNull, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { syncConnections, syncRuns, syncWebhookDeliveries, syncWebhooks } from '../store/index.js';
 import type { RunKind } from '../sync/activity.js';
-import { autoPushTargets } from './auto-push.js';
+import { autoPushTargets } from './auto-push-targets.js';
 import { type AppContext, AppError, mustBeAdmin, parseInput } from './context.js';
 
 /**
