@@ -1,10 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inArray, sql } from 'drizzle-orm';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';
 import { createSchedule } from '../../src/app/schedules.js';
@@ -13,11 +10,15 @@ import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js
 import { waitFor } from '../../src/jobs/testing.js';
 import { createLogger } from '../../src/logging/index.js';
 import { openStore, type Store, syncRuns, syncSchedules } from '../../src/store/index.js';
-import { testDatabaseUrl } from '../../src/store/testing.js';
 import { connect } from '../../src/sync/connections.js';
 import { box, pushSeed, SEED } from '../../src/sync/push/test-support.js';
 import { LOCAL_ADMIN } from '../../src/sync/roles.js';
-import { bin } from '../support/cli.js';
+import {
+  createTestDatabase,
+  startWorker as startWorker_,
+  stopWorkers,
+  type WorkerProcess,
+} from '../support/workers.js';
 
 /**
  * Schedules on PostgreSQL with two `affinity-sync worker` processes, each running its scheduler:
@@ -28,54 +29,31 @@ import { bin } from '../support/cli.js';
 const SECRET = 'push test master secret';
 const SCHEDULES = 4;
 
-interface Worker {
-  child: ChildProcess;
-  stderr: string;
-  exited: Promise<number | null>;
-}
-
 let emu: RunningEmulator;
-let admin: pg.Client;
-let database: string;
+let database: { url: string; drop(): Promise<void> };
 let url: string;
 let dataDir: string;
 let store: Store;
 let ctx: AppContext;
-const workers: Worker[] = [];
+const workers: WorkerProcess[] = [];
 
-function startWorker(): Worker {
-  const child = spawn(process.execPath, [bin, 'worker', '--concurrency', '2'], {
-    env: {
-      ...process.env,
+function startWorker(): WorkerProcess {
+  return startWorker_(
+    ['--concurrency', '2'],
+    {
       DATABASE_URL: url,
       AFFINITY_SYNC_SECRET: SECRET,
       AFFINITY_SYNC_DATA_DIR: dataDir,
       AFFINITY_RATE_PER_MINUTE: '100000',
-      LOG_LEVEL: 'warn',
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const worker: Worker = {
-    child,
-    stderr: '',
-    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-  };
-  child.stderr!.on('data', (d: Buffer) => {
-    worker.stderr += d.toString();
-  });
-  workers.push(worker);
-  return worker;
+    workers,
+  );
 }
 
 beforeAll(async () => {
   emu = await startEmulator({ port: 0, seed: pushSeed, ratePerMinute: 100_000 });
-  database = `affinity_sync_sched_${process.pid}_${randomBytes(3).toString('hex')}`;
-  admin = new pg.Client({ connectionString: testDatabaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const u = new URL(testDatabaseUrl);
-  u.pathname = `/${database}`;
-  url = u.toString();
+  database = await createTestDatabase('affinity_sync_sched');
+  url = database.url;
   dataDir = mkdtempSync(join(tmpdir(), 'affinity-sync-sched-'));
   store = await openStore({ dataDir, databaseUrl: url });
   await connect(store, box, { apiKey: emu.apiKey, baseUrl: emu.url, actor: LOCAL_ADMIN });
@@ -89,12 +67,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const w of workers)
-    if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
-  await Promise.all(workers.map((w) => w.exited));
+  await stopWorkers(workers);
   await store?.close();
-  await admin?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin?.end();
+  await database?.drop();
   await emu?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });

@@ -1,46 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bin, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { startServe } from '../support/serve-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'serve-e2e-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Starts `affinity-sync serve ARGS`; `output` resolves with what it printed once it is listening. */
-function startServe(args: string[]): {
-  child: ChildProcess;
-  output: Promise<string>;
-  exit: Promise<number | null>;
-} {
-  const child = spawn(process.execPath, [bin, 'serve', ...args], {
-    env: {
-      ...process.env,
-      DATABASE_URL: '',
-      AFFINITY_API_KEY: '',
-      AFFINITY_BASE_URL: '',
-      AFFINITY_SYNC_SECRET: 'serve e2e test secret',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const output = new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      if (stdout.includes('\n') && (stdout.includes('Ctrl-C') || stdout.trimStart().startsWith('{')))
-        resolve(stdout);
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    void exit.then((code) => reject(new Error(`serve exited ${code} before printing its URL: ${stderr}`)));
-  });
-  return { child, output, exit };
-}
 
 describe('affinity-sync serve', () => {
   it('listens on a free port, prints the URL and a first-run link, answers, and stops cleanly on SIGTERM', async () => {

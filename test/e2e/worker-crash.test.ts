@@ -1,10 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AffinityClient } from '../../src/affinity/index.js';
 import { loadConfig } from '../../src/config/index.js';
@@ -14,12 +11,17 @@ import { type Jobs, startJobs } from '../../src/jobs/index.js';
 import { waitFor } from '../../src/jobs/testing.js';
 import { createLogger } from '../../src/logging/index.js';
 import { openStore, type Store, syncRuns } from '../../src/store/index.js';
-import { testDatabaseUrl } from '../../src/store/testing.js';
 import { connect } from '../../src/sync/connections.js';
 import { setDestination } from '../../src/sync/destinations.js';
 import { box, pushSeed, SEED, testTransport } from '../../src/sync/push/test-support.js';
 import { LOCAL_ADMIN } from '../../src/sync/roles.js';
-import { bin, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import {
+  createTestDatabase,
+  startWorker as startWorker_,
+  stopWorkers,
+  type WorkerProcess,
+} from '../support/workers.js';
 
 /**
  * Scale-out on PostgreSQL: two `affinity-sync worker` processes share one database. The worker
@@ -31,61 +33,34 @@ import { bin, runCli } from '../support/cli.js';
 const RECORDS = 60;
 const SECRET = 'push test master secret';
 
-interface Worker {
-  child: ChildProcess;
-  stderr: string;
-  exited: Promise<number | null>;
-}
-
 let emu: RunningEmulator;
-let admin: pg.Client;
-let database: string;
+let database: { url: string; drop(): Promise<void> };
 let url: string;
 let dataDir: string;
 let store: Store;
 let queue: Jobs;
-const workers: Worker[] = [];
+const workers: WorkerProcess[] = [];
 
-function startWorker(): Worker {
-  const child = spawn(
-    process.execPath,
-    [bin, 'worker', '--concurrency', '1', '--heartbeat-seconds', '10', '--supervise-seconds', '1'],
+function startWorker(): WorkerProcess {
+  return startWorker_(
+    ['--concurrency', '1', '--heartbeat-seconds', '10', '--supervise-seconds', '1'],
     {
-      env: {
-        ...process.env,
-        DATABASE_URL: url,
-        AFFINITY_SYNC_SECRET: SECRET,
-        AFFINITY_SYNC_DATA_DIR: dataDir,
-        // Two requests at a time against a slowed emulator: the push takes seconds, so it is mid-way when killed.
-        AFFINITY_MAX_CONCURRENT: '2',
-        AFFINITY_RATE_PER_MINUTE: '100000',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      DATABASE_URL: url,
+      AFFINITY_SYNC_SECRET: SECRET,
+      AFFINITY_SYNC_DATA_DIR: dataDir,
+      // Two requests at a time against a slowed emulator: the push takes seconds, so it is mid-way when killed.
+      AFFINITY_MAX_CONCURRENT: '2',
+      AFFINITY_RATE_PER_MINUTE: '100000',
     },
+    workers,
   );
-  const worker: Worker = {
-    child,
-    stderr: '',
-    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-  };
-  child.stderr!.on('data', (d: Buffer) => {
-    worker.stderr += d.toString();
-  });
-  workers.push(worker);
-  return worker;
 }
 
 beforeAll(async () => {
   emu = await startEmulator({ port: 0, seed: pushSeed });
   // A database of its own: workers open the `public` schema of DATABASE_URL, as in production.
-  database = `affinity_sync_crash_${process.pid}_${randomBytes(3).toString('hex')}`;
-  admin = new pg.Client({ connectionString: testDatabaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const u = new URL(testDatabaseUrl);
-  u.pathname = `/${database}`;
-  url = u.toString();
+  database = await createTestDatabase('affinity_sync_crash');
+  url = database.url;
   dataDir = mkdtempSync(join(tmpdir(), 'affinity-sync-crash-'));
   store = await openStore({ dataDir, databaseUrl: url });
   const { connection } = await connect(store, box, {
@@ -126,13 +101,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const w of workers)
-    if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
-  await Promise.all(workers.map((w) => w.exited));
+  await stopWorkers(workers);
   await queue?.stop();
   await store?.close();
-  await admin?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin?.end();
+  await database?.drop();
   await emu?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
