@@ -1,7 +1,13 @@
 import { and, count, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { syncRuns } from '../store/index.js';
-import { getRun as getRunDetail, type RunRow, type StepRow } from '../sync/activity.js';
+import {
+  expandedRecordColumns,
+  expandedRecordItems,
+  getRun as getRunDetail,
+  type RunRow,
+  type StepRow,
+} from '../sync/activity.js';
 import { type AppContext, AppError, parseInput } from './context.js';
 
 /**
@@ -336,16 +342,10 @@ export async function listRunRecords(
     created_at: string;
   }>(sql`
     SELECT r.id, r.step_id, s.name AS step, r.outcome,
-      COALESCE(r.items->'entityKind'->>i.n, r.entity_kind) AS entity_kind,
-      COALESCE((r.items->'entityId'->>i.n)::bigint, r.entity_id) AS entity_id,
-      COALESCE(r.items->'affinityType'->>i.n, r.affinity_type) AS affinity_type,
-      COALESCE((r.items->'affinityId'->>i.n)::bigint, r.affinity_id) AS affinity_id,
-      COALESCE(r.items->'message'->>i.n, r.message) AS message,
-      r.details || COALESCE((SELECT jsonb_object_agg(d.key, d.value->i.n) FROM jsonb_each(r.items->'details') AS d), '{}'::jsonb) AS details,
-      r.created_at::text AS created_at
+      ${expandedRecordColumns}
     FROM sync_run_records r
     LEFT JOIN sync_run_steps s ON s.id = r.step_id
-    LEFT JOIN LATERAL generate_series(0, (r.items->>'count')::int - 1) AS i(n) ON true
+    ${expandedRecordItems}
     WHERE r.run_id = ${i.runId} ${outcomeFilter} ${stepFilter}
     ORDER BY (r.outcome = 'failed') DESC, s.position NULLS LAST, r.id, i.n
     LIMIT ${i.limit} OFFSET ${i.offset}`);

@@ -638,6 +638,25 @@ export interface RunDetail {
 }
 
 /**
+ * The columns of a record outcome row with batch rows (`items`, see {@link packOutcomeItems})
+ * expanded item by item: select them from `sync_run_records r` with {@link expandedRecordItems}
+ * joined; a single row stands for itself.
+ */
+export const expandedRecordColumns =
+  sql.raw(`COALESCE(r.items->'entityKind'->>i.n, r.entity_kind) AS entity_kind,
+        COALESCE((r.items->'entityId'->>i.n)::bigint, r.entity_id) AS entity_id,
+        COALESCE(r.items->'affinityType'->>i.n, r.affinity_type) AS affinity_type,
+        COALESCE((r.items->'affinityId'->>i.n)::bigint, r.affinity_id) AS affinity_id,
+        COALESCE(r.items->'message'->>i.n, r.message) AS message,
+        r.details || COALESCE((SELECT jsonb_object_agg(d.key, d.value->i.n) FROM jsonb_each(r.items->'details') AS d), '{}'::jsonb) AS details,
+        r.created_at::text AS created_at`);
+
+/** The join that expands each batch row of `sync_run_records r` into its items (`i.n`). */
+export const expandedRecordItems = sql.raw(
+  `LEFT JOIN LATERAL generate_series(0, (r.items->>'count')::int - 1) AS i(n) ON true`,
+);
+
+/**
  * One run with its steps and their record-level outcomes ("More Info"). `outcome` narrows the
  * records, e.g. to `failed`; `recordLimit` caps them per step.
  */
@@ -671,15 +690,9 @@ export async function getRun(
       created_at: string;
     }>(sql`
       SELECT r.id, r.run_id, r.step_id, r.outcome,
-        COALESCE(r.items->'entityKind'->>i.n, r.entity_kind) AS entity_kind,
-        COALESCE((r.items->'entityId'->>i.n)::bigint, r.entity_id) AS entity_id,
-        COALESCE(r.items->'affinityType'->>i.n, r.affinity_type) AS affinity_type,
-        COALESCE((r.items->'affinityId'->>i.n)::bigint, r.affinity_id) AS affinity_id,
-        COALESCE(r.items->'message'->>i.n, r.message) AS message,
-        r.details || COALESCE((SELECT jsonb_object_agg(d.key, d.value->i.n) FROM jsonb_each(r.items->'details') AS d), '{}'::jsonb) AS details,
-        r.created_at::text AS created_at
+        ${expandedRecordColumns}
       FROM sync_run_records r
-      LEFT JOIN LATERAL generate_series(0, (r.items->>'count')::int - 1) AS i(n) ON true
+      ${expandedRecordItems}
       WHERE r.step_id = ${step.id} ${outcome}
       ORDER BY r.id, i.n
       LIMIT ${options.recordLimit ?? 1000}`);
