@@ -10,6 +10,7 @@ import { getConnection } from '../sync/connections.js';
 import { setDestination } from '../sync/destinations.js';
 import { LOCAL_ADMIN } from '../sync/roles.js';
 import { type Jobs, startJobs } from './index.js';
+import { waitFor } from './testing.js';
 
 /** Waits for a run to end by reading its progress events to their end (the server closes the stream). */
 async function runEnd(s: TestServer, runId: number): Promise<void> {
@@ -157,4 +158,62 @@ describe('auto-push', () => {
     );
     expect(run!.error).toMatch(/the quota resets at /);
   });
+});
+
+describe('auto-push by the workers themselves', () => {
+  it('a notice comes due after its debounce and a worker queues and runs the push, no call by hand', async () => {
+    let jobs: Jobs | undefined;
+    const s = await startTestServer({
+      jobs: async (deps) => {
+        jobs = await startJobs(deps, { workers: true, scheduler: false, autoPushDebounceSeconds: 1 });
+        return jobs;
+      },
+    });
+    try {
+      const connectionId = (await getConnection(s.store))!.id;
+      const client = new AffinityClient({
+        transport: createTransport({
+          apiKey: s.emulator.apiKey,
+          baseUrl: s.emulator.url,
+          ratePerMinute: 100_000,
+        }),
+      });
+      const saved = await setDestination(s.store, client, connectionId, LOCAL_ADMIN, {
+        entity: 'company',
+        recordType: 'organization',
+        match: 'domain',
+        mode: 'create-update',
+      });
+      expect(saved.code).toBe('saved');
+      const { savedSearch } = await createSavedSearch(s.ctx('member'), {
+        name: 'Worker path',
+        entity: 'companies',
+        query: 'workerpath',
+      });
+      const marked = await s.fetch(`/api/saved-searches/${savedSearch.id}/auto-push`, {
+        method: 'PUT',
+        token: s.member.token,
+        body: { on: true },
+      });
+      expect(marked.status).toBe(200);
+      await importRecords(
+        s.store,
+        'companies',
+        companies(500, 3, (i) => `Workerpath ${i}`),
+      );
+      await notifyDataChanged(s.deps, 'import');
+      const run = await waitFor('the auto-push run to end', async () => {
+        const [r] = await s.store.db
+          .select()
+          .from(syncRuns)
+          .where(and(eq(syncRuns.trigger, 'auto-push'), eq(syncRuns.dryRun, false)));
+        return r && !['queued', 'running'].includes(r.status) ? r : undefined;
+      });
+      expect(run).toMatchObject({ status: 'succeeded', actor: 'auto-push' });
+      expect(run.counts).toMatchObject({ created: 3 });
+      expect(await jobs?.autoPush.waiting()).toBe(0);
+    } finally {
+      await s.close();
+    }
+  }, 120_000);
 });
