@@ -584,30 +584,36 @@ export interface SessionActor {
  */
 export async function actorForSession(deps: AppDeps, token: string): Promise<SessionActor | null> {
   if (!token) return null;
-  const db = deps.store.db;
-  const [row] = await db
-    .select({ session: appSessions, user: appUsers })
-    .from(appSessions)
-    .innerJoin(appUsers, eq(appUsers.id, appSessions.userId))
-    .where(
-      and(
-        eq(appSessions.tokenHash, hashToken(token)),
-        isNull(appSessions.revokedAt),
-        gt(appSessions.expiresAt, sql`now()`),
-      ),
-    );
+  // Every signed-in request asks this: planned once per session, not once per request.
+  const [row] = await deps.store.queryPlanned<{
+    session_id: number;
+    last_seen_at: string;
+    expires_at: string;
+    user_id: number;
+    email: string;
+    role: string;
+  }>(sql`
+    SELECT s.id AS session_id, s.last_seen_at::text AS last_seen_at, s.expires_at::text AS expires_at,
+      u.id AS user_id, u.email, u.role
+    FROM app_sessions s JOIN app_users u ON u.id = s.user_id
+    WHERE s.token_hash = ${hashToken(token)} AND s.revoked_at IS NULL AND s.expires_at > now()`);
   if (!row) return null;
-  let expiresAt = iso(row.session.expiresAt);
+  let expiresAt = iso(row.expires_at);
   let extended = false;
-  if (Date.now() - Date.parse(iso(row.session.lastSeenAt)) > LAST_SEEN_EVERY_MS) {
+  if (Date.now() - Date.parse(iso(row.last_seen_at)) > LAST_SEEN_EVERY_MS) {
     expiresAt = new Date(Date.now() + SESSION_TTL_MS).toISOString();
-    await db
+    await deps.store.db
       .update(appSessions)
       .set({ lastSeenAt: sql`now()`, expiresAt })
-      .where(eq(appSessions.id, row.session.id));
+      .where(eq(appSessions.id, row.session_id));
     extended = true;
   }
-  return { actor: actorOf(row.user), sessionId: row.session.id, expiresAt, extended };
+  return {
+    actor: actorOf({ id: row.user_id, email: row.email, role: row.role }),
+    sessionId: row.session_id,
+    expiresAt,
+    extended,
+  };
 }
 
 /** Ends the session a cookie holds (sign out); nothing happens for an unknown token. */
@@ -782,24 +788,27 @@ export async function revokeApiToken(
  */
 export async function actorForToken(deps: AppDeps, token: string): Promise<Actor | null> {
   if (!token.startsWith(API_TOKEN_PREFIX)) return null;
-  const db = deps.store.db;
-  const [row] = await db
-    .select({ token: appApiTokens, user: appUsers })
-    .from(appApiTokens)
-    .innerJoin(appUsers, eq(appUsers.id, appApiTokens.userId))
-    .where(
-      and(
-        eq(appApiTokens.tokenHash, hashToken(token)),
-        isNull(appApiTokens.revokedAt),
-        or(isNull(appApiTokens.expiresAt), gt(appApiTokens.expiresAt, sql`now()`)),
-      ),
-    );
+  // Every request with a token asks this: planned once per token, not once per request.
+  const [row] = await deps.store.queryPlanned<{
+    token_id: number;
+    last_used_at: string | null;
+    user_id: number;
+    email: string;
+    role: string;
+  }>(sql`
+    SELECT t.id AS token_id, t.last_used_at::text AS last_used_at, u.id AS user_id, u.email, u.role
+    FROM app_api_tokens t JOIN app_users u ON u.id = t.user_id
+    WHERE t.token_hash = ${hashToken(token)} AND t.revoked_at IS NULL
+      AND (t.expires_at IS NULL OR t.expires_at > now())`);
   if (!row) return null;
-  const last = row.token.lastUsedAt;
+  const last = row.last_used_at;
   if (last === null || Date.now() - Date.parse(iso(last)) > LAST_SEEN_EVERY_MS) {
-    await db.update(appApiTokens).set({ lastUsedAt: sql`now()` }).where(eq(appApiTokens.id, row.token.id));
+    await deps.store.db
+      .update(appApiTokens)
+      .set({ lastUsedAt: sql`now()` })
+      .where(eq(appApiTokens.id, row.token_id));
   }
-  return actorOf(row.user);
+  return actorOf({ id: row.user_id, email: row.email, role: row.role });
 }
 
 // ---------------------------------------------------------------------------------------------
