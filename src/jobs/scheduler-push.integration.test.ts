@@ -1,14 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../test/support/server.js';
-import { AffinityClient, createTransport } from '../affinity/index.js';
+import { startTestServer, type TestServer, withCompaniesAndDestination } from '../../test/support/server.js';
 import { addListMembers, createList } from '../app/lists.js';
 import { createSchedule, getSchedule } from '../app/schedules.js';
-import { importRecords } from '../intelligence/index.js';
 import { syncRuns } from '../store/index.js';
-import { getConnection } from '../sync/connections.js';
-import { setDestination } from '../sync/destinations.js';
-import { LOCAL_ADMIN } from '../sync/roles.js';
 import { startJobs } from './index.js';
 import { createScheduler } from './scheduler.js';
 import { waitFor } from './testing.js';
@@ -23,32 +18,7 @@ let s: TestServer;
 
 beforeAll(async () => {
   s = await startTestServer({ jobs: (deps) => startJobs(deps, { workers: true, scheduler: false }) });
-  const imported = await importRecords(
-    s.store,
-    'companies',
-    Array.from({ length: 3 }, (_, i) => ({
-      row: i + 1,
-      line: i + 2,
-      record: { domain: `scheduled${i}.io`, name: `Scheduled ${i}`, website: `https://scheduled${i}.io` },
-    })),
-  );
-  expect(imported.written).toBe(true);
-  const connection = (await getConnection(s.store))!;
-  const client = new AffinityClient({
-    transport: createTransport({
-      apiKey: s.emulator.apiKey,
-      baseUrl: s.emulator.url,
-      ratePerMinute: 100_000,
-    }),
-  });
-  const saved = await setDestination(s.store, client, connection.id, LOCAL_ADMIN, {
-    entity: 'company',
-    recordType: 'organization',
-    match: 'domain',
-    mode: 'create-update',
-    map: ['website=Website'],
-  });
-  expect(saved.code).toBe('saved');
+  await withCompaniesAndDestination(s, 'scheduled', 3);
   await createList(s.ctx('member'), { name: 'Weekly picks', entity: 'companies' });
   await addListMembers(s.ctx('member'), {
     list: 'Weekly picks',

@@ -1,14 +1,19 @@
 import type { FastifyInstance } from 'fastify';
+import { AffinityClient, createTransport } from '../../src/affinity/index.js';
 import { connectAffinity } from '../../src/app/connection.js';
 import type { AppContext, AppDeps } from '../../src/app/context.js';
 import { actorOf, bootstrapAdmin, createApiToken, createUser } from '../../src/app/users.js';
 import { type Config, loadConfig } from '../../src/config/index.js';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
+import { importRecords } from '../../src/intelligence/index.js';
 import { startJobs } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { buildServer, type ServerOptions } from '../../src/server/app.js';
 import type { Store } from '../../src/store/index.js';
 import { type Backend, openTestStore, testDatabaseUrl } from '../../src/store/testing.js';
+import { getConnection } from '../../src/sync/connections.js';
+import { setDestination } from '../../src/sync/destinations.js';
+import { LOCAL_ADMIN } from '../../src/sync/roles.js';
 
 export interface TestUser {
   email: string;
@@ -181,4 +186,45 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     await close();
     throw err;
   }
+}
+
+/**
+ * Imports `count` companies (`<prefix>0.io`, `<prefix>1.io`…, named `<Prefix> i`, each with a
+ * website) and saves the company destination: organizations matched by domain, create + update,
+ * website → Website. What a push test needs before it pushes.
+ */
+export async function withCompaniesAndDestination(
+  s: TestServer,
+  prefix: string,
+  count: number,
+): Promise<void> {
+  const name = prefix.charAt(0).toUpperCase() + prefix.slice(1);
+  const imported = await importRecords(
+    s.store,
+    'companies',
+    Array.from({ length: count }, (_, i) => ({
+      row: i + 1,
+      line: i + 2,
+      record: { domain: `${prefix}${i}.io`, name: `${name} ${i}`, website: `https://${prefix}${i}.io` },
+    })),
+  );
+  if (!imported.written) throw new Error(`importing the ${prefix} companies wrote nothing`);
+  const connection = await getConnection(s.store);
+  if (!connection) throw new Error('the test server is not connected');
+  const client = new AffinityClient({
+    transport: createTransport({
+      apiKey: s.emulator.apiKey,
+      baseUrl: s.emulator.url,
+      ratePerMinute: 100_000,
+    }),
+  });
+  const saved = await setDestination(s.store, client, connection.id, LOCAL_ADMIN, {
+    entity: 'company',
+    recordType: 'organization',
+    match: 'domain',
+    mode: 'create-update',
+    map: ['website=Website'],
+  });
+  if (saved.code !== 'saved')
+    throw new Error(`the company destination was not saved: ${JSON.stringify(saved)}`);
 }

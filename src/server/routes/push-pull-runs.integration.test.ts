@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { AffinityClient, createTransport } from '../../affinity/index.js';
+import {
+  startTestServer,
+  type TestServer,
+  withCompaniesAndDestination,
+} from '../../../test/support/server.js';
 import type { RunProgressSnapshot } from '../../app/runs.js';
-import { importRecords } from '../../intelligence/index.js';
 import { startJobs } from '../../jobs/index.js';
-import { getConnection } from '../../sync/connections.js';
-import { setDestination } from '../../sync/destinations.js';
-import { LOCAL_ADMIN } from '../../sync/roles.js';
 
 /** Reads a run's Server-Sent Events to their end: every event's name and snapshot. */
 async function readEvents(
@@ -30,42 +29,13 @@ async function readEvents(
     });
 }
 
-async function withCompaniesAndDestination(s: TestServer): Promise<void> {
-  const imported = await importRecords(
-    s.store,
-    'companies',
-    Array.from({ length: 6 }, (_, i) => ({
-      row: i + 1,
-      line: i + 2,
-      record: { domain: `routed${i}.io`, name: `Routed ${i}`, website: `https://routed${i}.io` },
-    })),
-  );
-  expect(imported.written).toBe(true);
-  const connection = (await getConnection(s.store))!;
-  const client = new AffinityClient({
-    transport: createTransport({
-      apiKey: s.emulator.apiKey,
-      baseUrl: s.emulator.url,
-      ratePerMinute: 100_000,
-    }),
-  });
-  const saved = await setDestination(s.store, client, connection.id, LOCAL_ADMIN, {
-    entity: 'company',
-    recordType: 'organization',
-    match: 'domain',
-    mode: 'create-update',
-    map: ['website=Website'],
-  });
-  expect(saved.code).toBe('saved');
-}
-
 describe('push, pull and runs over HTTP, with workers', () => {
   let s: TestServer;
   beforeAll(async () => {
     s = await startTestServer({
       jobs: (deps) => startJobs(deps, { workers: true, pollingSeconds: 0.5, superviseSeconds: 1 }),
     });
-    await withCompaniesAndDestination(s);
+    await withCompaniesAndDestination(s, 'routed', 6);
   });
   afterAll(async () => {
     await s?.close();
@@ -204,7 +174,7 @@ describe('cancel over HTTP, with no worker running', () => {
   let s: TestServer;
   beforeAll(async () => {
     s = await startTestServer({ jobs: (deps) => startJobs(deps, { workers: false }) });
-    await withCompaniesAndDestination(s);
+    await withCompaniesAndDestination(s, 'routed', 6);
   });
   afterAll(async () => {
     await s?.close();
