@@ -176,33 +176,41 @@ export async function crmView(
       : options.sort === 'funding'
         ? sql`co.total_funding_usd DESC NULLS LAST, lower(r.name), r.id`
         : sql`co.growth_rank DESC NULLS LAST, lower(r.name), r.id`;
+  // The page is chosen first; the lists and the 12-month headcount growth are looked up for its
+  // rows only, not for every pulled record.
   const rows = await store.query<Row>(sql`
-    SELECT r.id, r.affinity_type, r.affinity_id, r.name, r.domains, r.emails, r.match_status, r.matched_by,
-      r.review_decision, r.match_kind, r.match_entity_id,
-      COALESCE(c.name, p.name, i.name) AS entity_name,
-      co.id AS co_id, co.name AS co_name, co.domain AS co_domain, co.growth_rank, co.headcount,
-      co.total_funding_usd, co.stage, hg.g AS hc_growth,
+    SELECT q.*,
       (SELECT array_agg(DISTINCT l.name ORDER BY l.name) FROM crm_memberships m JOIN crm_lists l
          ON l.connection_id = m.connection_id AND l.affinity_list_id = m.affinity_list_id
-       WHERE m.connection_id = r.connection_id AND m.affinity_type = r.affinity_type AND m.affinity_id = r.affinity_id) AS lists
-    FROM crm_records r
-    LEFT JOIN intel_companies c ON r.match_kind = 'company' AND c.id = r.match_entity_id
-    LEFT JOIN intel_people p ON r.match_kind = 'person' AND p.id = r.match_entity_id
-    LEFT JOIN intel_investors i ON r.match_kind = 'investor' AND i.id = r.match_entity_id
-    LEFT JOIN intel_companies pc ON pc.domain = p.company_domain
-    LEFT JOIN LATERAL (SELECT COALESCE(c.id, pc.id) AS id) cid ON true
-    LEFT JOIN intel_companies co ON co.id = cid.id
+       WHERE m.connection_id = q.connection_id AND m.affinity_type = q.affinity_type AND m.affinity_id = q.affinity_id) AS lists,
+      hg.g AS hc_growth
+    FROM (
+      SELECT r.id, r.connection_id, r.affinity_type, r.affinity_id, r.name, r.domains, r.emails, r.match_status,
+        r.matched_by, r.review_decision, r.match_kind, r.match_entity_id,
+        COALESCE(c.name, p.name, i.name) AS entity_name,
+        co.id AS co_id, co.name AS co_name, co.domain AS co_domain, co.growth_rank, co.headcount,
+        co.total_funding_usd, co.stage,
+        row_number() OVER (ORDER BY ${order}) AS ord
+      FROM crm_records r
+      LEFT JOIN intel_companies c ON r.match_kind = 'company' AND c.id = r.match_entity_id
+      LEFT JOIN intel_people p ON r.match_kind = 'person' AND p.id = r.match_entity_id
+      LEFT JOIN intel_investors i ON r.match_kind = 'investor' AND i.id = r.match_entity_id
+      LEFT JOIN intel_companies pc ON pc.domain = p.company_domain
+      LEFT JOIN LATERAL (SELECT COALESCE(c.id, pc.id) AS id) cid ON true
+      LEFT JOIN intel_companies co ON co.id = cid.id
+      WHERE ${inScope('r', connectionId)} AND r.presence = 'listed' ${listFilter}
+      ORDER BY ${order}
+      LIMIT ${options.limit ?? 50} OFFSET ${options.offset ?? 0}
+    ) q
     LEFT JOIN LATERAL (
       SELECT last.value / NULLIF(past.value, 0) - 1 AS g
       FROM (SELECT observed_on, value FROM intel_company_signals
-            WHERE company_id = co.id AND metric = 'headcount' ORDER BY observed_on DESC LIMIT 1) last
+            WHERE company_id = q.co_id AND metric = 'headcount' ORDER BY observed_on DESC LIMIT 1) last
       CROSS JOIN LATERAL (SELECT value FROM intel_company_signals
-            WHERE company_id = co.id AND metric = 'headcount' AND observed_on <= last.observed_on - interval '12 months'
+            WHERE company_id = q.co_id AND metric = 'headcount' AND observed_on <= last.observed_on - interval '12 months'
             ORDER BY observed_on DESC LIMIT 1) past
     ) hg ON true
-    WHERE ${inScope('r', connectionId)} AND r.presence = 'listed' ${listFilter}
-    ORDER BY ${order}
-    LIMIT ${options.limit ?? 50} OFFSET ${options.offset ?? 0}`);
+    ORDER BY q.ord`);
   return rows.map((r) => ({
     crmId: r.id,
     affinityType: r.affinity_type,
