@@ -1,7 +1,7 @@
-import { and, asc, inArray } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Config } from '../config/index.js';
-import { intelCompanySignals, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { type ConnectionInfo, getConnection } from '../sync/connections.js';
 import {
   type CrmCounts,
@@ -178,17 +178,21 @@ async function signalsOf(store: Store, rows: readonly CrmRow[]): Promise<Map<num
   const ids = [...new Set(rows.flatMap((r) => (r.company ? [r.company.id] : [])))];
   const byCompany = new Map<number, CrmSignals>();
   if (ids.length === 0) return byCompany;
-  const s = intelCompanySignals;
-  const points = await store.db
-    .select({ companyId: s.companyId, metric: s.metric, date: s.observedOn, value: s.value })
-    .from(s)
-    .where(and(inArray(s.companyId, ids), inArray(s.metric, [...crmSignalMetrics])))
-    .orderBy(asc(s.companyId), asc(s.metric), asc(s.observedOn));
+  const points = await store.query<{ company_id: number; metric: string; date: string; value: number }>(sql`
+    SELECT company_id, metric, observed_on AS date, value FROM intel_company_signals
+    WHERE company_id IN (${sql.join(
+      ids.map((id) => sql`${id}`),
+      sql`, `,
+    )}) AND metric IN (${sql.join(
+      crmSignalMetrics.map((m) => sql`${m}`),
+      sql`, `,
+    )})
+    ORDER BY company_id, metric, observed_on`);
   for (const p of points) {
-    let entry = byCompany.get(p.companyId);
+    let entry = byCompany.get(p.company_id);
     if (!entry) {
       entry = empty();
-      byCompany.set(p.companyId, entry);
+      byCompany.set(p.company_id, entry);
     }
     (p.metric === 'headcount' ? entry.headcount : entry.webVisits).push({ date: p.date, value: p.value });
   }
