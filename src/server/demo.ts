@@ -57,7 +57,7 @@ export async function prepareDemo(
     config.affinityBaseUrl = builtin.url;
     lines.push(
       `Affinity: the built-in emulator with the demo workspace at ${builtin.url} — nothing reaches a real CRM.`,
-      `  Connect it in Settings with the API key ${builtin.apiKey}`,
+      `  Connect it with the API key ${builtin.apiKey} (POST /api/connection, or \`affinity-sync connect --base-url ${builtin.url} --api-key -\`)`,
     );
   }
 

@@ -144,7 +144,7 @@ export function registerServe(program: Command): void {
               ...(demo?.lines.map((l) => `  ${l}`) ?? []),
               connection
                 ? `  Affinity: ${describeWorkspace(connection)}`
-                : '  Affinity: not connected yet (an admin connects it in Settings or with `affinity-sync connect`)',
+                : '  Affinity: not connected yet (an admin connects it: POST /api/connection, or `affinity-sync connect`)',
               ...(setupLink
                 ? [
                     'No one has an account yet. Create the first admin with this one-time link:',
