@@ -649,6 +649,20 @@ export async function listSessions(ctx: AppContext, currentSessionId?: number): 
   }));
 }
 
+/**
+ * Who may end a session or revoke a token: its owner, or an admin; and only while it is live.
+ * Anything else is `not_found`, so a member learns nothing of another's.
+ */
+function mustBeRevocable<T extends { userId: number; revokedAt: string | null }>(
+  ctx: AppContext,
+  row: T | undefined,
+  what: string,
+): asserts row is T {
+  if (!row || row.revokedAt !== null || (row.userId !== ctx.actor.userId && ctx.actor.role !== 'admin')) {
+    throw new AppError('not_found', `no live ${what}`);
+  }
+}
+
 export const revokeSessionInput = z.object({ id: z.number().int().positive() });
 
 /** Ends one session: one's own, or anyone's for an admin. `not_found` for another member's. */
@@ -659,9 +673,7 @@ export async function revokeSession(
   const { id } = parseInput(revokeSessionInput, input);
   const db = ctx.deps.store.db;
   const [row] = await db.select().from(appSessions).where(eq(appSessions.id, id));
-  if (!row || row.revokedAt !== null || (row.userId !== ctx.actor.userId && ctx.actor.role !== 'admin')) {
-    throw new AppError('not_found', `no live session ${id}`);
-  }
+  mustBeRevocable(ctx, row, `session ${id}`);
   await db.update(appSessions).set({ revokedAt: sql`now()` }).where(eq(appSessions.id, id));
 }
 
@@ -774,9 +786,7 @@ export async function revokeApiToken(
   const { id } = parseInput(revokeApiTokenInput, input);
   const db = ctx.deps.store.db;
   const [row] = await db.select().from(appApiTokens).where(eq(appApiTokens.id, id));
-  if (!row || row.revokedAt !== null || (row.userId !== ctx.actor.userId && ctx.actor.role !== 'admin')) {
-    throw new AppError('not_found', `no live API token ${id}`);
-  }
+  mustBeRevocable(ctx, row, `API token ${id}`);
   await db.update(appApiTokens).set({ revokedAt: sql`now()` }).where(eq(appApiTokens.id, id));
   ctx.deps.logger.info({ tokenId: id, by: ctx.actor.id }, 'API token revoked');
   return tokenViewOf(row);

@@ -299,18 +299,9 @@ export async function setDestination(
   input: DestinationInput,
 ): Promise<SaveDestinationResult> {
   requireAdmin(actor, 'change push destinations');
-  const entity = input.entity as EntityKind;
-  if (!entityKinds.includes(entity)) {
-    return {
-      code: 'invalid',
-      problems: [
-        `unknown entity ${JSON.stringify(input.entity)}${didYouMean(input.entity, entityKinds)} (use ${entityKinds.join(', ')})`,
-      ],
-    };
-  }
-  const before = await getDestination(store, connectionId, entity);
-  const r = await resolveFresh(store, client, connectionId, entity, before, input);
-  if (r.problems.length > 0) return { code: 'invalid', problems: r.problems };
+  const resolved = await resolveChange(store, client, connectionId, input);
+  if ('problems' in resolved) return resolved;
+  const { entity, before, r } = resolved;
 
   const known = new Map(sourceFields(entity).map((s) => [s.name, s]));
   const createdFields: Array<{ id: number; name: string; valueType: string }> = [];
@@ -378,16 +369,18 @@ export type DestinationCheckResult =
   | { code: 'invalid'; problems: string[] };
 
 /**
- * Checks a change of a destination exactly as {@link setDestination} would, against the workspace's
- * fields and lists, and says what it would change — creating no field and saving nothing (the
- * setup screen flags incompatible mappings before the user saves). Anyone may check.
+ * The change `input` asks for, resolved against the workspace's live fields — what saving it and
+ * checking it without saving both start from, so the two can never disagree — or its problems.
  */
-export async function checkDestinationChange(
+async function resolveChange(
   store: Store,
   client: AffinityClient,
   connectionId: number,
   input: DestinationInput,
-): Promise<DestinationCheckResult> {
+): Promise<
+  | { code: 'invalid'; problems: string[] }
+  | { entity: EntityKind; before: Destination | null; r: Awaited<ReturnType<typeof resolveFresh>> }
+> {
   const entity = input.entity as EntityKind;
   if (!entityKinds.includes(entity)) {
     return {
@@ -400,6 +393,23 @@ export async function checkDestinationChange(
   const before = await getDestination(store, connectionId, entity);
   const r = await resolveFresh(store, client, connectionId, entity, before, input);
   if (r.problems.length > 0) return { code: 'invalid', problems: r.problems };
+  return { entity, before, r };
+}
+
+/**
+ * Checks a change of a destination exactly as {@link setDestination} would, against the workspace's
+ * fields and lists, and says what it would change — creating no field and saving nothing (the
+ * setup screen flags incompatible mappings before the user saves). Anyone may check.
+ */
+export async function checkDestinationChange(
+  store: Store,
+  client: AffinityClient,
+  connectionId: number,
+  input: DestinationInput,
+): Promise<DestinationCheckResult> {
+  const resolved = await resolveChange(store, client, connectionId, input);
+  if ('problems' in resolved) return resolved;
+  const { entity, before, r } = resolved;
   const known = new Map(sourceFields(entity).map((s) => [s.name, s]));
   const after: Destination = {
     id: before?.id ?? 0,
