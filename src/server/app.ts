@@ -16,6 +16,7 @@ import { quoteIdent } from '../store/migrate.js';
 import { installAuth } from './auth.js';
 import { handleError, handleNotFound } from './errors.js';
 import { apiRoutes } from './routes/index.js';
+import { defaultWebRoot, installWebUi, webFallback } from './web.js';
 import { webhookReceiver } from './webhook-receiver.js';
 
 /** What a readiness check says: null when ready, else why not. */
@@ -40,6 +41,11 @@ export interface ServerOptions {
   trustProxy?: boolean | string | string[];
   /** Log each request and its answer at info (default false: only errors are logged). */
   logRequests?: boolean;
+  /**
+   * The built web UI to serve (default `dist/web` of the package when built); null serves none,
+   * and pages then say how to build it.
+   */
+  webRoot?: string | null;
   /** More readiness checks by name (the jobs, say); `/api/ready` answers 503 while any fails. */
   readyChecks?: Record<string, ReadyCheck>;
 }
@@ -74,7 +80,7 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler(handleNotFound);
+  app.setNotFoundHandler((request, reply) => webFallback(request, reply) ?? handleNotFound(request, reply));
   app.decorate('deps', deps);
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
@@ -105,6 +111,7 @@ export async function buildServer(deps: AppDeps, options: ServerOptions = {}): P
   await installAuth(app);
   // Outside /api: Affinity posts deliveries to the secret URL an admin subscribed.
   await webhookReceiver(app);
+  await installWebUi(app, options.webRoot === undefined ? defaultWebRoot() : options.webRoot);
 
   const readyChecks: Record<string, ReadyCheck> = {
     database: async () => {

@@ -618,14 +618,19 @@ describe('first-run setup over HTTP', () => {
     await t?.cleanup();
   });
 
-  it('serves the page the setup link opens without sign-in', async () => {
-    const res = await fetch(`${server.url}/setup`);
+  it('serves the web UI for the page the setup link opens, without sign-in and without a referrer', async () => {
+    const res = await fetch(`${server.url}/setup`, { headers: { accept: 'text/html' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     const html = await res.text();
-    expect(html).toContain('Create the first admin');
-    expect(html).toContain("fetch('/api/auth/setup', { method: 'POST'");
+    expect(html).toContain('<div id="root"></div>');
+    // An unknown API path is still the API's JSON 404, not the page.
+    const api = await fetch(`${server.url}/api/nothing-here`, { headers: { accept: 'text/html' } });
+    expect(api.status).toBe(404);
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 
   it('spends a one-time link on the first admin, signs them in, and is dead after', async () => {

@@ -98,7 +98,6 @@ export async function installAuth(app: FastifyInstance): Promise<void> {
   app.decorateRequest('auth', null);
   app.decorate('loginThrottle', new LoginThrottle());
   await prepareSignIn();
-  installSetupPage(app);
 
   app.addHook('onRequest', async (request, reply) => {
     // Unknown routes fall through to the not-found handler: 404, never 401.
@@ -202,96 +201,3 @@ export async function signIn(request: FastifyRequest, reply: FastifyReply, sessi
   request.auth = { via: 'session', sessionId: session.sessionId, sessionToken: session.token };
   return { user: session.user, csrfToken: csrfTokenFor(session.token), expiresAt: session.expiresAt };
 }
-
-/**
- * `GET /setup`: the page the first-run link opens. It reads the token from the link's fragment and
- * spends it with `POST /api/auth/setup`; self-contained (no build step, no assets), so the link
- * `serve` prints works before any web UI is installed.
- */
-function installSetupPage(app: FastifyInstance): void {
-  app.get('/setup', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
-    reply
-      .type('text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      .header('x-frame-options', 'DENY')
-      .send(SETUP_PAGE),
-  );
-}
-
-const SETUP_PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>affinity-sync · first-run setup</title>
-<style>
-  body { font: 16px/1.5 system-ui, sans-serif; max-width: 28rem; margin: 4rem auto; padding: 0 1rem; color: #1a1a1a; }
-  h1 { font-size: 1.4rem; }
-  label { display: block; margin-top: 1rem; font-weight: 600; }
-  input { width: 100%; box-sizing: border-box; padding: .5rem; font: inherit; margin-top: .25rem; }
-  button { margin-top: 1.5rem; padding: .6rem 1.2rem; font: inherit; cursor: pointer; }
-  #message { margin-top: 1rem; }
-  .error { color: #b00020; }
-</style>
-</head>
-<body>
-<main>
-<h1>Create the first admin</h1>
-<p id="intro">This one-time link creates the first admin of this affinity-sync server and signs you in.</p>
-<form id="setup" novalidate>
-  <label for="email">Email</label>
-  <input id="email" name="email" type="email" autocomplete="username" required>
-  <label for="name">Name (optional)</label>
-  <input id="name" name="name" autocomplete="name">
-  <label for="password">Password (at least 10 characters)</label>
-  <input id="password" name="password" type="password" autocomplete="new-password" minlength="10" required>
-  <label for="confirm">Password again</label>
-  <input id="confirm" name="confirm" type="password" autocomplete="new-password" minlength="10" required>
-  <button type="submit">Create admin and sign in</button>
-</form>
-<p id="message" role="status" aria-live="polite"></p>
-</main>
-<script>
-(function () {
-  var form = document.getElementById('setup');
-  var message = document.getElementById('message');
-  function field(id) { return document.getElementById(id).value; }
-  var token = new URLSearchParams(location.hash.slice(1)).get('token');
-  function say(text, isError) { message.textContent = text; message.className = isError ? 'error' : ''; }
-  if (!token) {
-    form.hidden = true;
-    say('This page needs the link affinity-sync serve printed (it ends in #token=...). Or add an admin with: affinity-sync users add EMAIL --admin', true);
-    return;
-  }
-  history.replaceState(null, '', location.pathname);
-  fetch('/api/auth/setup').then(function (r) { return r.json(); }).then(function (b) {
-    if (b && b.needed === false) { form.hidden = true; say('Setup is done already: sign in with your account.', true); }
-  }).catch(function () {});
-  form.addEventListener('submit', function (event) {
-    event.preventDefault();
-    var email = field('email').trim();
-    var name = field('name').trim();
-    var password = field('password');
-    if (password.length < 10) { say('The password needs at least 10 characters.', true); return; }
-    if (password !== field('confirm')) { say('The two passwords differ.', true); return; }
-    var body = { token: token, email: email, password: password };
-    if (name) body.name = name;
-    say('Creating the admin...');
-    fetch('/api/auth/setup', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-      .then(function (r) { return r.json().then(function (b) { return { status: r.status, body: b }; }); })
-      .then(function (r) {
-        if (r.status === 201) {
-          form.hidden = true;
-          say('Done: ' + r.body.user.email + ' is an admin and signed in. The API is at /api (its description at /api/openapi.json).');
-        } else {
-          say((r.body && r.body.error && r.body.error.message) || 'Setup failed (' + r.status + ').', true);
-        }
-      })
-      .catch(function (e) { say('Setup failed: ' + e.message, true); });
-  });
-})();
-</script>
-</body>
-</html>
-`;

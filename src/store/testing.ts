@@ -24,11 +24,16 @@ export interface TestStore {
  * A fresh, empty store for one test: PGlite in a new temp directory, or PostgreSQL in a new schema
  * of its own (so parallel runs cannot collide), dropped again by `cleanup`.
  */
-export async function openTestStore(backend: Backend): Promise<TestStore> {
+export async function openTestStore(
+  backend: Backend,
+  options: {
+    /** A PGlite data directory to start from instead of the empty template. */ template?: string;
+  } = {},
+): Promise<TestStore> {
   const dataDir = mkdtempSync(join(tmpdir(), 'affinity-sync-test-'));
   if (backend === 'pglite') {
     // initdb dominates a fresh PGlite's start; a migrated template copied per test skips it.
-    cpSync(await pgliteTemplate(), dataDir, { recursive: true });
+    cpSync(options.template ?? (await pgliteTemplate()), dataDir, { recursive: true });
     const result: TestStore = {
       store: await openStore({ dataDir }),
       dataDir,

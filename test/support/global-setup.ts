@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { TestProject } from 'vitest/node';
 import { createPgliteTemplate } from '../../src/store/testing.js';
+import { createDemoTemplate } from './demo-store.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 /**
@@ -18,6 +19,8 @@ declare module 'vitest' {
     cliEntry: string;
     /** A migrated, empty PGlite data directory, copied by tests that need a fresh store. */
     pgliteTemplate: string;
+    /** The same with the demo intelligence dataset loaded (what `serve --demo` loads). */
+    pgliteDemoTemplate: string;
   }
 }
 
@@ -43,10 +46,19 @@ export default async function setup(project: TestProject): Promise<() => void> {
     logLevel: 'warning',
   });
   project.provide('cliEntry', `${outdir}/cli/main.js`);
+  // The web UI the servers under test serve (built only when its sources changed).
+  // @ts-expect-error: a plain ES module of the repository's scripts, without types.
+  const { buildWeb } = (await import('../../scripts/build-web.mjs')) as {
+    buildWeb(o: { quiet: boolean }): Promise<boolean>;
+  };
+  await buildWeb({ quiet: true });
   // Migrating a new PGlite costs seconds of CPU: every test file copies this one instead.
   const template = await createPgliteTemplate();
   project.provide('pgliteTemplate', template);
+  const demoTemplate = await createDemoTemplate(template);
+  project.provide('pgliteDemoTemplate', demoTemplate);
   return () => {
+    rmSync(demoTemplate, { recursive: true, force: true });
     rmSync(outdir, { recursive: true, force: true });
     rmSync(template, { recursive: true, force: true });
   };

@@ -14,6 +14,7 @@ import { type Backend, openTestStore, testDatabaseUrl } from '../../src/store/te
 import { getConnection } from '../../src/sync/connections.js';
 import { setDestination } from '../../src/sync/destinations.js';
 import { LOCAL_ADMIN } from '../../src/sync/roles.js';
+import { pgliteDemoTemplate } from './demo-store.js';
 
 export interface TestUser {
   email: string;
@@ -66,6 +67,8 @@ export interface TestServerOptions {
   emulator?: EmulatorOptions;
   /** Server options (body limit, timeouts, ready checks). */
   server?: ServerOptions;
+  /** `demo`: the store starts with the demo intelligence dataset (PGlite only). Default empty. */
+  dataset?: 'demo';
   /** Environment-style configuration laid over the test's defaults (e.g. `{ LOG_LEVEL: 'debug' }`). */
   env?: Record<string, string>;
   /**
@@ -85,7 +88,10 @@ export interface TestServerOptions {
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const backend = options.backend ?? 'pglite';
-  const testStore = await openTestStore(backend);
+  const testStore = await openTestStore(
+    backend,
+    options.dataset === 'demo' ? { template: await pgliteDemoTemplate() } : {},
+  );
   const closers: Array<() => Promise<void>> = [() => testStore.cleanup()];
   const close = async () => {
     for (const c of closers.reverse()) await c().catch(() => {});
