@@ -59,8 +59,14 @@ export async function buildWeb({ force = false, quiet = false } = {}) {
   });
   writeFileSync(`${tmp}/.source-hash`, `${hash}\n`);
   const old = `${root}dist/web.old-${process.pid}`;
-  if (existsSync(out)) renameSync(out, old);
-  renameSync(tmp, out);
+  try {
+    if (existsSync(out)) renameSync(out, old);
+    renameSync(tmp, out);
+  } catch (err) {
+    // Another build swapped its copy in first: the same sources, so keep that one.
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(`${out}/index.html`)) throw err;
+  }
   rmSync(old, { recursive: true, force: true });
   return true;
 }
