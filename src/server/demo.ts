@@ -57,7 +57,7 @@ export async function prepareDemo(
     config.affinityBaseUrl = builtin.url;
     lines.push(
       `Affinity: the built-in emulator with the demo workspace at ${builtin.url} — nothing reaches a real CRM.`,
-      `  Connect it with the API key ${builtin.apiKey} (POST /api/connection, or \`affinity-sync connect --base-url ${builtin.url} --api-key -\`)`,
+      `  Connect it with the API key ${builtin.apiKey} (in the web UI under Integrations → Connect, POST /api/connection, or \`affinity-sync connect --base-url ${builtin.url} --api-key -\`)`,
     );
   }
 

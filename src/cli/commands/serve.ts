@@ -139,12 +139,15 @@ export function registerServe(program: Command): void {
           process.stdout.write(
             [
               `affinity-sync serving at ${url}`,
+              app.webRoot
+                ? `  Web UI ${url} (open it in a browser)`
+                : '  Web UI: not built (run `npm run build:web`, then reload)',
               `  API ${url}/api · OpenAPI document ${url}/api/openapi.json`,
               `  store: ${store.kind === 'postgres' ? 'PostgreSQL' : `embedded in ${config.dataDir}`} · workers: ${flags.workers ? 'in this process' : 'none here'}`,
               ...(demo?.lines.map((l) => `  ${l}`) ?? []),
               connection
                 ? `  Affinity: ${describeWorkspace(connection)}`
-                : '  Affinity: not connected yet (an admin connects it: POST /api/connection, or `affinity-sync connect`)',
+                : '  Affinity: not connected yet (an admin connects it in the web UI under Integrations → Connect, with POST /api/connection, or `affinity-sync connect`)',
               ...(setupLink
                 ? [
                     'No one has an account yet. Create the first admin with this one-time link:',
