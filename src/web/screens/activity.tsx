@@ -1,10 +1,254 @@
-import { Text } from '@mantine/core';
+import {
+  Badge,
+  Button,
+  Card,
+  Group,
+  Pagination,
+  Select,
+  Skeleton,
+  Table,
+  Text,
+  Tooltip,
+  VisuallyHidden,
+} from '@mantine/core';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { Link, useSearchParams } from 'react-router';
+import type { RunList } from '../../app/activity.js';
+import { api } from '../api.js';
+import { ErrorAlert } from '../components/error-alert.js';
 import { Page } from '../components/page.js';
+import { statusColor } from '../components/run-progress.js';
+import { SetupSteps } from '../components/setup-steps.js';
+import {
+  countsText,
+  durationOf,
+  formatCount,
+  formatTime,
+  isActive,
+  type RunSummary,
+  runTitle,
+} from './activity/format.js';
 
+const PAGE_SIZE = 20;
+
+const kinds = [
+  { value: 'pull', label: 'Pull' },
+  { value: 'push', label: 'Push' },
+];
+const statuses = ['queued', 'running', 'succeeded', 'partial', 'failed', 'stopped', 'interrupted'];
+const triggers = [
+  { value: 'api', label: 'API / web' },
+  { value: 'schedule', label: 'Schedule' },
+  { value: 'auto-push', label: 'Auto-push' },
+  { value: 'webhook', label: 'Webhook' },
+  { value: 'cli', label: 'Command line' },
+  { value: 'demo', label: 'Demo' },
+];
+
+/**
+ * Integration Activity (seed step 10): every push and pull, newest first, with what it did and
+ * what it cost; filters live in the address so a filtered log can be shared. Runs still going
+ * refresh by themselves.
+ */
 export function ActivityScreen() {
+  const [params, setParams] = useSearchParams();
+  const kind = params.get('kind');
+  const status = params.get('status');
+  const trigger = params.get('trigger');
+  const page = Math.max(1, Number(params.get('page')) || 1);
+
+  const runs = useQuery({
+    queryKey: ['runs', 'list', { kind, status, trigger, page }],
+    queryFn: () =>
+      api.get<RunList>('/runs', {
+        kind,
+        status,
+        trigger,
+        limit: PAGE_SIZE,
+        offset: (page - 1) * PAGE_SIZE,
+      }),
+    placeholderData: keepPreviousData,
+    refetchInterval: (query) => (query.state.data?.runs.some((r) => isActive(r.status)) ? 2000 : false),
+  });
+
+  const setFilter = (key: string, value: string | null) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    next.delete('page');
+    setParams(next, { replace: true });
+  };
+  const setPage = (p: number) => {
+    const next = new URLSearchParams(params);
+    if (p > 1) next.set('page', String(p));
+    else next.delete('page');
+    setParams(next);
+  };
+  const total = runs.data?.total ?? 0;
+  const filtered = Boolean(kind || status || trigger);
+
   return (
-    <Page title="Integration activity">
-      <Text>Not built yet.</Text>
+    <Page
+      title="Integration Activity"
+      description="A log of your recent syncs. Click More Info next to any entry for its step-by-step breakdown and record-level details."
+      actions={
+        <Button component={Link} to="/integrations/live">
+          Complete Setup
+        </Button>
+      }
+    >
+      <SetupSteps active="activity" />
+      <Group gap="sm" align="flex-end" wrap="wrap">
+        <Select
+          label="Kind"
+          placeholder="Any kind"
+          data={kinds}
+          value={kind}
+          onChange={(v) => setFilter('kind', v)}
+          clearable
+          w={150}
+        />
+        <Select
+          label="Status"
+          placeholder="Any status"
+          data={statuses}
+          value={status}
+          onChange={(v) => setFilter('status', v)}
+          clearable
+          w={170}
+        />
+        <Select
+          label="Trigger"
+          placeholder="Any trigger"
+          data={triggers}
+          value={trigger}
+          onChange={(v) => setFilter('trigger', v)}
+          clearable
+          w={170}
+        />
+        {filtered && (
+          <Button variant="subtle" onClick={() => setParams(new URLSearchParams(), { replace: true })}>
+            Clear filters
+          </Button>
+        )}
+      </Group>
+
+      {runs.error && <ErrorAlert error={runs.error} title="Could not read the activity log" />}
+      {runs.isPending ? (
+        <Skeleton height={240} />
+      ) : (
+        runs.data && (
+          <Card withBorder padding={0}>
+            {runs.data.runs.length === 0 ? (
+              <Text p="lg" c="dimmed">
+                {filtered
+                  ? 'No run matches these filters.'
+                  : 'No sync has run yet. Pull your lists from Pull Setup, or push records from Search.'}
+              </Text>
+            ) : (
+              <Table.ScrollContainer minWidth={1080}>
+                <Table striped highlightOnHover verticalSpacing="xs" aria-label="Runs">
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Run</Table.Th>
+                      <Table.Th>Trigger</Table.Th>
+                      <Table.Th>Who</Table.Th>
+                      <Table.Th>Status</Table.Th>
+                      <Table.Th>Counts</Table.Th>
+                      <Table.Th ta="right">API calls</Table.Th>
+                      <Table.Th ta="right">429s</Table.Th>
+                      <Table.Th ta="right">Duration</Table.Th>
+                      <Table.Th>Started</Table.Th>
+                      <Table.Th>
+                        <VisuallyHidden>Details</VisuallyHidden>
+                      </Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {runs.data.runs.map((run) => (
+                      <RunRow key={run.id} run={run} />
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+            )}
+          </Card>
+        )
+      )}
+      {total > PAGE_SIZE && (
+        <Group justify="space-between" wrap="wrap">
+          <Text size="sm" c="dimmed">
+            {formatCount(total)} runs
+          </Text>
+          <Pagination
+            total={Math.ceil(total / PAGE_SIZE)}
+            value={page}
+            onChange={setPage}
+            getControlProps={(control) => ({ 'aria-label': `${control} page` })}
+            getItemProps={(p) => ({ 'aria-label': `Page ${p}` })}
+          />
+        </Group>
+      )}
+      <Group justify="flex-end">
+        <Button component={Link} to="/integrations/live" size="md">
+          Complete Setup
+        </Button>
+      </Group>
     </Page>
+  );
+}
+
+function RunRow({ run }: { run: RunSummary }) {
+  const failed = run.counts.failed ?? 0;
+  return (
+    <Table.Tr data-testid={`run-row-${run.id}`}>
+      <Table.Td>
+        <Text fw={600} size="sm">
+          {runTitle(run)}
+        </Text>
+      </Table.Td>
+      <Table.Td>{run.trigger}</Table.Td>
+      <Table.Td>
+        <Text size="sm" truncate maw={180} title={run.actor}>
+          {run.actor}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <Badge color={statusColor(run.status)} variant="light">
+          {run.status}
+        </Badge>
+        {run.progress && isActive(run.status) && (
+          <Text size="xs" c="dimmed">
+            {run.progress.step}
+          </Text>
+        )}
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm" c={failed > 0 ? 'red.9' : 'inherit'}>
+          {countsText(run.counts)}
+        </Text>
+      </Table.Td>
+      <Table.Td ta="right">{formatCount(run.apiCalls)}</Table.Td>
+      <Table.Td ta="right">{formatCount(run.throttled)}</Table.Td>
+      <Table.Td ta="right">
+        {run.status === 'queued' ? '—' : durationOf(run.startedAt, run.finishedAt)}
+      </Table.Td>
+      <Table.Td>
+        <Tooltip label={run.startedAt}>
+          <Text size="sm">{formatTime(run.startedAt)}</Text>
+        </Tooltip>
+      </Table.Td>
+      <Table.Td>
+        <Button
+          component={Link}
+          to={`/integrations/activity/${run.id}`}
+          size="xs"
+          variant="light"
+          aria-label={`More Info on ${runTitle(run)}`}
+        >
+          More Info
+        </Button>
+      </Table.Td>
+    </Table.Tr>
   );
 }
