@@ -1,0 +1,96 @@
+import { Anchor, Stack, Switch, Text } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { api } from '../../api.js';
+import { ErrorAlert } from '../../components/error-alert.js';
+import { type EntityKind, entityKindOf, type SearchEntity } from './model.js';
+
+interface AutoPushTarget {
+  kind: 'search' | 'list';
+  id: number;
+  name: string;
+}
+
+/**
+ * The saved searches and lists marked auto-push, as `GET /api/usage` lists them (the saved search
+ * and list answers do not carry the mark). Unknown (null) while Affinity is not connected.
+ */
+export function useAutoPushTargets() {
+  return useQuery({
+    queryKey: ['usage', 'auto-push'],
+    queryFn: async () => (await api.get<{ autoPush: AutoPushTarget[] }>('/usage')).autoPush,
+    retry: false,
+  });
+}
+
+/** The entity kinds that have a push destination (`GET /api/destinations`). */
+export function useDestinationKinds() {
+  return useQuery({
+    queryKey: ['destinations'],
+    queryFn: () => api.get<{ destinations: Array<{ entityKind: string }> }>('/destinations'),
+    select: (d) => new Set(d.destinations.map((x) => x.entityKind as EntityKind)),
+    retry: false,
+  });
+}
+
+export const autoPushExplanation =
+  'After every change to our data (an import, new signals, a record created from review), its new results and changed values are pushed to Affinity in one debounced run.';
+
+/** The auto-push switch of one saved search or list, with the API's refusal when it refuses. */
+export function AutoPushSwitch({
+  kind,
+  id,
+  name,
+  entity,
+}: {
+  kind: 'search' | 'list';
+  id: number;
+  name: string;
+  entity: SearchEntity;
+}) {
+  const queryClient = useQueryClient();
+  const targets = useAutoPushTargets();
+  const destinations = useDestinationKinds();
+  const on = targets.data?.some((t) => t.kind === kind && t.id === id) ?? false;
+  const set = useMutation({
+    mutationFn: (next: boolean) =>
+      api.put<AutoPushTarget & { autoPush: boolean }>(
+        `/${kind === 'search' ? 'saved-searches' : 'lists'}/${id}/auto-push`,
+        { on: next },
+      ),
+    onSuccess: (r) => {
+      notifications.show({
+        message: r.autoPush
+          ? `"${r.name}" is pushed to Affinity after every change to our data`
+          : `"${r.name}" is no longer pushed automatically`,
+      });
+      void queryClient.invalidateQueries({ queryKey: ['usage'] });
+    },
+  });
+  const kindOf = entityKindOf[entity];
+  const noDestination = destinations.data !== undefined && !destinations.data.has(kindOf);
+  const checked = set.isPending ? (set.variables ?? on) : on;
+  return (
+    <Stack gap={4}>
+      <Switch
+        size="sm"
+        label="Auto-push"
+        aria-label={`Auto-push ${name}`}
+        checked={checked}
+        disabled={set.isPending || targets.isPending}
+        onChange={(e) => set.mutate(e.currentTarget.checked)}
+      />
+      {noDestination && (
+        <Text size="xs" c="dimmed">
+          No destination for {entity} yet:{' '}
+          <Anchor component={Link} to="/integrations/push" size="xs">
+            add one in Push setup
+          </Anchor>{' '}
+          before it can push.
+        </Text>
+      )}
+      <ErrorAlert error={set.error} title="Auto-push was not changed" />
+    </Stack>
+  );
+}
