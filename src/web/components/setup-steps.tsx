@@ -127,6 +127,7 @@ export function SetupStepsView({ active, done }: { active?: SetupStepId; done: S
                   alignItems: 'center',
                   justifyContent: 'center',
                   fontSize: 12,
+                    lineHeight: 1,
                   fontWeight: 700,
                   flex: 'none',
                   border: `2px solid var(--mantine-color-${isDone ? 'green-8' : isActive ? 'indigo-7' : 'gray-5'})`,

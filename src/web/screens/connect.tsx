@@ -73,7 +73,12 @@ function CurrentConnection({ connection }: { connection: ConnectionAnswer }) {
   const c = connection.connection;
   if (!c) return null;
   return (
-    <Alert color="green" variant="light" title={`Connected to ${c.tenantName ?? 'an Affinity workspace'}`}>
+    <Alert
+      styles={titleInText}
+      color="green"
+      variant="light"
+      title={`Connected to ${c.tenantName ?? 'an Affinity workspace'}`}
+    >
       <Stack gap={4}>
         <Text size="sm">
           API key {c.apiKeyHint} at {c.baseUrl}, connected by {c.connectedBy}
@@ -175,8 +180,8 @@ function ConnectForm({ connection }: { connection: ConnectionAnswer }) {
         <Stack gap="md">
           <Title order={3}>{connection.connected ? 'Replace the API key' : 'Authorise & confirm'}</Title>
           <Text size="sm">
-            Create an API key in Affinity under <b>Settings → API</b> (an admin of the workspace), paste it
-            here and verify it: you will see the workspace it belongs to before anything is saved.
+            Create an API key in Affinity under <b>Settings → API</b>, paste it here and verify it: you will
+            see the workspace it belongs to before anything is saved.
           </Text>
           <PasswordInput
             label="Affinity API key"
@@ -331,7 +336,7 @@ function VerifiedCard({
           </Text>
         </div>
         {verified.replacesOtherWorkspace && (
-          <Alert color="yellow" title="Another workspace">
+          <Alert styles={titleInText} color="yellow" title="Another workspace">
             This key belongs to another workspace than the one connected now. Disconnect from the Integrations
             hub first: a connection keeps one workspace.
           </Alert>
@@ -345,3 +350,6 @@ function VerifiedCard({
     </Card>
   );
 }
+
+/** An alert's title in the text colour: the light yellow and green titles do not read at AA. */
+const titleInText = { title: { color: 'var(--mantine-color-text)' } };

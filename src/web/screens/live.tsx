@@ -37,12 +37,15 @@ export function LiveScreen() {
   });
   const workspace = connection.data?.connection?.tenantName ?? 'Affinity';
   return (
-    <Page title="You're Live!" description="The setup is complete.">
+    <Page
+      title="You're Live!"
+      description={connected ? 'The setup is complete.' : 'Live once Affinity is connected and set up.'}
+    >
       <SetupSteps active="live" />
       {connection.isPending && <Skeleton h={160} aria-label="Loading the connection" />}
       {connection.error && <ErrorAlert error={connection.error} />}
       {connection.data && !connected && (
-        <Alert color="yellow" title="Affinity is not connected">
+        <Alert styles={titleInText} color="gray" variant="default" title="Affinity is not connected">
           <Text size="sm">
             Nothing can be exchanged until an admin connects a workspace.{' '}
             <Anchor component={Link} to="/integrations/connect">
@@ -81,7 +84,7 @@ export function LiveScreen() {
               {schedules.isPending && <Skeleton h={80} aria-label="Loading the schedules" />}
               {schedules.error && <ErrorAlert error={schedules.error} />}
               {schedules.data && schedules.data.schedules.length === 0 && (
-                <Alert color="yellow" title="No schedule yet">
+                <Alert styles={titleInText} color="gray" variant="default" title="No schedule yet">
                   <Text size="sm">
                     Until there is one, pulls and pushes run only when someone starts them (or an auto-push
                     target changes).{' '}
@@ -191,3 +194,6 @@ function SchedulesTable({ schedules }: { schedules: Schedule[] }) {
     </Table.ScrollContainer>
   );
 }
+
+/** An alert's title in the text colour: the light yellow and green titles do not read at AA. */
+const titleInText = { title: { color: 'var(--mantine-color-text)' } };
