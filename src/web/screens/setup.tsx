@@ -139,7 +139,7 @@ export function SetupScreen() {
   if (!token) {
     return (
       <Shell>
-        <Alert color="orange" title="This link has no setup token" role="alert">
+        <Alert color="red" title="This link has no setup token" role="alert">
           <Stack gap="xs">
             <Text size="sm">
               Open the exact link that <Code>affinity-sync serve</Code> printed when it started: it ends in{' '}

@@ -230,7 +230,7 @@ function Sessions() {
                     <Table.Td>
                       {browserOf(s.userAgent)}{' '}
                       {s.current && (
-                        <Badge size="sm" variant="light" color="green">
+                        <Badge size="sm" variant="light">
                           This browser
                         </Badge>
                       )}
@@ -325,7 +325,8 @@ function Tokens() {
               miw={220}
             />
             <NumberInput
-              label="Expires after (days, optional)"
+              label="Expires in (days)"
+              description="Optional: empty never expires"
               min={1}
               max={3650}
               allowDecimal={false}

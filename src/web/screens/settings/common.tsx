@@ -1,4 +1,4 @@
-import { ActionIcon, Button, Code, CopyButton, Group, Modal, Stack, Text, Tooltip } from '@mantine/core';
+import { Badge, Button, Code, CopyButton, Group, Modal, Stack, Text } from '@mantine/core';
 import { type ReactNode, useState } from 'react';
 
 /** A date and time in the reader's locale and zone, or a dash. */
@@ -35,22 +35,18 @@ export function formatNumber(n: number | null | undefined): string {
 export function SecretValue({ value, label }: { value: string; label: string }) {
   return (
     <Group gap="xs" wrap="nowrap" align="flex-start">
-      <Code block style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap', flex: 1 }} aria-label={label}>
+      <Code
+        block
+        style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap', flex: 1 }}
+        data-testid="secret-value"
+      >
         {value}
       </Code>
       <CopyButton value={value}>
         {({ copied, copy }) => (
-          <Tooltip label={copied ? 'Copied' : 'Copy'} withArrow>
-            <ActionIcon
-              variant={copied ? 'filled' : 'default'}
-              color={copied ? 'teal' : 'gray'}
-              onClick={copy}
-              aria-label={copied ? `${label} copied` : `Copy ${label}`}
-              size="lg"
-            >
-              <span aria-hidden="true">{copied ? '✓' : '⧉'}</span>
-            </ActionIcon>
-          </Tooltip>
+          <Button variant="default" onClick={copy} aria-label={copied ? `${label} copied` : `Copy ${label}`}>
+            {copied ? 'Copied' : 'Copy'}
+          </Button>
         )}
       </CopyButton>
     </Group>
@@ -99,7 +95,13 @@ export function ConfirmButton({
       >
         {label}
       </Button>
-      <Modal opened={opened} onClose={() => setOpened(false)} title={title} centered>
+      <Modal
+        opened={opened}
+        onClose={() => setOpened(false)}
+        title={title}
+        centered
+        closeButtonProps={{ 'aria-label': 'Close' }}
+      >
         <Stack>
           <Text size="sm" component="div">
             {children}
@@ -133,4 +135,16 @@ export function generatePassword(length = 16): string {
   const bytes = new Uint32Array(length);
   crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
+}
+
+/**
+ * A status as a badge: its colour for a glance, its word in dark text so it reads at any colour
+ * (light colours on their tint fall short of WCAG AA contrast at badge size).
+ */
+export function StatusBadge({ status, color }: { status: string; color: string }) {
+  return (
+    <Badge color={color} variant="light" style={{ color: 'var(--mantine-color-dark-7)' }}>
+      {status}
+    </Badge>
+  );
 }

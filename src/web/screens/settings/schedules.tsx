@@ -26,7 +26,7 @@ import { ApiError, api } from '../../api.js';
 import { useUser } from '../../auth.js';
 import { ErrorAlert } from '../../components/error-alert.js';
 import { RunProgress, statusColor } from '../../components/run-progress.js';
-import { ConfirmButton, formatTime, relativeTime } from './common.js';
+import { ConfirmButton, formatTime, relativeTime, StatusBadge } from './common.js';
 
 /** A schedule as `GET /api/schedules` shows it. */
 export interface Schedule {
@@ -238,9 +238,7 @@ export function SchedulesTab() {
                     {s.lastRun ? (
                       <Stack gap={2}>
                         <Group gap={6}>
-                          <Badge color={statusColor(s.lastRun.status)} variant="light">
-                            {s.lastRun.status}
-                          </Badge>
+                          <StatusBadge color={statusColor(s.lastRun.status)} status={s.lastRun.status} />
                           <Anchor component={Link} to={`/integrations/activity/${s.lastRun.runId}`} size="sm">
                             Run #{s.lastRun.runId}
                           </Anchor>
@@ -464,7 +462,13 @@ function ScheduleForm({ schedule, onClose }: { schedule: Schedule | null; onClos
   }
 
   return (
-    <Modal opened onClose={onClose} title={schedule ? `Edit “${schedule.name}”` : 'New schedule'} size="lg">
+    <Modal
+      opened
+      onClose={onClose}
+      title={schedule ? `Edit “${schedule.name}”` : 'New schedule'}
+      size="lg"
+      closeButtonProps={{ 'aria-label': 'Close' }}
+    >
       <form onSubmit={submit} noValidate>
         <Stack>
           <TextInput

@@ -50,6 +50,7 @@ export function TeamTab() {
                   <span key={a.id}>
                     {i > 0 && (i === admins.length - 1 ? ' or ' : ', ')}
                     <Anchor
+                      c="inherit"
                       href={`mailto:${a.email}?subject=${encodeURIComponent('affinity-sync: request admin rights')}`}
                     >
                       {a.name ?? a.email}
@@ -62,13 +63,13 @@ export function TeamTab() {
           </Text>
         </Alert>
       )}
-      {me.admin && <AddPerson />}
       <Stack gap="xs">
         <Title order={3}>Team</Title>
         {users.isPending && <Skeleton h={120} />}
         {users.error && <ErrorAlert error={users.error} />}
         {users.data && <TeamTable users={users.data} me={me} />}
       </Stack>
+      {me.admin && <AddPerson />}
     </Stack>
   );
 }
@@ -231,7 +232,13 @@ function SetPassword({ user, onClose }: { user: User | null; onClose: () => void
     set.mutate();
   };
   return (
-    <Modal opened={user !== null} onClose={close} title={`Set a password for ${user?.email ?? ''}`} centered>
+    <Modal
+      closeButtonProps={{ 'aria-label': 'Close' }}
+      opened={user !== null}
+      onClose={close}
+      title={`Set a password for ${user?.email ?? ''}`}
+      centered
+    >
       {shown ? (
         <Stack>
           <Alert color="green" title="Password set">
@@ -385,7 +392,9 @@ function AddPerson() {
                 )}
                 <Text size="sm">
                   Sign-in address:{' '}
-                  <Anchor href={`${window.location.origin}/sign-in`}>{window.location.origin}/sign-in</Anchor>
+                  <Anchor c="inherit" href={`${window.location.origin}/sign-in`}>
+                    {window.location.origin}/sign-in
+                  </Anchor>
                 </Text>
               </Stack>
             </Alert>

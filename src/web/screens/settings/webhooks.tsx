@@ -23,7 +23,7 @@ import { Link } from 'react-router';
 import { ApiError, api } from '../../api.js';
 import { useUser } from '../../auth.js';
 import { ErrorAlert } from '../../components/error-alert.js';
-import { ConfirmButton, formatTime, SecretValue } from './common.js';
+import { ConfirmButton, formatTime, SecretValue, StatusBadge } from './common.js';
 
 interface Slot {
   subscriptionId: number | null;
@@ -186,11 +186,11 @@ export function WebhooksTab() {
           </SimpleGrid>
           {data.note && (
             <Alert
-              color="yellow"
+              color="gray"
               title={hasOurs ? 'Note' : 'No webhook of ours: pulls on a schedule keep My CRM fresh'}
             >
               <Text size="sm">{data.note}</Text>
-              <Anchor component={Link} to="/settings/schedules" size="sm">
+              <Anchor component={Link} to="/settings/schedules" size="sm" c="inherit">
                 See the schedules
               </Anchor>
             </Alert>
@@ -237,16 +237,8 @@ function SlotCard({
           <Badge color={slot.ours ? 'indigo' : 'gray'} variant={slot.ours ? 'filled' : 'light'}>
             {slot.ours ? 'This server' : 'Another tool'}
           </Badge>
-          {slot.disabled && (
-            <Badge color="orange" variant="light">
-              Disabled at Affinity
-            </Badge>
-          )}
-          {slot.missing && (
-            <Badge color="red" variant="light">
-              Gone at Affinity
-            </Badge>
-          )}
+          {slot.disabled && <StatusBadge color="orange" status="Disabled at Affinity" />}
+          {slot.missing && <StatusBadge color="red" status="Gone at Affinity" />}
         </Group>
         <Text size="xs" style={{ wordBreak: 'break-all' }}>
           {slot.url ?? '—'}
@@ -349,7 +341,7 @@ function Subscribe({ onSubscribed }: { onSubscribed: (r: { url: string; why: str
           />
           {subscribe.error && <ErrorAlert error={subscribe.error} title="Could not subscribe" />}
           {taken.length > 0 && (
-            <Alert color="yellow" title="The slots are held by">
+            <Alert color="gray" title="The slots are held by">
               <List size="sm">
                 {taken.map((t) => (
                   <List.Item key={t.subscriptionId}>
@@ -360,7 +352,7 @@ function Subscribe({ onSubscribed }: { onSubscribed: (r: { url: string; why: str
               </List>
               <Text size="sm" mt="xs">
                 Free one of them in Affinity, or keep My CRM fresh with a{' '}
-                <Anchor component={Link} to="/settings/schedules">
+                <Anchor component={Link} to="/settings/schedules" c="inherit">
                   scheduled pull
                 </Anchor>
                 .
@@ -442,9 +434,7 @@ function Deliveries() {
                     </Text>
                   </Table.Td>
                   <Table.Td>
-                    <Badge color={deliveryColor(d.status)} variant="light">
-                      {d.status}
-                    </Badge>
+                    <StatusBadge color={deliveryColor(d.status)} status={d.status} />
                   </Table.Td>
                   <Table.Td>{d.apiCalls}</Table.Td>
                   <Table.Td>
