@@ -127,7 +127,7 @@ export function SetupStepsView({ active, done }: { active?: SetupStepId; done: S
                   alignItems: 'center',
                   justifyContent: 'center',
                   fontSize: 12,
-                    lineHeight: 1,
+                  lineHeight: 1,
                   fontWeight: 700,
                   flex: 'none',
                   border: `2px solid var(--mantine-color-${isDone ? 'green-8' : isActive ? 'indigo-7' : 'gray-5'})`,
@@ -147,7 +147,7 @@ export function SetupStepsView({ active, done }: { active?: SetupStepId; done: S
                   <VisuallyHidden> ({isDone ? 'done, ' : ''}current step)</VisuallyHidden>
                 </Text>
               ) : (
-                <Anchor component={Link} to={step.to} size="sm" {...(isDone ? { c: 'green.9' } : {})}>
+                <Anchor component={Link} to={step.to} size="sm">
                   {step.label}
                   <VisuallyHidden> ({state})</VisuallyHidden>
                 </Anchor>

@@ -76,7 +76,7 @@ function CurrentConnection({ connection }: { connection: ConnectionAnswer }) {
     <Alert
       styles={titleInText}
       color="green"
-      variant="light"
+      variant="default"
       title={`Connected to ${c.tenantName ?? 'an Affinity workspace'}`}
     >
       <Stack gap={4}>
@@ -86,7 +86,7 @@ function CurrentConnection({ connection }: { connection: ConnectionAnswer }) {
         </Text>
         <Text size="sm">
           Continue with the{' '}
-          <Anchor component={Link} to="/integrations/push">
+          <Anchor component={Link} to="/integrations/push" inherit>
             Push setup
           </Anchor>
           , or verify another key of the same workspace below to replace this one.
@@ -106,7 +106,7 @@ function AdminsOnly() {
         <Title order={3}>Only Affinity workspace admins can connect the integration</Title>
         <Text size="sm">
           Ask one of your workspace admins to complete the setup, or request admin rights via{' '}
-          <Anchor component={Link} to="/settings/team">
+          <Anchor component={Link} to="/settings/team" inherit>
             Settings → Team
           </Anchor>
           . Admins are marked with an “Admin” badge next to their name.

@@ -78,7 +78,12 @@ function AffinityHeading({ connected }: { connected: boolean }) {
   return (
     <Group justify="space-between" wrap="wrap" gap="xs">
       <Title order={3}>Affinity</Title>
-      <Badge color={connected ? 'green' : 'gray'} variant={connected ? 'filled' : 'outline'} size="lg">
+      <Badge
+        color={connected ? 'green' : 'gray'}
+        variant={connected ? 'light' : 'outline'}
+        c={connected ? '#1e6b2e' : '#3d4249'}
+        size="lg"
+      >
         {connected ? 'Connected' : 'Not connected'}
       </Badge>
     </Group>
@@ -224,15 +229,13 @@ function SyncSection() {
               <Anchor component={Link} to={`/integrations/activity/${lastRun.id}`}>
                 {capitalise(lastRun.kind)} #{lastRun.id}
               </Anchor>{' '}
-              <Badge size="sm" variant="light" color={statusColor(lastRun.status)}>
-                {lastRun.status}
-              </Badge>{' '}
+              <RunStatus status={lastRun.status} size="sm" />{' '}
               {lastRun.finishedAt ? relativeTime(lastRun.finishedAt) : ''}
             </>
           ) : (
             <>
               None yet.{' '}
-              <Anchor component={Link} to="/integrations/pull">
+              <Anchor component={Link} to="/integrations/pull" inherit>
                 Pull your lists
               </Anchor>
             </>
@@ -248,7 +251,7 @@ function SyncSection() {
           ) : (
             <>
               {(schedules.data?.schedules.length ?? 0) > 0 ? 'Every schedule is paused. ' : 'No schedule. '}
-              <Anchor component={Link} to="/settings/schedules">
+              <Anchor component={Link} to="/settings/schedules" inherit>
                 Set up a schedule
               </Anchor>
             </>
@@ -315,7 +318,7 @@ function QuotaUsed({ usage }: { usage: UsageResult }) {
     return (
       <>
         {ours}; Affinity's monthly quota is not known yet.{' '}
-        <Anchor component={Link} to="/settings/usage">
+        <Anchor component={Link} to="/settings/usage" inherit>
           Usage
         </Anchor>
       </>
@@ -328,7 +331,7 @@ function QuotaUsed({ usage }: { usage: UsageResult }) {
       <span>
         {used.toLocaleString()} of {limit.toLocaleString()} calls ({pct.toFixed(pct < 10 ? 1 : 0)}%), {ours}.
         Resets {formatDate(usage.quota.resetAt)}.{' '}
-        <Anchor component={Link} to="/settings/usage">
+        <Anchor component={Link} to="/settings/usage" inherit>
           Usage
         </Anchor>
       </span>
@@ -357,11 +360,11 @@ function RecentActivity() {
         {runs.data && runs.data.runs.length === 0 && (
           <Text size="sm">
             No sync has run yet. Start with the{' '}
-            <Anchor component={Link} to="/integrations/push">
+            <Anchor component={Link} to="/integrations/push" inherit>
               Push setup
             </Anchor>{' '}
             or a{' '}
-            <Anchor component={Link} to="/integrations/pull">
+            <Anchor component={Link} to="/integrations/pull" inherit>
               pull of your lists
             </Anchor>
             .
@@ -403,15 +406,13 @@ function RunRow({ run }: { run: RunSummary }) {
         {capitalise(run.kind)} #{run.id}
         {run.dryRun ? ' (dry run)' : ''}
       </Table.Td>
-      <Table.Td>
-        <Badge variant="light" color={statusColor(run.status)}>
-          {run.status}
-        </Badge>
+      <Table.Td style={{ whiteSpace: 'nowrap' }}>
+        <RunStatus status={run.status} />
       </Table.Td>
       <Table.Td>
         {run.trigger} · {run.actor}
       </Table.Td>
-      <Table.Td>{relativeTime(run.startedAt)}</Table.Td>
+      <Table.Td style={{ whiteSpace: 'nowrap' }}>{relativeTime(run.startedAt)}</Table.Td>
       <Table.Td>{counts.length ? counts.map(([k, n]) => `${n} ${k}`).join(', ') : '—'}</Table.Td>
       <Table.Td>
         <Anchor component={Link} to={`/integrations/activity/${run.id}`} size="sm">
@@ -446,7 +447,7 @@ function DisconnectCard({ admin, tenantName }: { admin: boolean; tenantName: str
           {admin ? '' : ' Only admins can disconnect.'}
         </Text>
         <Group>
-          <Button color="red" variant="outline" disabled={!admin} onClick={() => setOpened(true)}>
+          <Button color="red.9" variant="outline" disabled={!admin} onClick={() => setOpened(true)}>
             Disconnect Affinity
           </Button>
         </Group>
@@ -457,6 +458,7 @@ function DisconnectCard({ admin, tenantName }: { admin: boolean; tenantName: str
         onClose={() => setOpened(false)}
         title={`Disconnect ${tenantName ?? 'Affinity'}?`}
         centered
+        closeButtonProps={{ 'aria-label': 'Close' }}
       >
         <Stack gap="sm">
           <Text size="sm">This forgets, here:</Text>
@@ -471,20 +473,40 @@ function DisconnectCard({ admin, tenantName }: { admin: boolean; tenantName: str
           </List>
           <Text size="sm">
             Runs stay in Activity; your dataset, saved searches and lists stay. Nothing is deleted in
-            Affinity; a webhook subscription at Affinity stays until removed in Settings → Webhooks first.
+            Affinity, not even our webhook subscription there: remove it in Settings → Webhooks first.
           </Text>
           {disconnect.error && <ErrorAlert error={disconnect.error} />}
           <Group justify="flex-end">
             <Button variant="default" onClick={() => setOpened(false)}>
               Cancel
             </Button>
-            <Button color="red" loading={disconnect.isPending} onClick={() => disconnect.mutate()}>
+            <Button color="red.9" loading={disconnect.isPending} onClick={() => disconnect.mutate()}>
               Disconnect
             </Button>
           </Group>
         </Stack>
       </Modal>
     </Card>
+  );
+}
+
+/** Text colours that read at AA on the light tint of each status colour. */
+const textOn: Record<string, string> = {
+  green: '#1e6b2e',
+  yellow: '#6e4a00',
+  red: '#a61e1e',
+  orange: '#8f3800',
+  blue: '#1c4f9c',
+  gray: '#3d4249',
+};
+
+/** A run's status in words on a tint of its colour. */
+function RunStatus({ status, size }: { status: string; size?: 'sm' }) {
+  const color = statusColor(status);
+  return (
+    <Badge variant="light" color={color} c={textOn[color] ?? '#3d4249'} {...(size ? { size } : {})}>
+      {status}
+    </Badge>
   );
 }
 

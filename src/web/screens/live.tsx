@@ -1,17 +1,4 @@
-import {
-  Alert,
-  Anchor,
-  Badge,
-  Button,
-  Card,
-  Group,
-  List,
-  Skeleton,
-  Stack,
-  Table,
-  Text,
-  Title,
-} from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Card, Group, List, Skeleton, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import type { Schedule } from '../../app/schedules.js';
@@ -48,7 +35,7 @@ export function LiveScreen() {
         <Alert styles={titleInText} color="gray" variant="default" title="Affinity is not connected">
           <Text size="sm">
             Nothing can be exchanged until an admin connects a workspace.{' '}
-            <Anchor component={Link} to="/integrations/connect">
+            <Anchor component={Link} to="/integrations/connect" inherit>
               Connect Affinity
             </Anchor>
           </Text>
@@ -88,7 +75,7 @@ export function LiveScreen() {
                   <Text size="sm">
                     Until there is one, pulls and pushes run only when someone starts them (or an auto-push
                     target changes).{' '}
-                    <Anchor component={Link} to="/settings/schedules">
+                    <Anchor component={Link} to="/settings/schedules" inherit>
                       Set up a schedule
                     </Anchor>{' '}
                     to pull your lists and push your searches on their own.
@@ -96,7 +83,7 @@ export function LiveScreen() {
                 </Alert>
               )}
               {schedules.data && schedules.data.schedules.length > 0 && (
-                <SchedulesTable schedules={schedules.data.schedules} />
+                <SchedulesList schedules={schedules.data.schedules} />
               )}
             </Stack>
           </Card>
@@ -106,7 +93,7 @@ export function LiveScreen() {
               <List size="sm" spacing="xs">
                 <List.Item>
                   <b>Auto-push saved searches and lists.</b> Mark one for auto-push in{' '}
-                  <Anchor component={Link} to="/search">
+                  <Anchor component={Link} to="/search" inherit>
                     Search
                   </Anchor>{' '}
                   and its new results and changed values reach Affinity by themselves, in one debounced run.
@@ -114,7 +101,7 @@ export function LiveScreen() {
                 </List.Item>
                 <List.Item>
                   <b>Keep My CRM fresh between pulls with Affinity webhooks.</b> Subscribe in{' '}
-                  <Anchor component={Link} to="/settings/webhooks">
+                  <Anchor component={Link} to="/settings/webhooks" inherit>
                     Settings → Webhooks
                   </Anchor>
                   : changes in Affinity are applied as they happen (Affinity allows 3 subscriptions per
@@ -123,14 +110,14 @@ export function LiveScreen() {
                 <List.Item>
                   <b>Set the automation budget.</b> Cap the share of Affinity's monthly quota that schedules
                   and auto-push may spend in{' '}
-                  <Anchor component={Link} to="/settings/usage">
+                  <Anchor component={Link} to="/settings/usage" inherit>
                     Settings → Usage
                   </Anchor>
                   .
                 </List.Item>
                 <List.Item>
                   <b>Settle unmatched records.</b> Link, create or ignore them in{' '}
-                  <Anchor component={Link} to="/review">
+                  <Anchor component={Link} to="/review" inherit>
                     Review
                   </Anchor>
                   ; decisions hold across pulls.
@@ -155,44 +142,39 @@ function AutoPushNow({ targets }: { targets: UsageResult['autoPush'] }) {
   );
 }
 
-function SchedulesTable({ schedules }: { schedules: Schedule[] }) {
+function SchedulesList({ schedules }: { schedules: Schedule[] }) {
   return (
-    <Table.ScrollContainer minWidth={560}>
-      <Table verticalSpacing="xs" data-testid="live-schedules">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Schedule</Table.Th>
-            <Table.Th>Does</Table.Th>
-            <Table.Th>When</Table.Th>
-            <Table.Th>Next run</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {schedules.map((s) => (
-            <Table.Tr key={s.id}>
-              <Table.Td>{s.name}</Table.Td>
-              <Table.Td>{s.kind === 'pull' ? 'Pull' : 'Push'}</Table.Td>
-              <Table.Td>
-                {s.cron ? `cron ${s.cron}` : s.intervalMinutes ? `every ${s.intervalMinutes} min` : '—'} (
-                {s.timezone})
-              </Table.Td>
-              <Table.Td>
-                {s.paused ? (
-                  <Badge color="gray" variant="outline">
-                    Paused
-                  </Badge>
-                ) : s.nextRunAt ? (
-                  `${relativeTime(s.nextRunAt)} (${formatDateTime(s.nextRunAt)})`
-                ) : (
-                  '—'
-                )}
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+    <Stack component="ul" gap="xs" m={0} p={0} style={{ listStyle: 'none' }} data-testid="live-schedules">
+      {schedules.map((s) => (
+        <Group component="li" key={s.id} gap="xs" wrap="wrap" align="baseline">
+          <Text size="sm" fw={600}>
+            {s.name}
+          </Text>
+          <Text size="sm">
+            {s.kind === 'pull' ? 'Pull' : 'Push'},{' '}
+            {s.cron ? `cron ${s.cron}` : s.intervalMinutes ? every(s.intervalMinutes) : 'no cadence'} (
+            {s.timezone})
+          </Text>
+          {s.paused ? (
+            <Badge color="gray" variant="outline" c="#3d4249">
+              Paused
+            </Badge>
+          ) : s.nextRunAt ? (
+            <Text size="sm" c="dimmed">
+              next run {relativeTime(s.nextRunAt)} ({formatDateTime(s.nextRunAt)})
+            </Text>
+          ) : null}
+        </Group>
+      ))}
+    </Stack>
   );
+}
+
+/** "every 15 minutes", "every 2 hours", "every day". */
+function every(minutes: number): string {
+  if (minutes % 1440 === 0) return minutes === 1440 ? 'every day' : `every ${minutes / 1440} days`;
+  if (minutes % 60 === 0) return minutes === 60 ? 'every hour' : `every ${minutes / 60} hours`;
+  return minutes === 1 ? 'every minute' : `every ${minutes} minutes`;
 }
 
 /** An alert's title in the text colour: the light yellow and green titles do not read at AA. */
