@@ -25,6 +25,7 @@ import { Page } from '../components/page.js';
 import { SignalChart } from '../components/signal-chart.js';
 import { affinityTypeLabel, formatCount, formatUsd, growthTier, matchedByLabel } from './crm/format.js';
 import { usePulledLists } from './crm/pulled-lists.js';
+import { Tag } from './crm/tag.js';
 
 /** Records on one page of My CRM. */
 export const CRM_PAGE_SIZE = 25;
@@ -286,9 +287,7 @@ function MatchBadge({ record: r }: { record: CrmRecord }) {
     r.matchStatus === 'matched' ? 'Matched' : r.matchStatus === 'ambiguous' ? 'Ambiguous' : 'Unmatched';
   return (
     <Stack gap={2} align="flex-start">
-      <Badge color={color} variant="light">
-        {label}
-      </Badge>
+      <Tag color={color}>{label}</Tag>
       {r.matchStatus === 'matched' ? (
         r.matchedBy && (
           <Text size="xs" c="dimmed">
@@ -318,9 +317,9 @@ function GrowthCell({ record: r }: { record: CrmRecord }) {
       <Text fw={700} fz="lg" lh={1.1} aria-label={`Growth rank ${rank} of 100`}>
         {rank.toFixed(rank % 1 === 0 ? 0 : 1)}
       </Text>
-      <Badge size="sm" color={tier.color} variant="light">
+      <Tag size="sm" color={tier.color}>
         {tier.label}
-      </Badge>
+      </Tag>
     </Stack>
   );
 }
