@@ -1,4 +1,4 @@
-import { Badge, Button, Group, Progress, Stack, Text } from '@mantine/core';
+import { Badge, type BadgeProps, Button, Group, Progress, Stack, Text } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
@@ -25,6 +25,32 @@ export function statusColor(status: string): string {
     default:
       return 'gray';
   }
+}
+
+/** Text colours dark enough (≥ 6:1) on the light tint of each status colour. */
+const darkShade: Record<string, string> = {
+  green: '#1e6b2e',
+  yellow: '#6e4a00',
+  red: '#a61e1e',
+  orange: '#8f3800',
+  blue: '#1c4f9c',
+  gray: '#3d4249',
+};
+
+/**
+ * A run's (or step's) status as a badge: the status in words on a tint of its colour, the words in
+ * a dark shade so they meet WCAG AA contrast whatever the colour.
+ */
+export function StatusBadge({
+  status,
+  ...props
+}: { status: string } & Omit<BadgeProps, 'color' | 'variant' | 'c'>) {
+  const color = statusColor(status);
+  return (
+    <Badge {...props} component="span" variant="light" color={color} c={darkShade[color] ?? '#3d4249'}>
+      {status}
+    </Badge>
+  );
 }
 
 /**
@@ -80,9 +106,7 @@ export function RunProgress({ runId, label }: { runId: number; label?: string })
       <Group justify="space-between">
         <Text fw={600}>
           {label ?? `${snapshot?.kind ?? 'Run'} #${runId}`}{' '}
-          <Badge color={statusColor(snapshot?.status ?? 'queued')} variant="light">
-            {snapshot?.status ?? 'queued'}
-          </Badge>
+          <StatusBadge status={snapshot?.status ?? 'queued'} />
         </Text>
         <Group gap="xs">
           {snapshot && !snapshot.done && (
@@ -118,7 +142,12 @@ export function RunProgress({ runId, label }: { runId: number; label?: string })
       {counts.length > 0 && (
         <Group gap="xs">
           {counts.map(([outcome, n]) => (
-            <Badge key={outcome} variant="outline" color={outcome === 'failed' ? 'red' : 'gray'}>
+            <Badge
+              key={outcome}
+              variant="outline"
+              color={outcome === 'failed' ? 'red.9' : 'gray.7'}
+              c={outcome === 'failed' ? 'red.9' : 'dark.7'}
+            >
               {outcome}: {n}
             </Badge>
           ))}

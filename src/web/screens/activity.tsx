@@ -1,5 +1,4 @@
 import {
-  Badge,
   Button,
   Card,
   Group,
@@ -17,7 +16,7 @@ import type { RunList } from '../../app/activity.js';
 import { api } from '../api.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { Page } from '../components/page.js';
-import { statusColor } from '../components/run-progress.js';
+import { StatusBadge } from '../components/run-progress.js';
 import { SetupSteps } from '../components/setup-steps.js';
 import {
   countsText,
@@ -28,6 +27,7 @@ import {
   type RunSummary,
   runTitle,
 } from './activity/format.js';
+import { ScrollTable } from './activity/scroll-table.js';
 
 const PAGE_SIZE = 20;
 
@@ -91,11 +91,6 @@ export function ActivityScreen() {
     <Page
       title="Integration Activity"
       description="A log of your recent syncs. Click More Info next to any entry for its step-by-step breakdown and record-level details."
-      actions={
-        <Button component={Link} to="/integrations/live">
-          Complete Setup
-        </Button>
-      }
     >
       <SetupSteps active="activity" />
       <Group gap="sm" align="flex-end" wrap="wrap">
@@ -146,8 +141,14 @@ export function ActivityScreen() {
                   : 'No sync has run yet. Pull your lists from Pull Setup, or push records from Search.'}
               </Text>
             ) : (
-              <Table.ScrollContainer minWidth={1080}>
-                <Table striped highlightOnHover verticalSpacing="xs" aria-label="Runs">
+              <ScrollTable label="Runs" minWidth={980}>
+                <Table
+                  striped
+                  highlightOnHover
+                  verticalSpacing="xs"
+                  aria-label="Runs"
+                  style={{ whiteSpace: 'nowrap' }}
+                >
                   <Table.Thead>
                     <Table.Tr>
                       <Table.Th>Run</Table.Th>
@@ -170,7 +171,7 @@ export function ActivityScreen() {
                     ))}
                   </Table.Tbody>
                 </Table>
-              </Table.ScrollContainer>
+              </ScrollTable>
             )}
           </Card>
         )
@@ -209,22 +210,20 @@ function RunRow({ run }: { run: RunSummary }) {
       </Table.Td>
       <Table.Td>{run.trigger}</Table.Td>
       <Table.Td>
-        <Text size="sm" truncate maw={180} title={run.actor}>
+        <Text size="sm" truncate maw={170} title={run.actor}>
           {run.actor}
         </Text>
       </Table.Td>
       <Table.Td>
-        <Badge color={statusColor(run.status)} variant="light">
-          {run.status}
-        </Badge>
+        <StatusBadge status={run.status} />
         {run.progress && isActive(run.status) && (
           <Text size="xs" c="dimmed">
             {run.progress.step}
           </Text>
         )}
       </Table.Td>
-      <Table.Td>
-        <Text size="sm" c={failed > 0 ? 'red.9' : 'inherit'}>
+      <Table.Td style={{ whiteSpace: 'normal', minWidth: 200 }}>
+        <Text size="xs" c={failed > 0 ? 'red.9' : 'inherit'}>
           {countsText(run.counts)}
         </Text>
       </Table.Td>

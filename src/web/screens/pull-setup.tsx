@@ -16,7 +16,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { z } from 'zod';
 import type { RunDetail, RunList } from '../../app/activity.js';
@@ -28,9 +28,10 @@ import { api } from '../api.js';
 import { useUser } from '../auth.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { Page } from '../components/page.js';
-import { RunProgress, statusColor } from '../components/run-progress.js';
+import { RunProgress, StatusBadge } from '../components/run-progress.js';
 import { SetupSteps } from '../components/setup-steps.js';
 import { formatCount, isActive, listOfStep } from './activity/format.js';
+import { ScrollTable } from './activity/scroll-table.js';
 
 type Estimate = z.output<typeof estimatePullResult>;
 type Sources = z.output<typeof pullSourcesResult>;
@@ -146,7 +147,7 @@ export function PullSetupScreen() {
             <Skeleton height={160} />
           ) : (
             allLists.length > 0 && (
-              <Table.ScrollContainer minWidth={420}>
+              <ScrollTable label="Lists to pull" minWidth={300}>
                 <Table striped highlightOnHover verticalSpacing="xs">
                   <Table.Thead>
                     <Table.Tr>
@@ -178,7 +179,7 @@ export function PullSetupScreen() {
                         <Table.Td>
                           {l.name}{' '}
                           {sourceIds.has(l.id) && (
-                            <Badge size="xs" variant="light" color="gray">
+                            <Badge size="xs" variant="light" color="gray" c="dark.7">
                               pull source
                             </Badge>
                           )}
@@ -189,7 +190,7 @@ export function PullSetupScreen() {
                     ))}
                   </Table.Tbody>
                 </Table>
-              </Table.ScrollContainer>
+              </ScrollTable>
             )
           )}
           {lists.data && allLists.length === 0 && (
@@ -248,7 +249,13 @@ export function PullSetupScreen() {
         </Button>
       </Group>
 
-      <Modal opened={confirming} onClose={() => setConfirming(false)} title="Pull these lists?" centered>
+      <Modal
+        opened={confirming}
+        onClose={() => setConfirming(false)}
+        title="Pull these lists?"
+        centered
+        closeButtonProps={{ 'aria-label': 'Close' }}
+      >
         <Stack gap="sm">
           <Text size="sm">
             The pull reads {chosen.length === 1 ? 'this list' : `these ${chosen.length} lists`}
@@ -374,17 +381,18 @@ function PullResult({ runId, justStarted }: { runId: number; justStarted: boolea
     return list ? [{ ...list, step: s }] : [];
   });
   const toReview = review.data?.counts.toSettle;
+  const card = useRef<HTMLDivElement>(null);
+  // A pull just started is scrolled to, so its progress is seen without looking for it.
+  useEffect(() => {
+    if (justStarted) card.current?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  }, [justStarted]);
 
   return (
-    <Card withBorder padding="lg">
+    <Card withBorder padding="lg" ref={card}>
       <Stack gap="sm">
         <Group justify="space-between" wrap="wrap">
           <Title order={3}>{justStarted ? `Pull #${runId}` : `Last pull: #${runId}`}</Title>
-          {run && !running && (
-            <Badge color={statusColor(run.status)} variant="light">
-              {run.status}
-            </Badge>
-          )}
+          {run && !running && <StatusBadge status={run.status} />}
         </Group>
         {detail.error && <ErrorAlert error={detail.error} />}
         {run && running && <RunProgress runId={runId} label="Pulling" />}
@@ -397,7 +405,7 @@ function PullResult({ runId, justStarted }: { runId: number; justStarted: boolea
                 color="orange"
               />
             )}
-            <Table.ScrollContainer minWidth={520}>
+            <ScrollTable label="Records pulled per list" minWidth={420}>
               <Table verticalSpacing="xs" data-testid="pull-counts">
                 <Table.Thead>
                   <Table.Tr>
@@ -414,9 +422,7 @@ function PullResult({ runId, justStarted }: { runId: number; justStarted: boolea
                       <Table.Th scope="row" fw={400}>
                         {name}
                         {step.status !== 'succeeded' && (
-                          <Badge ml="xs" size="xs" color={statusColor(step.status)} variant="light">
-                            {step.status}
-                          </Badge>
+                          <StatusBadge ml="xs" size="xs" status={step.status} />
                         )}
                       </Table.Th>
                       <Table.Td ta="right">{formatCount(step.counts.entries ?? 0)}</Table.Td>
@@ -428,7 +434,7 @@ function PullResult({ runId, justStarted }: { runId: number; justStarted: boolea
                 </Table.Tbody>
                 <Table.Tfoot>
                   <Table.Tr>
-                    <Table.Th scope="row">All lists (each record once)</Table.Th>
+                    <Table.Th scope="row">All lists</Table.Th>
                     <Table.Th ta="right">{formatCount(run.counts.entries ?? 0)}</Table.Th>
                     <Table.Th ta="right">{formatCount(run.counts.matched ?? 0)}</Table.Th>
                     <Table.Th ta="right">{formatCount(run.counts.ambiguous ?? 0)}</Table.Th>
@@ -436,7 +442,10 @@ function PullResult({ runId, justStarted }: { runId: number; justStarted: boolea
                   </Table.Tr>
                 </Table.Tfoot>
               </Table>
-            </Table.ScrollContainer>
+            </ScrollTable>
+            <Text size="xs" c="dimmed">
+              A record on several lists counts once in the totals.
+            </Text>
             <Text>
               Matched records appear in{' '}
               <Anchor component={Link} to="/crm">

@@ -23,7 +23,7 @@ import type { RunDetail, RunRecords, RunStep } from '../../app/activity.js';
 import { ApiError, api } from '../api.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { Page } from '../components/page.js';
-import { RunProgress, statusColor } from '../components/run-progress.js';
+import { RunProgress, StatusBadge, statusColor } from '../components/run-progress.js';
 import {
   countsText,
   durationOf,
@@ -34,6 +34,7 @@ import {
   type RunSummary,
   runTitle,
 } from './activity/format.js';
+import { ScrollTable } from './activity/scroll-table.js';
 
 const RECORDS_PAGE = 25;
 
@@ -130,10 +131,7 @@ export function RunDetailScreen() {
 function describeRun(run: RunSummary) {
   return (
     <>
-      <Badge color={statusColor(run.status)} variant="light" component="span">
-        {run.status}
-      </Badge>{' '}
-      started {formatTime(run.startedAt)} by {run.actor} ({run.trigger})
+      <StatusBadge status={run.status} /> started {formatTime(run.startedAt)} by {run.actor} ({run.trigger})
     </>
   );
 }
@@ -279,9 +277,7 @@ function StepTimeline({ steps }: { steps: RunStep[] }) {
               <Text fw={600} size="sm" component="span">
                 {stepTitle(s.name)}
               </Text>
-              <Badge size="sm" variant="light" color={statusColor(s.status)}>
-                {s.status}
-              </Badge>
+              <StatusBadge size="sm" status={s.status} />
               <Text size="xs" c="dimmed" component="span">
                 {durationOf(s.startedAt, s.finishedAt)}
               </Text>
@@ -305,6 +301,7 @@ function StepTimeline({ steps }: { steps: RunStep[] }) {
 
 function recordName(r: RunRecords['records'][number]): string {
   const d = r.details;
+  if (typeof d.label === 'string') return d.label;
   const name = typeof d.name === 'string' ? d.name : null;
   const key =
     typeof d.domain === 'string'
@@ -383,7 +380,7 @@ function RecordsCard({ runId, steps, active }: { runId: number; steps: RunStep[]
           <Text c="dimmed">No record {outcome || stepId ? 'matches these filters' : 'was recorded'}.</Text>
         ) : (
           records.data && (
-            <Table.ScrollContainer minWidth={860}>
+            <ScrollTable label="Records of the run" minWidth={860}>
               <Table striped verticalSpacing="xs" aria-label="Records" data-testid="run-records">
                 <Table.Thead>
                   <Table.Tr>
@@ -403,7 +400,8 @@ function RecordsCard({ runId, steps, active }: { runId: number; steps: RunStep[]
                       <Table.Td>
                         <Badge
                           variant={r.outcome === 'failed' ? 'filled' : 'light'}
-                          color={r.outcome === 'failed' ? 'red' : 'gray'}
+                          color={r.outcome === 'failed' ? 'red.9' : 'gray'}
+                          c={r.outcome === 'failed' ? 'white' : 'dark.7'}
                         >
                           {r.outcome}
                         </Badge>
@@ -431,7 +429,7 @@ function RecordsCard({ runId, steps, active }: { runId: number; steps: RunStep[]
                   ))}
                 </Table.Tbody>
               </Table>
-            </Table.ScrollContainer>
+            </ScrollTable>
           )
         )}
         {total > RECORDS_PAGE && (
