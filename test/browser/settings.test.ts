@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   expectAccessible,
@@ -38,9 +38,15 @@ async function browserWrite(
 describe('settings in the browser', () => {
   let server: TestServer;
   let browser: Browser;
+  let admin: BrowserContext;
+  /** The admin's signed-in page, shared by the admin's tests (one sign-in for all). */
+  let page: Page;
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startTestServer({ jobs: true }), launchBrowser()]);
+    admin = await newContext(browser, server.url);
+    page = await admin.newPage();
+    await signIn(page, server.admin.email, server.admin.password);
   });
 
   afterAll(async () => {
@@ -49,9 +55,6 @@ describe('settings in the browser', () => {
   });
 
   it('an admin adds a member who then signs in, changes roles, and removes them; the last admin stays', async () => {
-    const context = await newContext(browser, server.url);
-    const page = await context.newPage();
-    await signIn(page, server.admin.email, server.admin.password);
     await page.goto('/settings');
     await page.waitForURL(/\/settings\/team$/);
     await page.getByRole('tab', { name: 'Team', selected: true }).waitFor();
@@ -104,7 +107,6 @@ describe('settings in the browser', () => {
     await row.waitFor({ state: 'detached' });
     const after = await server.fetch<{ users: { email: string }[] }>('/api/users');
     expect(after.json.users.map((u) => u.email)).not.toContain('newcomer@example.com');
-    await context.close();
   });
 
   it('a member sees the team read-only, and the API refuses them anyway', async () => {
@@ -136,9 +138,6 @@ describe('settings in the browser', () => {
       '/api/workspace/lists',
     );
     const list = [...lists.json.lists].sort((a, b) => a.size - b.size)[0]!;
-    const context = await newContext(browser, server.url);
-    const page = await context.newPage();
-    await signIn(page, server.admin.email, server.admin.password);
     await page.goto('/settings/schedules');
     await page.getByText(/No schedules yet/).waitFor();
     await expectAccessible(page, 'settings · schedules (empty)');
@@ -195,7 +194,7 @@ describe('settings in the browser', () => {
 
     // Edit: a custom cron.
     await row.getByRole('button', { name: 'Edit Morning pull' }).click();
-    await dialog.getByRole('textbox', { name: 'When' }).click();
+    await dialog.getByLabel('When', { exact: true }).click();
     await page.getByRole('option', { name: 'Custom (cron)' }).click();
     await dialog.getByLabel('Cron expression').fill('not a cron');
     await dialog.getByRole('button', { name: 'Save schedule' }).click();
@@ -212,13 +211,9 @@ describe('settings in the browser', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
     await row.waitFor({ state: 'detached' });
     expect((await server.fetch<{ schedules: S[] }>('/api/schedules')).json.schedules).toEqual([]);
-    await context.close();
   });
 
   it('subscribes the webhook in a free slot, shows it as ours, and removes it', async () => {
-    const context = await newContext(browser, server.url);
-    const page = await context.newPage();
-    await signIn(page, server.admin.email, server.admin.password);
     await page.goto('/settings/webhooks');
     await page.getByText(/slots used/).waitFor();
     await page
@@ -239,13 +234,9 @@ describe('settings in the browser', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
     await page.getByTestId('slot-ours').waitFor({ state: 'detached' });
     expect((await server.fetch<W>('/api/webhooks')).json.slots.filter((s) => s.ours)).toEqual([]);
-    await context.close();
   });
 
   it('shows usage over months and saves the budget', async () => {
-    const context = await newContext(browser, server.url);
-    const page = await context.newPage();
-    await signIn(page, server.admin.email, server.admin.password);
     await page.goto('/settings/usage');
     await page.getByRole('heading', { name: 'Calls per month' }).waitFor();
     await page.locator('.recharts-responsive-container').first().waitFor();
@@ -264,7 +255,6 @@ describe('settings in the browser', () => {
       )
       .toMatchObject({ automationBudgetPct: 40, manualWarnPct: 25 });
     await shot(page, 'usage');
-    await context.close();
   });
 
   it('makes a personal API token that works as Bearer, then revokes it; ends other sessions', async () => {

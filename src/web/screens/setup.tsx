@@ -70,6 +70,7 @@ export function SetupScreen() {
         color: 'green',
         title: 'Welcome',
         message: `${answer.user.email} is the first admin and is signed in.`,
+        closeButtonProps: { 'aria-label': 'Close' },
       });
       void navigate('/integrations', { replace: true });
     },

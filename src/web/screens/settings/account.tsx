@@ -14,13 +14,12 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { ApiError, api } from '../../api.js';
 import { useUser } from '../../auth.js';
 import { ErrorAlert } from '../../components/error-alert.js';
-import { ConfirmButton, formatTime, relativeTime, SecretValue } from './common.js';
+import { ConfirmButton, formatTime, NoteAlert, notify, relativeTime, SecretValue } from './common.js';
 
 interface Session {
   id: number;
@@ -75,10 +74,7 @@ function ChangePassword() {
       setPassword('');
       setConfirm('');
       setChecked(false);
-      notifications.show({
-        color: 'green',
-        message: 'Your password is changed. Your other sessions have ended; this one stays signed in.',
-      });
+      notify('Your password is changed. Your other sessions have ended; this one stays signed in.');
       void queryClient.invalidateQueries({ queryKey: sessionsKey });
     },
   });
@@ -176,10 +172,7 @@ function Sessions() {
   const endOthers = useMutation({
     mutationFn: () => api.del<{ revoked: number }>('/auth/sessions'),
     onSuccess: (r) => {
-      notifications.show({
-        color: 'green',
-        message: `Signed out everywhere else (${r.revoked} session${r.revoked === 1 ? '' : 's'} ended).`,
-      });
+      notify(`Signed out everywhere else (${r.revoked} session${r.revoked === 1 ? '' : 's'} ended).`);
       refresh();
     },
   });
@@ -289,10 +282,7 @@ function Tokens() {
   const revoke = useMutation({
     mutationFn: (t: Token) => api.del<Token>(`/tokens/${t.id}`),
     onSuccess: (t) => {
-      notifications.show({
-        color: 'green',
-        message: `The token “${t.name}” is revoked: it no longer works.`,
-      });
+      notify(`The token “${t.name}” is revoked: it no longer works.`);
       refresh();
     },
   });
@@ -342,12 +332,12 @@ function Tokens() {
         </form>
         {create.error && <ErrorAlert error={create.error} title="No token was made" />}
         {created && (
-          <Alert color="green" title={`Token “${created.name}” (shown this once)`}>
+          <NoteAlert title={`Token “${created.name}” (shown this once)`}>
             <Stack gap="xs">
               <Text size="sm">Copy it now and keep it somewhere safe: it is never shown again.</Text>
               <SecretValue value={created.token} label="the new token" />
             </Stack>
-          </Alert>
+          </NoteAlert>
         )}
         {tokens.isPending && <Skeleton h={60} />}
         {tokens.error && <ErrorAlert error={tokens.error} />}

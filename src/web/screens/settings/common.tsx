@@ -1,4 +1,16 @@
-import { Badge, Button, Code, CopyButton, Group, Modal, Stack, Text } from '@mantine/core';
+import {
+  Alert,
+  type AlertProps,
+  Badge,
+  Button,
+  Code,
+  CopyButton,
+  Group,
+  Modal,
+  Stack,
+  Text,
+} from '@mantine/core';
+import { notifications } from '@mantine/notifications';
 import { type ReactNode, useState } from 'react';
 
 /** A date and time in the reader's locale and zone, or a dash. */
@@ -147,4 +159,14 @@ export function StatusBadge({ status, color }: { status: string; color: string }
       {status}
     </Badge>
   );
+}
+
+/** A short confirmation in the corner, with a labelled close button. */
+export function notify(message: string, color = 'green'): void {
+  notifications.show({ color, message, closeButtonProps: { 'aria-label': 'Close' } });
+}
+
+/** A success (or other light) alert whose title is dark text, so it meets AA contrast on its tint. */
+export function NoteAlert(props: AlertProps) {
+  return <Alert color="green" {...props} styles={{ title: { color: 'var(--mantine-color-dark-7)' } }} />;
 }

@@ -18,7 +18,6 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useMemo, useState } from 'react';
 import { Link } from 'react-router';
@@ -26,7 +25,7 @@ import { ApiError, api } from '../../api.js';
 import { useUser } from '../../auth.js';
 import { ErrorAlert } from '../../components/error-alert.js';
 import { RunProgress, statusColor } from '../../components/run-progress.js';
-import { ConfirmButton, formatTime, relativeTime, StatusBadge } from './common.js';
+import { ConfirmButton, formatTime, notify, relativeTime, StatusBadge } from './common.js';
 
 /** A schedule as `GET /api/schedules` shows it. */
 export interface Schedule {
@@ -113,7 +112,7 @@ export function SchedulesTab() {
     mutationFn: (s: Schedule) => api.post<Schedule>(`/schedules/${s.id}/${s.paused ? 'resume' : 'pause'}`),
     onSuccess: (s) => {
       setActionError(null);
-      notifications.show({ color: 'green', message: `“${s.name}” is ${s.paused ? 'paused' : 'resumed'}.` });
+      notify(`“${s.name}” is ${s.paused ? 'paused' : 'resumed'}.`);
       refresh();
     },
     onError: setActionError,
@@ -131,10 +130,7 @@ export function SchedulesTab() {
     mutationFn: (s: Schedule) => api.del<{ removed: Schedule }>(`/schedules/${s.id}`),
     onSuccess: (r) => {
       setActionError(null);
-      notifications.show({
-        color: 'green',
-        message: `“${r.removed.name}” is removed; its runs stay in activity.`,
-      });
+      notify(`“${r.removed.name}” is removed; its runs stay in activity.`);
       refresh();
     },
     onError: setActionError,
@@ -432,10 +428,9 @@ function ScheduleForm({ schedule, onClose }: { schedule: Schedule | null; onClos
         ? api.patch<Schedule>(`/schedules/${schedule.id}`, body())
         : api.post<Schedule>('/schedules', body()),
     onSuccess: (s) => {
-      notifications.show({
-        color: 'green',
-        message: `“${s.name}” ${schedule ? 'is saved' : 'is created'}: next run ${s.nextRunAt ? formatTime(s.nextRunAt) : 'when resumed'}.`,
-      });
+      notify(
+        `“${s.name}” ${schedule ? 'is saved' : 'is created'}: next run ${s.nextRunAt ? formatTime(s.nextRunAt) : 'when resumed'}.`,
+      );
       void queryClient.invalidateQueries({ queryKey: schedulesKey });
       onClose();
     },

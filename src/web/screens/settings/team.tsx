@@ -15,13 +15,12 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { ApiError, api } from '../../api.js';
 import { type User, useUser } from '../../auth.js';
 import { ErrorAlert } from '../../components/error-alert.js';
-import { ConfirmButton, formatTime, generatePassword, SecretValue } from './common.js';
+import { ConfirmButton, formatTime, generatePassword, NoteAlert, notify, SecretValue } from './common.js';
 
 const usersKey = ['users'] as const;
 
@@ -80,7 +79,7 @@ function TeamTable({ users, me }: { users: User[]; me: User }) {
   const [passwordFor, setPasswordFor] = useState<User | null>(null);
   const done = (message: string) => {
     setError(null);
-    notifications.show({ color: 'green', message });
+    notify(message);
     void queryClient.invalidateQueries({ queryKey: usersKey });
   };
   const role = useMutation({
@@ -241,12 +240,12 @@ function SetPassword({ user, onClose }: { user: User | null; onClose: () => void
     >
       {shown ? (
         <Stack>
-          <Alert color="green" title="Password set">
+          <NoteAlert title="Password set">
             <Text size="sm">
               Give it to {user?.email} over a channel you trust; it is not shown again. Their other sessions
               have ended. They can change it in Settings → Account.
             </Text>
-          </Alert>
+          </NoteAlert>
           <SecretValue value={shown} label="the new password" />
           <Group justify="flex-end">
             <Button onClick={close}>Done</Button>
@@ -375,7 +374,7 @@ function AddPerson() {
           </Group>
           {add.error && <ErrorAlert error={add.error} title="Could not add this person" />}
           {added && (
-            <Alert color="green" title={`${added.user.email} is on the team`} role="status">
+            <NoteAlert title={`${added.user.email} is on the team`} role="status">
               <Stack gap="xs">
                 {added.password ? (
                   <>
@@ -397,7 +396,7 @@ function AddPerson() {
                   </Anchor>
                 </Text>
               </Stack>
-            </Alert>
+            </NoteAlert>
           )}
           <Group>
             <Button type="submit" loading={add.isPending}>

@@ -14,14 +14,13 @@ import {
   Text,
   Title,
 } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError, api } from '../../api.js';
 import { useUser } from '../../auth.js';
 import { ErrorAlert } from '../../components/error-alert.js';
-import { formatNumber, formatTime } from './common.js';
+import { formatNumber, formatTime, notify } from './common.js';
 
 interface Count {
   runs: number;
@@ -335,7 +334,7 @@ function BudgetForm({ usage: u }: { usage: Usage }) {
         manualWarnPct: warn === '' ? null : Number(warn),
       }),
     onSuccess: () => {
-      notifications.show({ color: 'green', message: 'The call budget is saved.' });
+      notify('The call budget is saved.');
       void queryClient.invalidateQueries({ queryKey: ['usage'] });
     },
   });

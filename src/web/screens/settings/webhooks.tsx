@@ -16,14 +16,13 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError, api } from '../../api.js';
 import { useUser } from '../../auth.js';
 import { ErrorAlert } from '../../components/error-alert.js';
-import { ConfirmButton, formatTime, SecretValue, StatusBadge } from './common.js';
+import { ConfirmButton, formatTime, NoteAlert, notify, SecretValue, StatusBadge } from './common.js';
 
 interface Slot {
   subscriptionId: number | null;
@@ -111,12 +110,11 @@ export function WebhooksTab() {
     onSuccess: (r) => {
       setActionError(null);
       setShownUrl(null);
-      notifications.show({
-        color: 'green',
-        message: r.deletedAtAffinity
+      notify(
+        r.deletedAtAffinity
           ? 'The subscription is removed here and at Affinity: its slot is free.'
           : 'The subscription is removed here (Affinity no longer had it).',
-      });
+      );
       refresh();
     },
     onError: setActionError,
@@ -197,7 +195,7 @@ export function WebhooksTab() {
           )}
           {actionError !== null && <ErrorAlert error={actionError} title="The webhook was not changed" />}
           {shownUrl && (
-            <Alert color="green" title="The receiver URL (shown this once)">
+            <NoteAlert title="The receiver URL (shown this once)">
               <Stack gap="xs">
                 <Text size="sm">
                   {shownUrl.why} The URL carries its secret: it is not shown again, and you do not need to
@@ -205,7 +203,7 @@ export function WebhooksTab() {
                 </Text>
                 <SecretValue value={shownUrl.url} label="the receiver URL" />
               </Stack>
-            </Alert>
+            </NoteAlert>
           )}
           {me.admin && !hasOurs && <Subscribe onSubscribed={(r) => setShownUrl(r)} />}
         </>
