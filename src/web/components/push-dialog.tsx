@@ -97,7 +97,7 @@ export function PushDialog({
       onClose={onClose}
       size="xl"
       title={target ? `Push ${target.label} to Affinity` : 'Push to Affinity'}
-      fullScreen={false}
+      closeButtonProps={{ 'aria-label': 'Close dialog' }}
     >
       {target && <PushFlow key={JSON.stringify(target.selection)} target={target} onClose={onClose} />}
     </Modal>
@@ -256,7 +256,11 @@ function PlanView({ plan }: { plan: Plan }) {
                   )}
                 </Table.Td>
                 <Table.Td>
-                  <Badge variant="light" color={actionColor[rec.action] ?? 'gray'}>
+                  <Badge
+                    variant="light"
+                    color={actionColor[rec.action] ?? 'gray'}
+                    styles={{ label: { color: 'var(--mantine-color-dark-9)' } }}
+                  >
                     {rec.action}
                   </Badge>
                 </Table.Td>

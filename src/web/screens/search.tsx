@@ -8,6 +8,7 @@ import {
   Pagination,
   SegmentedControl,
   Select,
+  SimpleGrid,
   Skeleton,
   Stack,
   Text,
@@ -180,7 +181,7 @@ export function SearchScreen() {
       description="Our dataset of companies, people and investors with their growth signals: filter, save a search, and push what you find to Affinity."
     >
       <Grid gap="md">
-        <Grid.Col span={{ base: 12, lg: 9 }}>
+        <Grid.Col span={{ base: 12, xl: 9 }} order={{ base: 2, xl: 1 }}>
           <Stack gap="md">
             <Card withBorder padding="md" component="section" aria-label="Search">
               <Stack gap="sm">
@@ -331,8 +332,8 @@ export function SearchScreen() {
             </Card>
           </Stack>
         </Grid.Col>
-        <Grid.Col span={{ base: 12, lg: 3 }}>
-          <Stack gap="md">
+        <Grid.Col span={{ base: 12, xl: 3 }} order={{ base: 1, xl: 2 }}>
+          <SimpleGrid cols={{ base: 1, sm: 2, xl: 1 }} spacing="md">
             <SavedSearchesPanel
               activeId={savedId}
               onOpen={(s) => {
@@ -357,7 +358,7 @@ export function SearchScreen() {
               }}
               onPush={setPushTarget}
             />
-          </Stack>
+          </SimpleGrid>
         </Grid.Col>
       </Grid>
 

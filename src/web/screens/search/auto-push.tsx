@@ -61,6 +61,7 @@ export function AutoPushSwitch({
       ),
     onSuccess: (r) => {
       notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
         message: r.autoPush
           ? `"${r.name}" is pushed to Affinity after every change to our data`
           : `"${r.name}" is no longer pushed automatically`,

@@ -2,6 +2,7 @@ import {
   Button,
   Collapse,
   Group,
+  Input,
   NumberInput,
   SimpleGrid,
   Stack,
@@ -111,15 +112,15 @@ function FieldControl({
   onChange: (update: (f: FilterForm) => FilterForm) => void;
 }) {
   if (field.kind === 'range') {
+    const id = `filter-${field.key}`;
     const setBound = (which: 'min' | 'max', value: string) =>
       onChange((f) => ({ ...f, [which]: { ...f[which], [field.key]: value } }));
     const bound = (which: 'min' | 'max') => {
       const label = `${field.label} ${which === 'min' ? 'from' : 'to'}`;
       const value = form[which][field.key] ?? '';
       const common = {
-        label: which === 'min' ? `${field.label} from` : 'to',
         'aria-label': label,
-        ...(which === 'min' && field.description ? { description: field.description } : {}),
+        placeholder: which === 'min' ? 'from' : 'to',
       };
       if (field.unit === 'number' || field.unit === 'percent' || field.unit === 'year') {
         return (
@@ -138,16 +139,23 @@ function FieldControl({
           {...common}
           type={field.unit === 'date' ? 'date' : 'text'}
           value={value}
-          placeholder={field.unit === 'money' ? 'e.g. 5M' : undefined}
           onChange={(e) => setBound(which, e.currentTarget.value)}
         />
       );
     };
     return (
-      <Group gap="xs" grow align="flex-end" wrap="nowrap">
-        {bound('min')}
-        {bound('max')}
-      </Group>
+      <Input.Wrapper
+        label={field.label}
+        labelElement="div"
+        id={id}
+        labelProps={{ id: `${id}-label` }}
+        {...(field.description ? { description: field.description } : {})}
+      >
+        <Group gap="xs" grow wrap="nowrap" role="group" aria-labelledby={`${id}-label`}>
+          {bound('min')}
+          {bound('max')}
+        </Group>
+      </Input.Wrapper>
     );
   }
   const values = form.values[field.key] ?? [];

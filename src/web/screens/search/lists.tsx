@@ -121,7 +121,12 @@ export function AddToListModal({
   onAdded: (list: UserList) => void;
 }) {
   return (
-    <Modal opened={opened} onClose={onClose} title={`Add ${keys.length} selected to a list`}>
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      closeButtonProps={{ 'aria-label': 'Close dialog' }}
+      title={`Add ${keys.length} selected to a list`}
+    >
       {opened && <AddToListForm entity={entity} keys={keys} onClose={onClose} onAdded={onAdded} />}
     </Modal>
   );
@@ -159,6 +164,7 @@ function AddToListForm({
     },
     onSuccess: (r) => {
       notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
         message: `Added ${r.added} to "${r.list.name}"${r.alreadyPresent ? ` (${r.alreadyPresent} already there)` : ''}${r.notFound.length ? `; not found: ${r.notFound.join(', ')}` : ''}`,
       });
       void queryClient.invalidateQueries({ queryKey: listsKey });

@@ -123,10 +123,25 @@ function nameCell(name: string, sub: string | null, href: string | null): ReactN
   );
 }
 
+/** A city over its country. */
+function place(city: string | null, country: string | null): ReactNode {
+  if (!city) return placeOf(country);
+  return (
+    <div>
+      <Text size="sm">{city}</Text>
+      {country && (
+        <Text size="xs" c="dimmed">
+          {country}
+        </Text>
+      )}
+    </div>
+  );
+}
+
 /** A growth figure with its sign in words and in colour (never colour alone). */
 function Growth({ ratio }: { ratio: number | null }) {
   const text = growthText(ratio);
-  const color = ratio === null || Math.round(ratio * 100) === 0 ? 'dark' : ratio > 0 ? 'green.9' : 'red.9';
+  const color = ratio === null || Math.round(ratio * 100) === 0 ? 'dark' : ratio > 0 ? '#1b6a2f' : '#a61b1b';
   return (
     <Text size="sm" c={color} fw={ratio !== null && ratio > 0 ? 600 : 400}>
       {text}
@@ -141,7 +156,7 @@ const companyColumns: Column<CompanyItem>[] = [
   },
   { title: 'Industry', cell: (r) => r.industries.join(', ') || '—' },
   { title: 'Stage', cell: (r) => r.stage ?? '—' },
-  { title: 'HQ', cell: (r) => placeOf(r.hqCity, r.hqCountry) },
+  { title: 'HQ', cell: (r) => place(r.hqCity, r.hqCountry) },
   { title: 'Headcount', numeric: true, cell: (r) => count(r.headcount) },
   { title: 'Funding', numeric: true, cell: (r) => money(r.totalFundingUsd) },
   { title: 'Growth 3 mo', numeric: true, cell: (r) => <Growth ratio={r.growth3m} /> },
@@ -153,9 +168,9 @@ const companyColumns: Column<CompanyItem>[] = [
       r.growthRank === null ? (
         '—'
       ) : (
-        <Badge variant="light" color={r.growthRank >= 80 ? 'green' : 'gray'}>
+        <Text size="sm" fw={r.growthRank >= 80 ? 700 : 400}>
           {Math.round(r.growthRank)}
-        </Badge>
+        </Text>
       ),
   },
 ];
@@ -164,7 +179,7 @@ const personColumns: Column<PersonItem>[] = [
   { title: 'Person', cell: (r) => nameCell(r.name, r.emails[0] ?? null, null) },
   { title: 'Title', cell: (r) => r.title ?? '—' },
   { title: 'Company', cell: (r) => r.companyName ?? r.companyDomain ?? '—' },
-  { title: 'Location', cell: (r) => placeOf(r.city, r.country) },
+  { title: 'Location', cell: (r) => place(r.city, r.country) },
   {
     title: "Company's growth rank",
     numeric: true,
@@ -186,7 +201,7 @@ const personColumns: Column<PersonItem>[] = [
 const investorColumns: Column<InvestorItem>[] = [
   { title: 'Investor', cell: (r) => nameCell(r.name, r.domain, `https://${r.domain}`) },
   { title: 'Type', cell: (r) => r.type ?? '—' },
-  { title: 'HQ', cell: (r) => placeOf(r.hqCity, r.hqCountry) },
+  { title: 'HQ', cell: (r) => place(r.hqCity, r.hqCountry) },
   { title: 'Investments', numeric: true, cell: (r) => count(r.investmentsCount) },
   {
     title: 'Notable portfolio',

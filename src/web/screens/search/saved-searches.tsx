@@ -140,7 +140,12 @@ export function SavedSearchesPanel({
 
 function RenameModal({ saved, onClose }: { saved: SavedSearch | null; onClose: () => void }) {
   return (
-    <Modal opened={saved !== null} onClose={onClose} title="Rename the saved search">
+    <Modal
+      opened={saved !== null}
+      onClose={onClose}
+      closeButtonProps={{ 'aria-label': 'Close dialog' }}
+      title="Rename the saved search"
+    >
       {saved && <RenameForm key={saved.id} saved={saved} onClose={onClose} />}
     </Modal>
   );
@@ -191,14 +196,22 @@ function DeleteModal({ saved, onClose }: { saved: SavedSearch | null; onClose: (
   const remove = useMutation({
     mutationFn: (id: number) => api.del(`/saved-searches/${id}`),
     onSuccess: () => {
-      notifications.show({ message: `Deleted the saved search "${saved?.name ?? ''}"` });
+      notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
+        message: `Deleted the saved search "${saved?.name ?? ''}"`,
+      });
       void queryClient.invalidateQueries({ queryKey: savedSearchesKey });
       void queryClient.invalidateQueries({ queryKey: ['usage'] });
       onClose();
     },
   });
   return (
-    <Modal opened={saved !== null} onClose={onClose} title="Delete the saved search?">
+    <Modal
+      opened={saved !== null}
+      onClose={onClose}
+      closeButtonProps={{ 'aria-label': 'Close dialog' }}
+      title="Delete the saved search?"
+    >
       <Stack>
         <Text size="sm">
           “{saved?.name}” is deleted; the records it finds stay in the dataset and in Affinity.
@@ -230,7 +243,12 @@ export function SaveSearchModal({
   onSaved: (s: SavedSearch) => void;
 }) {
   return (
-    <Modal opened={opened} onClose={onClose} title="Save this search">
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      closeButtonProps={{ 'aria-label': 'Close dialog' }}
+      title="Save this search"
+    >
       {opened && <SaveForm search={search} onClose={onClose} onSaved={onSaved} />}
     </Modal>
   );
@@ -258,6 +276,7 @@ function SaveForm({
       }),
     onSuccess: (r) => {
       notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
         message: `Saved "${r.savedSearch.name}": ${r.results} ${r.results === 1 ? 'result' : 'results'} today`,
       });
       void queryClient.invalidateQueries({ queryKey: savedSearchesKey });
