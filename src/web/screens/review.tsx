@@ -230,6 +230,7 @@ function describeDecision(item: Item, d: Decided): string {
 function ReviewCard({ item }: { item: Item }) {
   const queryClient = useQueryClient();
   const [pending, setPending] = useState<string | null>(null);
+  const [finding, setFinding] = useState(false);
   const decide = useMutation({
     mutationFn: (body: Decision) => api.post<Decided>(`/review/${item.crmId}/decision`, body),
     onSuccess: async (d) => {
@@ -298,8 +299,8 @@ function ReviewCard({ item }: { item: Item }) {
           {item.candidates.length === 0 ? (
             <Text size="sm" c="dimmed">
               No candidate: nothing in our data shares its{' '}
-              {item.affinityType === 'person' ? 'email or LinkedIn URL' : 'domain or name'}. Find one below,
-              create it, or ignore it.
+              {item.affinityType === 'person' ? 'email or LinkedIn URL' : 'domain or name'}. Find one in our
+              data, create it, or ignore it.
             </Text>
           ) : (
             <Stack gap="xs">
@@ -317,16 +318,21 @@ function ReviewCard({ item }: { item: Item }) {
         </div>
       </SimpleGrid>
 
-      <FindAndLink
-        item={item}
-        busy={busy}
-        pending={pending}
-        onLink={(key, entity) => run(key, { decision: 'link', entity })}
-      />
+      {finding && (
+        <FindAndLink
+          item={item}
+          busy={busy}
+          pending={pending}
+          onLink={(key, entity) => run(key, { decision: 'link', entity })}
+        />
+      )}
 
       {decide.isError && <ErrorAlert error={decide.error} title="Not settled" mt="sm" />}
 
       <Group gap="xs" mt="md" justify="flex-end">
+        <Button variant="subtle" mr="auto" onClick={() => setFinding((f) => !f)} aria-expanded={finding}>
+          {finding ? 'Close the search' : 'Find in our data…'}
+        </Button>
         {item.affinityType === 'organization' ? (
           <>
             <Button

@@ -1,11 +1,7 @@
 import { Badge, type BadgeProps } from '@mantine/core';
 import type { ReactNode } from 'react';
 
-/**
- * A light badge whose text is the darkest shade of its colour, so it stays readable (WCAG AA) on
- * its tinted background whatever the colour.
- */
-/** Colours whose darkest shade is still too light to read on their own tint (or a striped row's). */
+/** Text colours for tints whose darkest shade is still too light to read on them (or on a striped row). */
 const textColor: Record<string, string> = {
   yellow: '#5c3d00',
   orange: '#8a2c00',
@@ -15,6 +11,10 @@ const textColor: Record<string, string> = {
   cyan: '#0a4f5c',
 };
 
+/**
+ * A light badge whose text is a dark shade of its colour, so it stays readable (WCAG AA) on its
+ * tinted background whatever the colour.
+ */
 export function Tag({
   color = 'gray',
   children,
