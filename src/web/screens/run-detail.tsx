@@ -144,6 +144,8 @@ function paramsOf(run: RunSummary, steps?: RunStep[]): { label: string; value: s
     const l = listOfStep(s.name);
     if (l) names.set(l.id, l.name);
   }
+  const empty = (v: unknown) =>
+    v === undefined || v === null || v === false || (Array.isArray(v) && v.length === 0);
   const show = (v: unknown): string => {
     if (Array.isArray(v))
       return v
@@ -151,12 +153,13 @@ function paramsOf(run: RunSummary, steps?: RunStep[]): { label: string; value: s
         .join(', ');
     if (v && typeof v === 'object')
       return Object.entries(v)
+        .filter(([, x]) => !empty(x))
         .map(([k, x]) => `${k}: ${show(x)}`)
         .join('; ');
     return String(v);
   };
   return Object.entries(input)
-    .filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0))
+    .filter(([, v]) => !empty(v))
     .map(([k, v]) => ({ label: k, value: show(v) }));
 }
 
@@ -189,7 +192,7 @@ function RunFacts({ run }: { run: RunSummary }) {
     <Card withBorder padding="lg">
       <Stack gap="sm">
         <Title order={3}>Summary</Title>
-        <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="sm" verticalSpacing="xs">
+        <SimpleGrid cols={{ base: 2, md: 4 }} spacing="sm" verticalSpacing="xs">
           {facts.map((f) => (
             <div key={f.label}>
               <Text size="xs" c="dimmed" fw={600} tt="uppercase">
@@ -397,7 +400,7 @@ function RecordsCard({ runId, steps, active }: { runId: number; steps: RunStep[]
                     <Table.Tr
                       key={`${r.id}-${r.outcome}-${r.affinityId ?? ''}-${r.entityKind ?? ''}-${r.entityId ?? ''}`}
                     >
-                      <Table.Td>
+                      <Table.Td style={{ whiteSpace: 'nowrap' }}>
                         <Badge
                           variant={r.outcome === 'failed' ? 'filled' : 'light'}
                           color={r.outcome === 'failed' ? 'red.9' : 'gray'}
