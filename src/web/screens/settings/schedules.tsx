@@ -76,11 +76,17 @@ export function describeCadence(s: Pick<Schedule, 'cron' | 'intervalMinutes' | '
 }
 
 /** What a schedule pulls or pushes, in words. */
-export function describeTarget(s: Pick<Schedule, 'kind' | 'target'>): string {
+export function describeTarget(
+  s: Pick<Schedule, 'kind' | 'target'>,
+  listNames: ReadonlyMap<number, string> = new Map(),
+): string {
   const t = s.target;
   if (s.kind === 'pull') {
     const lists = Array.isArray(t.lists) ? (t.lists as (string | number)[]) : [];
-    const what = lists.length ? `lists ${lists.map((l) => `“${l}”`).join(', ')}` : 'the pull sources';
+    const name = (l: string | number) => (typeof l === 'number' ? (listNames.get(l) ?? `list ${l}`) : l);
+    const what = lists.length
+      ? `${lists.length === 1 ? 'list' : 'lists'} ${lists.map((l) => `“${name(l)}”`).join(', ')}`
+      : 'the pull sources';
     return `Pull ${what}${t.withFields ? ' with field values' : ''}`;
   }
   const sel = (t.selection ?? {}) as Record<string, unknown>;
@@ -136,6 +142,16 @@ export function SchedulesTab() {
     onError: setActionError,
   });
   const notConnected = schedules.error instanceof ApiError && schedules.error.code === 'not_connected';
+  const pullsByListId = schedules.data?.some(
+    (s) =>
+      s.kind === 'pull' && Array.isArray(s.target.lists) && s.target.lists.some((l) => typeof l === 'number'),
+  );
+  const workspaceLists = useQuery({
+    queryKey: ['workspace', 'lists'],
+    queryFn: () => api.get<{ lists: WorkspaceList[] }>('/workspace/lists').then((r) => r.lists),
+    enabled: pullsByListId === true,
+  });
+  const listNames = new Map((workspaceLists.data ?? []).map((l) => [l.id, l.name] as const));
 
   return (
     <Stack gap="lg">
@@ -211,7 +227,7 @@ export function SchedulesTab() {
                     )}
                   </Table.Td>
                   <Table.Td>
-                    <Text size="sm">{describeTarget(s)}</Text>
+                    <Text size="sm">{describeTarget(s, listNames)}</Text>
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm">{describeCadence(s)}</Text>

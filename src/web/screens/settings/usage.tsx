@@ -357,7 +357,9 @@ function BudgetForm({ usage: u }: { usage: Usage }) {
               ? ` of its share of ${formatNumber(b.automationShare)} (${formatNumber(b.automationLeft)} left).`
               : b.automationBudgetPct === null
                 ? ': no share is set, so it may use the whole quota.'
-                : ': its share applies once Affinity has reported the quota.'}
+                : u.quota.unlimited
+                  ? ': the quota is unlimited, so its share caps nothing.'
+                  : ': its share applies once Affinity has reported the quota.'}
           </Text>
           {!me.admin && (
             <Alert color="blue" title="Only admins can change the budget">
