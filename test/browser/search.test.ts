@@ -89,7 +89,7 @@ describe('search: filter, save, push after a dry run, auto-push', () => {
     await stage.fill('Seed');
     await stage.press('Enter');
     await page.getByRole('button', { name: /^More filters/ }).click();
-    await page.getByLabel('Headcount from').fill('25');
+    await page.getByLabel('Headcount from').fill('28');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.waitForURL(/f=industry%3DFintech/);
     await expect
@@ -98,7 +98,7 @@ describe('search: filter, save, push after a dry run, auto-push', () => {
     const total = Number((await page.getByTestId('results-total').textContent())?.replace(/\D/g, ''));
     expect(total).toBeGreaterThan(0);
     const api = await server.fetch<{ total: number; results: Array<{ domain: string; stage: string }> }>(
-      '/api/search?entity=companies&filter=industry%3DFintech&filter=stage%3DSeed&filter=headcount%3E%3D25&limit=1000',
+      '/api/search?entity=companies&filter=industry%3DFintech&filter=stage%3DSeed&filter=headcount%3E%3D28&limit=1000',
     );
     expect(api.json.total).toBe(total);
     expect(new Set(api.json.results.map((r) => r.stage))).toEqual(new Set(['Seed']));
@@ -150,15 +150,15 @@ describe('search: filter, save, push after a dry run, auto-push', () => {
     await dialog.getByRole('button', { name: 'Close', exact: true }).click();
 
     // Mark the saved search auto-push: the API then lists it among the auto-push targets.
-    await page.getByRole('switch', { name: 'Auto-push Seed fintech' }).check();
+    const autoPush = page.getByRole('switch', { name: 'Auto-push Seed fintech' });
+    await autoPush.click();
     await expect
       .poll(async () => {
         const usage = await server.fetch<{ autoPush: Array<{ kind: string; id: number }> }>('/api/usage');
         return usage.json.autoPush.some((t) => t.kind === 'search' && t.id === savedSearch?.id);
       })
       .toBe(true);
-    await expect(page.getByRole('switch', { name: 'Auto-push Seed fintech' })).resolves.toBeDefined();
-    expect(await page.getByRole('switch', { name: 'Auto-push Seed fintech' }).isChecked()).toBe(true);
+    await expect.poll(() => autoPush.isChecked()).toBe(true);
     await context.close();
   });
 

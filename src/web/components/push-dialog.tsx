@@ -68,6 +68,8 @@ const actionColor: Record<string, string> = {
   ambiguous: 'yellow',
 };
 
+const actionOrder = ['create', 'update', 'skipped', 'ambiguous', 'unchanged'];
+
 const entityPlural: Record<string, string> = {
   company: 'companies',
   person: 'people',
@@ -136,6 +138,7 @@ function PushFlow({ target, onClose }: { target: PushTarget; onClose: () => void
         </Text>
       )}
       <ErrorAlert error={plan.error} title="The dry run failed" />
+      {runId !== null && <PushResult runId={runId} plans={planned} />}
       {plans.map((p) => (
         <PlanView key={p.entity} plan={p} />
       ))}
@@ -148,7 +151,6 @@ function PushFlow({ target, onClose }: { target: PushTarget; onClose: () => void
           <Text size="sm">{plan.data.budget.message}</Text>
         </Alert>
       )}
-      {runId !== null && <PushResult runId={runId} plans={planned} />}
       <ErrorAlert error={push.error} title="The push was refused" />
       <Group justify="flex-end">
         {runId === null ? (
@@ -205,7 +207,10 @@ function PlanView({ plan }: { plan: Plan }) {
   }
   const r: PlanReport = plan.report;
   const counts = r.plan.counts;
-  const records = r.plan.records as unknown as PlannedRecord[];
+  // What will be written first, then what is left alone.
+  const records = [...(r.plan.records as unknown as PlannedRecord[])].sort(
+    (a, b) => actionOrder.indexOf(a.action) - actionOrder.indexOf(b.action),
+  );
   const listAdds = records.reduce(
     (n, rec) => n + (rec.changes ?? []).filter((c) => c.action === 'add-to-list').length,
     0,

@@ -1,6 +1,7 @@
 import { Anchor, Stack, Switch, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../../api.js';
 import { ErrorAlert } from '../../components/error-alert.js';
@@ -53,6 +54,8 @@ export function AutoPushSwitch({
   const targets = useAutoPushTargets();
   const destinations = useDestinationKinds();
   const on = targets.data?.some((t) => t.kind === kind && t.id === id) ?? false;
+  // The switch follows the click at once; the mark the API answers replaces it.
+  const [optimistic, setOptimistic] = useState<boolean | null>(null);
   const set = useMutation({
     mutationFn: (next: boolean) =>
       api.put<AutoPushTarget & { autoPush: boolean }>(
@@ -60,6 +63,10 @@ export function AutoPushSwitch({
         { on: next },
       ),
     onSuccess: (r) => {
+      queryClient.setQueryData<AutoPushTarget[]>(['usage', 'auto-push'], (old) => [
+        ...(old ?? []).filter((t) => !(t.kind === r.kind && t.id === r.id)),
+        ...(r.autoPush ? [{ kind: r.kind, id: r.id, name: r.name }] : []),
+      ]);
       notifications.show({
         closeButtonProps: { 'aria-label': 'Dismiss' },
         message: r.autoPush
@@ -68,10 +75,11 @@ export function AutoPushSwitch({
       });
       void queryClient.invalidateQueries({ queryKey: ['usage'] });
     },
+    onSettled: () => setOptimistic(null),
   });
   const kindOf = entityKindOf[entity];
   const noDestination = destinations.data !== undefined && !destinations.data.has(kindOf);
-  const checked = set.isPending ? (set.variables ?? on) : on;
+  const checked = optimistic ?? on;
   return (
     <Stack gap={4}>
       <Switch
@@ -80,7 +88,10 @@ export function AutoPushSwitch({
         aria-label={`Auto-push ${name}`}
         checked={checked}
         disabled={set.isPending || targets.isPending}
-        onChange={(e) => set.mutate(e.currentTarget.checked)}
+        onChange={(e) => {
+          setOptimistic(e.currentTarget.checked);
+          set.mutate(e.currentTarget.checked);
+        }}
       />
       {noDestination && (
         <Text size="xs" c="dimmed">
