@@ -7,7 +7,6 @@ import {
   Skeleton,
   Table,
   Text,
-  Tooltip,
   VisuallyHidden,
 } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
@@ -22,7 +21,7 @@ import {
   countsText,
   durationOf,
   formatCount,
-  formatTime,
+  formatShortTime,
   isActive,
   type RunSummary,
   runTitle,
@@ -141,25 +140,24 @@ export function ActivityScreen() {
                   : 'No sync has run yet. Pull your lists from Pull Setup, or push records from Search.'}
               </Text>
             ) : (
-              <ScrollTable label="Runs" minWidth={980}>
+              <ScrollTable label="Runs" minWidth={1000}>
                 <Table
                   striped
                   highlightOnHover
                   verticalSpacing="xs"
+                  horizontalSpacing={8}
                   aria-label="Runs"
                   style={{ whiteSpace: 'nowrap' }}
                 >
                   <Table.Thead>
                     <Table.Tr>
-                      <Table.Th>Run</Table.Th>
-                      <Table.Th>Trigger</Table.Th>
+                      <Table.Th>Run · trigger</Table.Th>
                       <Table.Th>Who</Table.Th>
                       <Table.Th>Status</Table.Th>
                       <Table.Th>Counts</Table.Th>
                       <Table.Th ta="right">API calls</Table.Th>
                       <Table.Th ta="right">429s</Table.Th>
-                      <Table.Th ta="right">Duration</Table.Th>
-                      <Table.Th>Started</Table.Th>
+                      <Table.Th>Started · duration</Table.Th>
                       <Table.Th>
                         <VisuallyHidden>Details</VisuallyHidden>
                       </Table.Th>
@@ -207,35 +205,35 @@ function RunRow({ run }: { run: RunSummary }) {
         <Text fw={600} size="sm">
           {runTitle(run)}
         </Text>
-      </Table.Td>
-      <Table.Td>{run.trigger}</Table.Td>
-      <Table.Td>
-        <Text size="sm" truncate maw={170} title={run.actor}>
-          {run.actor}
+        <Text size="xs" c="dimmed">
+          {run.trigger}
         </Text>
       </Table.Td>
       <Table.Td>
+        <Text size="sm" truncate maw={160} title={run.actor}>
+          {run.actor}
+        </Text>
+      </Table.Td>
+      <Table.Td miw={112}>
         <StatusBadge status={run.status} />
         {run.progress && isActive(run.status) && (
-          <Text size="xs" c="dimmed">
+          <Text size="xs" c="dimmed" truncate maw={140}>
             {run.progress.step}
           </Text>
         )}
       </Table.Td>
-      <Table.Td style={{ whiteSpace: 'normal', minWidth: 200 }}>
+      <Table.Td style={{ whiteSpace: 'normal', minWidth: 170 }}>
         <Text size="xs" c={failed > 0 ? 'red.9' : 'inherit'}>
           {countsText(run.counts)}
         </Text>
       </Table.Td>
       <Table.Td ta="right">{formatCount(run.apiCalls)}</Table.Td>
       <Table.Td ta="right">{formatCount(run.throttled)}</Table.Td>
-      <Table.Td ta="right">
-        {run.status === 'queued' ? '—' : durationOf(run.startedAt, run.finishedAt)}
-      </Table.Td>
       <Table.Td>
-        <Tooltip label={run.startedAt}>
-          <Text size="sm">{formatTime(run.startedAt)}</Text>
-        </Tooltip>
+        <Text size="sm">{formatShortTime(run.startedAt)}</Text>
+        <Text size="xs" c="dimmed">
+          {run.status === 'queued' ? 'queued' : durationOf(run.startedAt, run.finishedAt)}
+        </Text>
       </Table.Td>
       <Table.Td>
         <Button

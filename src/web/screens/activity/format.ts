@@ -37,6 +37,19 @@ export function formatTime(iso: string | null): string {
   });
 }
 
+/** A date-time in a table cell: the day and the minute, the year only when it is not this one. */
+export function formatShortTime(iso: string): string {
+  const d = new Date(iso);
+  const sameYear = d.getFullYear() === new Date().getFullYear();
+  return d.toLocaleString(undefined, {
+    ...(sameYear ? {} : { year: 'numeric' }),
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+}
+
 /** A count with thousands separators. */
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
