@@ -15,7 +15,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { type CSSProperties, type FormEvent, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { ApiError, api } from '../api.js';
 import { type User, useUser } from '../auth.js';
@@ -176,7 +176,8 @@ function ConnectForm({ connection }: { connection: ConnectionAnswer }) {
   const verified = verify.data;
   return (
     <Card withBorder padding="lg">
-      <form onSubmit={submit} noValidate>
+      {/* Field errors in a red that reads at AA on white (Mantine's default does not). */}
+      <form onSubmit={submit} noValidate style={{ '--mantine-color-error': '#c92a2a' } as CSSProperties}>
         <Stack gap="md">
           <Title order={3}>{connection.connected ? 'Replace the API key' : 'Authorise & confirm'}</Title>
           <Text size="sm">
@@ -268,6 +269,7 @@ function verifyTitle(error: unknown): string {
     if (error.status === 503 || error.status === 502 || error.status === 504)
       return 'Affinity did not answer';
     if (error.status === 403) return 'Not allowed';
+    if (error.fields.length > 0) return 'Please check the form';
   }
   return 'The key could not be verified';
 }
