@@ -9,7 +9,13 @@ import { Page } from '../components/page.js';
 import { SetupSteps } from '../components/setup-steps.js';
 import { DestinationForm } from './push-setup/destination-form.js';
 import { EntityCard } from './push-setup/entity-card.js';
-import { type DestinationsResult, destinationsKey, type EntityKind, entities } from './push-setup/model.js';
+import {
+  type DestinationsResult,
+  destinationsKey,
+  type EntityKind,
+  entities,
+  titleInText,
+} from './push-setup/model.js';
 
 /**
  * The Push Setup wizard (steps 3–8): for each of our entity kinds, where it goes in Affinity and
@@ -35,7 +41,7 @@ export function PushSetupScreen() {
       <SetupSteps active="push" />
 
       {notConnected ? (
-        <Alert color="blue" variant="light" title="Affinity is not connected yet">
+        <Alert styles={titleInText} color="blue" variant="light" title="Affinity is not connected yet">
           <Text size="sm">
             Destinations are fields and lists of your Affinity workspace, so connect it first:{' '}
             <Anchor component={Link} to="/integrations/connect">
@@ -59,7 +65,12 @@ export function PushSetupScreen() {
             {data.workspace.baseUrl}).
           </Text>
           {!user.admin && (
-            <Alert color="gray" variant="light" title="Only admins can change destinations">
+            <Alert
+              styles={titleInText}
+              color="gray"
+              variant="light"
+              title="Only admins can change destinations"
+            >
               <Text size="sm">
                 You can see where each entity is pushed and how its fields are mapped. Ask a workspace admin
                 (marked with an Admin badge in Settings → Team) to add or change a destination.
@@ -67,7 +78,12 @@ export function PushSetupScreen() {
             </Alert>
           )}
           {saved.length > 0 && !data.checked && (
-            <Alert color="yellow" variant="light" title="Mappings not checked against Affinity">
+            <Alert
+              styles={titleInText}
+              color="yellow"
+              variant="light"
+              title="Mappings not checked against Affinity"
+            >
               <Text size="sm">
                 Affinity could not be read, so the mappings below are shown as saved, unchecked
                 {data.uncheckedReason ? `: ${data.uncheckedReason}` : '.'}

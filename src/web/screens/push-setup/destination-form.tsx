@@ -40,6 +40,7 @@ import {
   recordTypeLabels,
   type SourceField,
   sortIssues,
+  titleInText,
   type WorkspaceField,
   type WorkspaceList,
 } from './model.js';
@@ -70,6 +71,7 @@ export function DestinationForm({
   const label = entityLabel(kind);
   return (
     <Modal
+      closeButtonProps={{ 'aria-label': 'Close' }}
       opened={opened}
       onClose={onClose}
       size="min(64rem, 100%)"
@@ -115,6 +117,7 @@ function FormBody({
   onClose: () => void;
 }) {
   const queryClient = useQueryClient();
+  const phone = useMediaQuery('(max-width: 48em)');
   const [draft, setDraft] = useState<Draft>(() => (destination ? draftOf(destination) : newDraft(kind)));
   const label = entityLabel(kind);
 
@@ -210,7 +213,7 @@ function FormBody({
   return (
     <Stack gap="lg">
       {!isAdmin && (
-        <Alert color="gray" variant="light" title="Only admins can change destinations">
+        <Alert styles={titleInText} color="gray" variant="light" title="Only admins can change destinations">
           You can see how {label.toLowerCase()} are pushed; ask a workspace admin to change it.
         </Alert>
       )}
@@ -297,6 +300,7 @@ function FormBody({
             rowErrors={issues.rows}
             toCreate={toCreate}
             disabled={disabled}
+            stacked={phone === true}
             onChange={setMapping}
           />
         )}

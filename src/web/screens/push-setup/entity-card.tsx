@@ -28,6 +28,7 @@ import {
   policyLabel,
   type RecordType,
   recordTypeLabels,
+  titleInText,
 } from './model.js';
 
 /** "5 Dec 2026, 17:49" from the API's timestamp (ISO or PostgreSQL's text). */
@@ -152,6 +153,7 @@ export function EntityCard({
           </SimpleGrid>
           {problems.length > 0 && (
             <Alert
+              styles={titleInText}
               color="orange"
               variant="light"
               title={`Pushes of ${label.toLowerCase()} are refused until this is fixed`}
@@ -168,45 +170,43 @@ export function EntityCard({
               No field is mapped: records are matched and created, and no field value is written.
             </Text>
           ) : (
-            <Table.ScrollContainer minWidth={480}>
-              <Table verticalSpacing={6} aria-label={`Fields mapped for ${label}`}>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Data point</Table.Th>
-                    <Table.Th>Affinity field</Table.Th>
-                    <Table.Th>Write policy</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {destination.mappings.map((m) => (
-                    <Table.Tr key={m.source}>
-                      <Table.Td>{dataPointLabel(m.source)}</Table.Td>
-                      <Table.Td>
-                        {m.renamed ?? m.fieldName}{' '}
-                        <Text span size="xs" c="dimmed">
-                          ({recordValueType(m.valueType)}
-                          {m.allowsMultiple ? ', several values' : ''})
+            <Table verticalSpacing={6} layout="fixed" aria-label={`Fields mapped for ${label}`}>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th w="30%">Data point</Table.Th>
+                  <Table.Th w="40%">Affinity field</Table.Th>
+                  <Table.Th>Write policy</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {destination.mappings.map((m) => (
+                  <Table.Tr key={m.source}>
+                    <Table.Td>{dataPointLabel(m.source)}</Table.Td>
+                    <Table.Td>
+                      {m.renamed ?? m.fieldName}{' '}
+                      <Text span size="xs" c="dimmed">
+                        ({recordValueType(m.valueType)}
+                        {m.allowsMultiple ? ', several values' : ''})
+                      </Text>
+                      {m.problem && (
+                        <Text size="xs" c="red.8">
+                          {m.problem}
                         </Text>
-                        {m.problem && (
-                          <Text size="xs" c="red.8">
-                            {m.problem}
-                          </Text>
-                        )}
-                      </Table.Td>
-                      <Table.Td>
-                        {policyLabel(m.writePolicy)}
-                        {m.writePolicyIsDefault ? (
-                          <Text span size="xs" c="dimmed">
-                            {' '}
-                            (default)
-                          </Text>
-                        ) : null}
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
+                      )}
+                    </Table.Td>
+                    <Table.Td>
+                      {policyLabel(m.writePolicy)}
+                      {m.writePolicyIsDefault ? (
+                        <Text span size="xs" c="dimmed">
+                          {' '}
+                          (default)
+                        </Text>
+                      ) : null}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
           )}
           <Text size="xs" c="dimmed">
             Saved by {destination.updatedBy} · {when(destination.updatedAt)}
@@ -215,6 +215,7 @@ export function EntityCard({
       )}
 
       <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
         opened={confirming}
         onClose={() => setConfirming(false)}
         title={`Remove the ${label} destination?`}

@@ -10,6 +10,7 @@ import {
   policiesFor,
   policyLabel,
   type SourceField,
+  titleInText,
   type WorkspaceField,
   type WritePolicy,
 } from './model.js';
@@ -29,7 +30,7 @@ const norm = (s: string) => s.trim().toLowerCase().replace(/\s+/g, ' ');
  */
 export function MappingAdvice() {
   return (
-    <Alert color="yellow" variant="light" title="❗Check your data mapping❗">
+    <Alert styles={titleInText} color="yellow" variant="light" title="❗Check your data mapping❗">
       <Text size="sm">
         Make sure each field is mapped to the correct data type to avoid errors. Examples:
       </Text>
@@ -60,6 +61,7 @@ export function FieldMapping({
   rowErrors,
   toCreate,
   disabled,
+  stacked,
   onChange,
 }: {
   entityLabel: string;
@@ -71,6 +73,8 @@ export function FieldMapping({
   rowErrors: Record<string, string[]>;
   toCreate: Record<string, { name: string; valueType: string }>;
   disabled: boolean;
+  /** One data point under another (a phone), instead of a table. */
+  stacked: boolean;
   onChange: (source: string, mapping: MappingDraft) => void;
 }) {
   const global = fields.filter((f) => f.list === null);
@@ -87,122 +91,157 @@ export function FieldMapping({
   ];
   const names = new Set(fields.map((f) => norm(f.name)));
 
+  const rowOf = (s: SourceField) => {
+    const label = dataPointLabel(s.name);
+    const m = mappings[s.name] ?? emptyMapping;
+    const field = fields.find((f) => String(f.id) === m.field);
+    const kept = !field && m.field !== '' && m.field !== 'new' ? saved[m.field] : undefined;
+    const suggested = newFieldName(s.name);
+    const canCreate = !names.has(norm(suggested)) || m.field === 'new';
+    const data = [
+      { value: '', label: 'Not pushed' },
+      ...(canCreate
+        ? [
+            {
+              value: 'new',
+              label: `Create this field: “${m.field === 'new' ? m.newName : suggested}”`,
+            },
+          ]
+        : []),
+      ...(kept ? [{ value: m.field, label: `${kept.name} — not offered here any more` }] : []),
+      ...groups,
+    ];
+    const errors = rowErrors[s.name] ?? [];
+    const creating = toCreate[s.name];
+    const multiple = field?.multiple ?? kept?.multiple ?? s.multiple;
+    const fit = policiesFor(multiple);
+    const policyData = [
+      { value: '', label: `${policyLabel(defaultPolicyOf(multiple))} (default)` },
+      ...fit.slice(1).map((p) => ({ value: p, label: policies[p].label })),
+      ...(m.policy && !fit.slice(1).includes(m.policy as WritePolicy)
+        ? [{ value: m.policy, label: policyLabel(m.policy) }]
+        : []),
+    ];
+    const chosenPolicy = (m.policy || defaultPolicyOf(multiple)) as WritePolicy;
+    const about = field
+      ? fieldSummary(field)
+      : m.field === 'new'
+        ? creating
+          ? `A new ${creating.valueType} field, created in Affinity when you save`
+          : 'A new field, created in Affinity when you save'
+        : kept
+          ? 'This field is not a field of these records (or of the chosen list) any more'
+          : undefined;
+    const dataPoint = (
+      <>
+        <Text size="sm" fw={600}>
+          {label}
+        </Text>
+        <Text size="xs" c="dimmed">
+          {s.type}
+          {s.multiple ? ', several values' : ''}
+          {norm(s.description) !== norm(label) ? ` · ${s.description}` : ''}
+        </Text>
+      </>
+    );
+    const fieldControl = (
+      <Stack gap={6}>
+        <NativeSelect
+          aria-label={`Affinity field for ${label}`}
+          {...(stacked ? { label: 'Affinity field' } : {})}
+          data={data}
+          value={m.field}
+          disabled={disabled}
+          description={about}
+          inputWrapperOrder={['label', 'input', 'description', 'error']}
+          error={errors.length > 0 ? errors.join(' · ') : undefined}
+          onChange={(e) => {
+            const value = e.currentTarget.value;
+            onChange(s.name, {
+              field: value,
+              newName: value === 'new' ? m.newName || suggested : '',
+              policy: '',
+            });
+          }}
+        />
+        {m.field === 'new' && (
+          <TextInput
+            size="xs"
+            label={`Name of the new field for ${label}`}
+            value={m.newName}
+            disabled={disabled}
+            onChange={(e) => onChange(s.name, { ...m, newName: e.currentTarget.value })}
+          />
+        )}
+      </Stack>
+    );
+    const policyControl =
+      m.field === '' ? null : (
+        <NativeSelect
+          aria-label={`Write policy for ${label}`}
+          {...(stacked ? { label: 'Write policy' } : {})}
+          data={policyData}
+          value={m.policy}
+          disabled={disabled}
+          description={policies[chosenPolicy]?.explanation}
+          inputWrapperOrder={['label', 'input', 'description', 'error']}
+          onChange={(e) => onChange(s.name, { ...m, policy: e.currentTarget.value })}
+        />
+      );
+    return { dataPoint, fieldControl, policyControl, invalid: errors.length > 0 };
+  };
+
+  if (stacked) {
+    return (
+      <Stack gap={0} role="list" aria-label={`Field mapping of ${entityLabel}`}>
+        {sources.map((s) => {
+          const row = rowOf(s);
+          return (
+            <Stack
+              key={s.name}
+              role="listitem"
+              gap={6}
+              py="sm"
+              data-source={s.name}
+              style={{ borderTop: '1px solid var(--mantine-color-gray-3)' }}
+            >
+              <div>{row.dataPoint}</div>
+              {row.fieldControl}
+              {row.policyControl}
+            </Stack>
+          );
+        })}
+      </Stack>
+    );
+  }
+
   return (
-    <Table.ScrollContainer minWidth={680}>
-      <Table verticalSpacing="sm" highlightOnHover={false} aria-label={`Field mapping of ${entityLabel}`}>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th w="30%">Data point</Table.Th>
-            <Table.Th w="42%">Affinity field</Table.Th>
-            <Table.Th>Write policy</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {sources.map((s) => {
-            const label = dataPointLabel(s.name);
-            const m = mappings[s.name] ?? emptyMapping;
-            const field = fields.find((f) => String(f.id) === m.field);
-            const kept = !field && m.field !== '' && m.field !== 'new' ? saved[m.field] : undefined;
-            const suggested = newFieldName(s.name);
-            const canCreate = !names.has(norm(suggested)) || m.field === 'new';
-            const data = [
-              { value: '', label: 'Not pushed' },
-              ...(canCreate
-                ? [
-                    {
-                      value: 'new',
-                      label: `Create this field: “${m.field === 'new' ? m.newName : suggested}”`,
-                    },
-                  ]
-                : []),
-              ...(kept ? [{ value: m.field, label: `${kept.name} — not offered here any more` }] : []),
-              ...groups,
-            ];
-            const errors = rowErrors[s.name] ?? [];
-            const creating = toCreate[s.name];
-            const multiple = field?.multiple ?? kept?.multiple ?? s.multiple;
-            const fit = policiesFor(multiple);
-            const policyData = [
-              { value: '', label: `${policyLabel(defaultPolicyOf(multiple))} (default)` },
-              ...fit.slice(1).map((p) => ({ value: p, label: policies[p].label })),
-              ...(m.policy && !fit.slice(1).includes(m.policy as WritePolicy)
-                ? [{ value: m.policy, label: policyLabel(m.policy) }]
-                : []),
-            ];
-            const chosenPolicy = (m.policy || defaultPolicyOf(multiple)) as WritePolicy;
-            const about = field
-              ? fieldSummary(field)
-              : m.field === 'new'
-                ? creating
-                  ? `A new ${creating.valueType} field, created in Affinity when you save`
-                  : 'A new field, created in Affinity when you save'
-                : kept
-                  ? 'This field is not a field of these records (or of the chosen list) any more'
-                  : undefined;
-            return (
-              <Table.Tr key={s.name} data-source={s.name} data-invalid={errors.length > 0 || undefined}>
-                <Table.Td valign="top">
-                  <Text size="sm" fw={600}>
-                    {label}
+    <Table verticalSpacing="sm" aria-label={`Field mapping of ${entityLabel}`}>
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th w="28%">Data point</Table.Th>
+          <Table.Th w="42%">Affinity field</Table.Th>
+          <Table.Th>Write policy</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {sources.map((s) => {
+          const row = rowOf(s);
+          return (
+            <Table.Tr key={s.name} data-source={s.name} data-invalid={row.invalid || undefined}>
+              <Table.Td valign="top">{row.dataPoint}</Table.Td>
+              <Table.Td valign="top">{row.fieldControl}</Table.Td>
+              <Table.Td valign="top">
+                {row.policyControl ?? (
+                  <Text size="sm" c="dimmed">
+                    —
                   </Text>
-                  <Text size="xs" c="dimmed">
-                    {s.type}
-                    {s.multiple ? ', several values' : ''}
-                    {norm(s.description) !== norm(label) ? ` · ${s.description}` : ''}
-                  </Text>
-                </Table.Td>
-                <Table.Td valign="top">
-                  <Stack gap={6}>
-                    <NativeSelect
-                      aria-label={`Affinity field for ${label}`}
-                      data={data}
-                      value={m.field}
-                      disabled={disabled}
-                      description={about}
-                      inputWrapperOrder={['input', 'description', 'error']}
-                      error={errors.length > 0 ? errors.join(' · ') : undefined}
-                      onChange={(e) => {
-                        const value = e.currentTarget.value;
-                        onChange(s.name, {
-                          field: value,
-                          newName: value === 'new' ? m.newName || suggested : '',
-                          policy: '',
-                        });
-                      }}
-                    />
-                    {m.field === 'new' && (
-                      <TextInput
-                        size="xs"
-                        label={`Name of the new field for ${label}`}
-                        value={m.newName}
-                        disabled={disabled}
-                        onChange={(e) => onChange(s.name, { ...m, newName: e.currentTarget.value })}
-                      />
-                    )}
-                  </Stack>
-                </Table.Td>
-                <Table.Td valign="top">
-                  {m.field === '' ? (
-                    <Text size="sm" c="dimmed">
-                      —
-                    </Text>
-                  ) : (
-                    <NativeSelect
-                      aria-label={`Write policy for ${label}`}
-                      data={policyData}
-                      value={m.policy}
-                      disabled={disabled}
-                      description={policies[chosenPolicy]?.explanation}
-                      inputWrapperOrder={['input', 'description', 'error']}
-                      onChange={(e) => onChange(s.name, { ...m, policy: e.currentTarget.value })}
-                    />
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            );
-          })}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          );
+        })}
+      </Table.Tbody>
+    </Table>
   );
 }

@@ -25,6 +25,9 @@ export type WritePolicy = NonNullable<DestinationView['mappings'][number]['polic
 
 export const destinationsKey = ['destinations'] as const;
 
+/** An alert's title in the text colour: light yellow, orange and gray titles do not read at AA. */
+export const titleInText = { title: { color: 'var(--mantine-color-text)' } };
+
 /** Our entity kinds in the order the wizard shows them, with their names on screen. */
 export const entities: readonly { kind: EntityKind; label: string; singular: string }[] = [
   { kind: 'company', label: 'Companies', singular: 'company' },
@@ -164,15 +167,16 @@ export function newFieldName(name: string): string {
     .join(' ');
 }
 
-/** What a field is, in a few words: "dropdown, several values · on list Deal Flow · 6 options". */
+/** What a field is, in a few words: "A dropdown field with several values, on the list Deal Flow · Seed, Series A…". */
 export function fieldSummary(f: WorkspaceField): string {
-  const parts = [`${f.valueType}${f.multiple ? ', several values' : ''}`];
-  if (f.list) parts.push(`on list ${f.list.name ?? `#${f.list.id}`}`);
+  const article = /^[aeiou]/i.test(f.valueType) ? 'An' : 'A';
+  let text = `${article} ${f.valueType} field${f.multiple ? ' with several values' : ''}`;
+  if (f.list) text += `, on the list ${f.list.name ?? `#${f.list.id}`}`;
   if (f.options.length > 0) {
     const shown = f.options.slice(0, 4).map((o) => o.text);
-    parts.push(`options: ${shown.join(', ')}${f.options.length > shown.length ? '…' : ''}`);
+    text += ` · ${shown.join(', ')}${f.options.length > shown.length ? '…' : ''}`;
   }
-  return parts.join(' · ');
+  return text;
 }
 
 // ---------------------------------------------------------------------------------------------
