@@ -214,7 +214,7 @@ function RunRow({ run }: { run: RunSummary }) {
           {run.actor}
         </Text>
       </Table.Td>
-      <Table.Td miw={112}>
+      <Table.Td miw={136}>
         <StatusBadge status={run.status} />
         {run.progress && isActive(run.status) && (
           <Text size="xs" c="dimmed" truncate maw={140}>
