@@ -59,13 +59,27 @@ export function SignalChart({
 }) {
   const summary = signalSummary(label, points);
   const ref = useRef<HTMLDivElement>(null);
-  // The chart library makes its drawing a focusable "application"; here it is only a picture.
+  // The chart library makes its drawing a focusable "application" (and draws it after measuring
+  // its box); here it is only a picture, so it never takes focus.
   useEffect(() => {
-    for (const el of ref.current?.querySelectorAll('[tabindex], [role]') ?? []) {
-      el.removeAttribute('tabindex');
-      el.removeAttribute('role');
-    }
-  });
+    const box = ref.current;
+    if (!box) return;
+    const quiet = () => {
+      for (const el of box.querySelectorAll('[tabindex], [role]')) {
+        el.removeAttribute('tabindex');
+        el.removeAttribute('role');
+      }
+    };
+    quiet();
+    const observer = new MutationObserver(quiet);
+    observer.observe(box, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ['tabindex', 'role'],
+    });
+    return () => observer.disconnect();
+  }, []);
   const first = points[0];
   const last = points.at(-1);
   if (!first || !last) {

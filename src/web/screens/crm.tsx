@@ -249,7 +249,11 @@ function Stats({ data }: { data: CrmResult }) {
         value={formatCount(c.records)}
         note={data.list ? `on ${data.list.name}` : 'from Affinity'}
       />
-      <Stat label="Pulled lists" value={formatCount(c.lists)} note={data.list ? 'shown: one' : 'all shown'} />
+      <Stat
+        label="Pulled lists"
+        value={formatCount(c.lists)}
+        note={data.list ? `showing ${data.list.name}` : 'all shown'}
+      />
       <Stat label="Matched" value={formatCount(c.matched)} note={`${share}% enriched`} />
       <Stat
         label="To review"
@@ -372,8 +376,8 @@ function RecordTable({ records, offset }: { records: CrmRecord[]; offset: number
             </Table.Th>
             <Table.Th>Record</Table.Th>
             <Table.Th w={100}>Growth</Table.Th>
-            <Table.Th w={190}>Headcount, 12 months</Table.Th>
-            <Table.Th w={190}>Web visits, 12 months</Table.Th>
+            <Table.Th w={190}>Headcount (12 mo)</Table.Th>
+            <Table.Th w={190}>Web visits (12 mo)</Table.Th>
             <Table.Th w={110}>Funding</Table.Th>
             <Table.Th w={130}>Match</Table.Th>
           </Table.Tr>
@@ -428,7 +432,7 @@ function NoCompany() {
 }
 
 function RecordCard({ record: r, position }: { record: CrmRecord; position: number }) {
-  const s = signalCharts(r, 110);
+  const s = signalCharts(r, 84);
   return (
     <Card withBorder padding="md" component="li" data-crm-id={r.crmId}>
       <Group justify="space-between" align="flex-start" wrap="nowrap" gap="sm">
