@@ -2,6 +2,7 @@ import { Tabs } from '@mantine/core';
 import { Navigate, useNavigate, useParams } from 'react-router';
 import { Page } from '../components/page.js';
 import { AccountTab } from './settings/account.js';
+import { readableErrors } from './settings/common.js';
 import { SchedulesTab } from './settings/schedules.js';
 import { TeamTab } from './settings/team.js';
 import { UsageTab } from './settings/usage.js';
@@ -28,7 +29,12 @@ export function SettingsScreen() {
       title={`Settings · ${current.label}`}
       description="The team and its roles, when syncs run on their own, Affinity webhooks, the monthly API call budget and your account."
     >
-      <Tabs value={current.value} onChange={(v) => v && void navigate(`/settings/${v}`)} keepMounted={false}>
+      <Tabs
+        value={current.value}
+        onChange={(v) => v && void navigate(`/settings/${v}`)}
+        keepMounted={false}
+        style={readableErrors}
+      >
         <Tabs.List aria-label="Settings">
           {tabs.map((t) => (
             <Tabs.Tab key={t.value} value={t.value}>

@@ -19,6 +19,7 @@ import { Link, useNavigate } from 'react-router';
 import { ApiError, api, setCsrfToken } from '../api.js';
 import { type Me, meKey, useMe } from '../auth.js';
 import { ErrorAlert } from '../components/error-alert.js';
+import { readableErrors } from './settings/common.js';
 
 const MIN_PASSWORD = 10;
 
@@ -233,7 +234,7 @@ export function SetupScreen() {
 function Shell({ children }: { children: ReactNode }) {
   return (
     <Center mih="100vh" p="md" component="main">
-      <Paper withBorder shadow="sm" p="xl" w="100%" maw={460}>
+      <Paper withBorder shadow="sm" p="xl" w="100%" maw={460} style={readableErrors}>
         <Stack>
           <div>
             <Title order={1} size="h3">

@@ -25,7 +25,7 @@ import { ApiError, api } from '../../api.js';
 import { useUser } from '../../auth.js';
 import { ErrorAlert } from '../../components/error-alert.js';
 import { RunProgress, statusColor } from '../../components/run-progress.js';
-import { ConfirmButton, formatTime, notify, relativeTime, StatusBadge } from './common.js';
+import { ConfirmButton, formatTime, notify, readableErrors, relativeTime, StatusBadge } from './common.js';
 
 /** A schedule as `GET /api/schedules` shows it. */
 export interface Schedule {
@@ -479,6 +479,7 @@ function ScheduleForm({ schedule, onClose }: { schedule: Schedule | null; onClos
       title={schedule ? `Edit “${schedule.name}”` : 'New schedule'}
       size="lg"
       closeButtonProps={{ 'aria-label': 'Close' }}
+      styles={{ content: readableErrors }}
     >
       <form onSubmit={submit} noValidate>
         <Stack>

@@ -20,7 +20,15 @@ import { type FormEvent, useState } from 'react';
 import { ApiError, api } from '../../api.js';
 import { type User, useUser } from '../../auth.js';
 import { ErrorAlert } from '../../components/error-alert.js';
-import { ConfirmButton, formatTime, generatePassword, NoteAlert, notify, SecretValue } from './common.js';
+import {
+  ConfirmButton,
+  formatTime,
+  generatePassword,
+  NoteAlert,
+  notify,
+  readableErrors,
+  SecretValue,
+} from './common.js';
 
 const usersKey = ['users'] as const;
 
@@ -233,6 +241,7 @@ function SetPassword({ user, onClose }: { user: User | null; onClose: () => void
   return (
     <Modal
       closeButtonProps={{ 'aria-label': 'Close' }}
+      styles={{ content: readableErrors }}
       opened={user !== null}
       onClose={close}
       title={`Set a password for ${user?.email ?? ''}`}
