@@ -1,7 +1,6 @@
 import {
   Alert,
   Anchor,
-  Badge,
   Button,
   Card,
   Checkbox,
@@ -179,9 +178,9 @@ export function PullSetupScreen() {
                         <Table.Td>
                           {l.name}{' '}
                           {sourceIds.has(l.id) && (
-                            <Badge size="xs" variant="light" color="gray" c="dark.7">
+                            <Text size="xs" c="dimmed">
                               pull source
-                            </Badge>
+                            </Text>
                           )}
                         </Table.Td>
                         <Table.Td>{recordTypeLabel[l.type] ?? l.type}</Table.Td>
