@@ -61,7 +61,7 @@ export function ConnectScreen() {
       {connection.error && <ErrorAlert error={connection.error} />}
       {connection.data && (
         <>
-          {connection.data.connected && <CurrentConnection connection={connection.data} />}
+          {connection.data.connected && <CurrentConnection connection={connection.data} admin={user.admin} />}
           {user.admin ? <ConnectForm connection={connection.data} /> : <AdminsOnly />}
         </>
       )}
@@ -69,7 +69,7 @@ export function ConnectScreen() {
   );
 }
 
-function CurrentConnection({ connection }: { connection: ConnectionAnswer }) {
+function CurrentConnection({ connection, admin }: { connection: ConnectionAnswer; admin: boolean }) {
   const c = connection.connection;
   if (!c) return null;
   return (
@@ -89,7 +89,7 @@ function CurrentConnection({ connection }: { connection: ConnectionAnswer }) {
           <Anchor component={Link} to="/integrations/push" inherit>
             Push setup
           </Anchor>
-          , or verify another key of the same workspace below to replace this one.
+          {admin ? ', or verify another key of the same workspace below to replace this one.' : '.'}
         </Text>
       </Stack>
     </Alert>

@@ -27,7 +27,7 @@ import { api } from '../api.js';
 import { useUser } from '../auth.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { Page } from '../components/page.js';
-import { statusColor } from '../components/run-progress.js';
+import { StatusBadge } from '../components/run-progress.js';
 import { type ConnectionAnswer, SetupSteps, useConnection } from '../components/setup-steps.js';
 
 const finishedStatuses = ['succeeded', 'partial', 'failed', 'stopped', 'interrupted'];
@@ -229,7 +229,7 @@ function SyncSection() {
               <Anchor component={Link} to={`/integrations/activity/${lastRun.id}`}>
                 {capitalise(lastRun.kind)} #{lastRun.id}
               </Anchor>{' '}
-              <RunStatus status={lastRun.status} size="sm" />{' '}
+              <StatusBadge status={lastRun.status} size="sm" />{' '}
               {lastRun.finishedAt ? relativeTime(lastRun.finishedAt) : ''}
             </>
           ) : (
@@ -407,7 +407,7 @@ function RunRow({ run }: { run: RunSummary }) {
         {run.dryRun ? ' (dry run)' : ''}
       </Table.Td>
       <Table.Td style={{ whiteSpace: 'nowrap' }}>
-        <RunStatus status={run.status} />
+        <StatusBadge status={run.status} />
       </Table.Td>
       <Table.Td>
         {run.trigger} · {run.actor}
@@ -487,26 +487,6 @@ function DisconnectCard({ admin, tenantName }: { admin: boolean; tenantName: str
         </Stack>
       </Modal>
     </Card>
-  );
-}
-
-/** Text colours that read at AA on the light tint of each status colour. */
-const textOn: Record<string, string> = {
-  green: '#1e6b2e',
-  yellow: '#6e4a00',
-  red: '#a61e1e',
-  orange: '#8f3800',
-  blue: '#1c4f9c',
-  gray: '#3d4249',
-};
-
-/** A run's status in words on a tint of its colour. */
-function RunStatus({ status, size }: { status: string; size?: 'sm' }) {
-  const color = statusColor(status);
-  return (
-    <Badge variant="light" color={color} c={textOn[color] ?? '#3d4249'} {...(size ? { size } : {})}>
-      {status}
-    </Badge>
   );
 }
 
