@@ -160,7 +160,7 @@ describe('My CRM and Review in the browser', () => {
       await expectAccessible(page, 'My CRM with charts');
 
       // Filter by a pulled list: the rows become that list's, in the API's order, and the address keeps it.
-      await page.getByRole('textbox', { name: 'Pulled list' }).click();
+      await page.getByRole('combobox', { name: 'Pulled list' }).click();
       await page.getByRole('option', { name: 'Portfolio' }).click();
       await page.waitForURL(/[?&]list=Portfolio/);
       const portfolio = (await server.fetch<CrmJson>('/api/crm?limit=5&list=Portfolio&signals=false')).json;
@@ -169,7 +169,7 @@ describe('My CRM and Review in the browser', () => {
       await expect.poll(() => page.getByText(`of ${portfolio.counts.records} on Portfolio`).count()).toBe(1);
 
       // Rank by name instead, then page on: still the API's order.
-      await page.getByRole('textbox', { name: 'Rank by' }).click();
+      await page.getByRole('combobox', { name: 'Rank by' }).click();
       await page.getByRole('option', { name: 'Name (A–Z)' }).click();
       await page.waitForURL(/sort=name/);
       const byName = (await server.fetch<CrmJson>('/api/crm?limit=25&list=Portfolio&sort=name&signals=false'))
