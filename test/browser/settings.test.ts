@@ -54,7 +54,7 @@ describe('settings in the browser', () => {
     await server?.close();
   });
 
-  it('an admin adds a member who then signs in, changes roles, and removes them; the last admin stays', async () => {
+  it('an admin adds a member who then signs in, changes roles and removes them; an admin cannot demote themselves', async () => {
     await page.goto('/settings');
     await page.waitForURL(/\/settings\/team$/);
     await page.getByRole('tab', { name: 'Team', selected: true }).waitFor();
