@@ -43,6 +43,11 @@ export const theme = createTheme({
 
 export const cssVariablesResolver: CSSVariablesResolver = () => ({
   variables: {},
-  light: { '--mantine-color-dimmed': '#55585f', '--mantine-color-placeholder': '#6b6e75' },
+  light: {
+    '--mantine-color-dimmed': '#55585f',
+    '--mantine-color-placeholder': '#6b6e75',
+    // Field errors (message and input text) in a red that reads at AA on white.
+    '--mantine-color-error': '#c92a2a',
+  },
   dark: {},
 });
