@@ -192,6 +192,26 @@ describe('search: filter, save, push after a dry run, auto-push', () => {
     );
     expect(runs.json.runs.some((r) => r.status === 'succeeded' && r.actor.includes('member'))).toBe(true);
     await shot(page, 'push-phone');
+    await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+
+    // The selection becomes a list of ours, opened to its members.
+    await page.getByRole('button', { name: 'Add to list' }).click();
+    const addDialog = page.getByRole('dialog', { name: 'Add 1 selected to a list' });
+    await addDialog.getByLabel('List name').fill('Climate picks');
+    await addDialog.getByRole('button', { name: 'Create list' }).click();
+    await page.getByRole('heading', { name: 'List "Climate picks"' }).waitFor();
+    const lists = await server.fetch<{ lists: Array<{ name: string; size: number; entity: string }> }>(
+      '/api/lists',
+      { token: server.member.token },
+    );
+    expect(lists.json.lists.find((l) => l.name === 'Climate picks')).toMatchObject({
+      size: 1,
+      entity: 'companies',
+    });
+    await page
+      .getByRole('table', { name: 'List "Climate picks"' })
+      .getByRole('row', { name: new RegExp(name) })
+      .waitFor();
     await context.close();
   });
 });

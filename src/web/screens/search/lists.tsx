@@ -160,7 +160,7 @@ function AddToListForm({
         `/lists/${list.id}/members`,
         { keys, skipMissing: true },
       );
-      return { list, ...r };
+      return { ...r, list };
     },
     onSuccess: (r) => {
       notifications.show({
