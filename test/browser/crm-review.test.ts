@@ -51,7 +51,9 @@ const LISTS = ['Deal Flow', 'Portfolio', 'Watchlist', 'Founders', 'Deals'];
 const shots = process.env.CRM_REVIEW_SHOTS;
 
 async function shot(page: Page, name: string): Promise<void> {
-  if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+  if (!shots) return;
+  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+  await page.screenshot({ path: `${shots}/${name}-top.png` });
 }
 
 describe('My CRM and Review in the browser', () => {
