@@ -157,4 +157,16 @@ describe('monthly call budget', () => {
     expect(res.json.budget.warn).toBe(true);
     expect(res.json.budget.message).toMatch(/more than 0% \(0\) of the \d+ left of the monthly quota/);
   });
+
+  it("a pull's estimate warns on the calls the pull will spend, not on the one call estimating it", async () => {
+    await s.fetch('/api/usage/budget', { method: 'PUT', body: { manualWarnPct: 0 } });
+    const res = await s.fetch<{ planned: { calls: number }; budget: { warn: boolean; message: string } }>(
+      '/api/pull/estimate',
+      { method: 'POST', token: s.member.token, body: { lists: ['Deal Flow'] } },
+    );
+    expect(res.status).toBe(200);
+    expect(res.json.planned.calls).toBeGreaterThan(1);
+    expect(res.json.budget.warn).toBe(true);
+    expect(res.json.budget.message).toContain(`${res.json.planned.calls} calls`);
+  });
 });
