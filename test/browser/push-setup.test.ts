@@ -276,3 +276,31 @@ describe('push setup wizard in the browser', () => {
     await context.close();
   });
 });
+
+describe('push setup wizard before Affinity is connected', () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startTestServer({ connect: false }), launchBrowser()]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('says so and links to connecting, with Continue → disabled', async () => {
+    const context = await newContext(browser, server.url);
+    const page = await context.newPage();
+    await signIn(page, server.admin.email, server.admin.password);
+    await page.goto('/integrations/push');
+    await page.getByText('Affinity is not connected yet').waitFor();
+    expect(await page.getByRole('button', { name: 'Add Destination for Companies' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Continue →' }).isDisabled()).toBe(true);
+    await expectAccessible(page, 'the wizard before connecting');
+    await page.getByRole('link', { name: 'connect Affinity' }).click();
+    await page.waitForURL(/\/integrations\/connect$/);
+    await context.close();
+  });
+});

@@ -41,7 +41,7 @@ export function PushSetupScreen() {
       <SetupSteps active="push" />
 
       {notConnected ? (
-        <Alert styles={titleInText} color="blue" variant="light" title="Affinity is not connected yet">
+        <Alert styles={titleInText} color="gray" variant="default" title="Affinity is not connected yet">
           <Text size="sm">
             Destinations are fields and lists of your Affinity workspace, so connect it first:{' '}
             <Anchor component={Link} to="/integrations/connect">
