@@ -243,7 +243,11 @@ describe("the seed's flow in a browser, against serve --demo", () => {
     await page.waitForURL(new RegExp(`/integrations/activity/${push!.id}$`));
     const detail = await api<{ steps: Array<{ name: string }> }>(`/api/runs/${push!.id}`);
     expect(detail.steps.length).toBeGreaterThan(0);
-    for (const step of detail.steps) await page.getByText(step.name, { exact: true }).first().waitFor();
+    // The timeline names each step as a sentence ("Matching", "Creating"…).
+    for (const step of detail.steps) {
+      const name = new RegExp(`^${step.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i');
+      await page.getByText(name).first().waitFor();
+    }
     await page.getByTestId('run-records').getByRole('row').nth(1).waitFor();
     await shot(page, '13-run-more-info');
     await expectAccessible(page, "the run's More Info");
