@@ -33,6 +33,7 @@ export const userListSchema = z.object({
   name: z.string(),
   entity: searchEntity,
   size: z.number(),
+  autoPush: z.boolean().describe('marked auto-push (PUT /lists/{id}/auto-push)'),
   createdAt: z.string(),
 });
 export const userLists = z.object({ lists: z.array(userListSchema) });

@@ -147,7 +147,10 @@ export async function estimatePull(
     ratePerMinute: ctx.deps.config.affinityRatePerMinute,
   });
   // A warning when the pull would spend more than the set share of the monthly quota left.
-  const budget = await manualBudgetNote(ctx, { connectionId: connection.id, plannedCalls: estimate.planned.calls });
+  const budget = await manualBudgetNote(ctx, {
+    connectionId: connection.id,
+    plannedCalls: estimate.planned.calls,
+  });
   return { ...estimate, workspace: workspaceOf(connection), connection, budget };
 }
 

@@ -221,6 +221,7 @@ export const savedSearchSchema = z.object({
     sort: z.string().optional(),
   }),
   lastCheckedAt: z.string().nullable(),
+  autoPush: z.boolean().describe('marked auto-push (PUT /saved-searches/{id}/auto-push)'),
   createdAt: z.string(),
 });
 export const savedSearchList = z.object({ savedSearches: z.array(savedSearchSchema) });

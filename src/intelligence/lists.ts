@@ -15,6 +15,8 @@ export interface UserList {
   name: string;
   entity: SearchEntity;
   size: number;
+  /** Marked auto-push: changes to our data push its new and changed members to Affinity. */
+  autoPush: boolean;
   createdAt: string;
 }
 
@@ -52,7 +54,14 @@ export async function createList(store: Store, name: string, entity: SearchEntit
     .onConflictDoNothing()
     .returning();
   if (!row) throw new ListError(`a list named ${JSON.stringify(trimmed)} already exists`);
-  return { id: row.id, name: row.name, entity, size: 0, createdAt: row.createdAt.toISOString() };
+  return {
+    id: row.id,
+    name: row.name,
+    entity,
+    size: 0,
+    autoPush: row.autoPush,
+    createdAt: row.createdAt.toISOString(),
+  };
 }
 
 /** Every list with its size, by name. */
@@ -63,6 +72,7 @@ export async function listLists(store: Store): Promise<UserList[]> {
       name: intelLists.name,
       entity: intelLists.entity,
       createdAt: intelLists.createdAt,
+      autoPush: intelLists.autoPush,
       size: count(intelListItems.entityId),
     })
     .from(intelLists)
@@ -74,6 +84,7 @@ export async function listLists(store: Store): Promise<UserList[]> {
     name: r.name,
     entity: r.entity as SearchEntity,
     size: Number(r.size),
+    autoPush: r.autoPush,
     createdAt: r.createdAt.toISOString(),
   }));
 }

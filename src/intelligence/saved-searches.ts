@@ -16,6 +16,8 @@ export interface SavedSearch {
   entity: SearchEntity;
   spec: SearchSpec;
   lastCheckedAt: string | null;
+  /** Marked auto-push: changes to our data push its new results and changed values to Affinity. */
+  autoPush: boolean;
   createdAt: string;
 }
 
@@ -26,6 +28,7 @@ function toSaved(row: typeof intelSavedSearches.$inferSelect): SavedSearch {
     entity: row.entity as SearchEntity,
     spec: row.spec as SearchSpec,
     lastCheckedAt: row.lastCheckedAt?.toISOString() ?? null,
+    autoPush: row.autoPush,
     createdAt: row.createdAt.toISOString(),
   };
 }

@@ -88,6 +88,19 @@ describe('auto-push', () => {
     expect(await jobs.autoPush.waiting()).toBe(1);
     const usage = await s.fetch<{ autoPush: unknown[] }>('/api/usage', { token: s.member.token });
     expect(usage.json.autoPush).toEqual([{ kind: 'search', id: savedSearch.id, name: 'Zephyr' }]);
+    // The saved search itself says so (what the web UI's switch shows), and a list not marked says not.
+    expect(savedSearch.autoPush).toBe(false);
+    const saved = await s.fetch<{ autoPush: boolean }>(`/api/saved-searches/${savedSearch.id}`, {
+      token: s.member.token,
+    });
+    expect(saved.json.autoPush).toBe(true);
+    const all = await s.fetch<{ savedSearches: Array<{ id: number; autoPush: boolean }> }>(
+      '/api/saved-searches',
+      {
+        token: s.member.token,
+      },
+    );
+    expect(all.json.savedSearches.find((x) => x.id === savedSearch.id)?.autoPush).toBe(true);
 
     const outcomes = (await jobs.autoPush.runNow()) as AutoPushOutcome[];
     expect(outcomes).toHaveLength(1);
