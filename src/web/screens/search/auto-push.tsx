@@ -13,18 +13,6 @@ interface AutoPushTarget {
   name: string;
 }
 
-/**
- * The saved searches and lists marked auto-push, as `GET /api/usage` lists them (the saved search
- * and list answers do not carry the mark). Unknown (null) while Affinity is not connected.
- */
-export function useAutoPushTargets() {
-  return useQuery({
-    queryKey: ['usage', 'auto-push'],
-    queryFn: async () => (await api.get<{ autoPush: AutoPushTarget[] }>('/usage')).autoPush,
-    retry: false,
-  });
-}
-
 /** The entity kinds that have a push destination (`GET /api/destinations`). */
 export function useDestinationKinds() {
   return useQuery({
@@ -44,16 +32,17 @@ export function AutoPushSwitch({
   id,
   name,
   entity,
+  marked,
 }: {
   kind: 'search' | 'list';
   id: number;
   name: string;
   entity: SearchEntity;
+  /** Whether the saved search or list is marked now, as its answer says (`autoPush`). */
+  marked: boolean;
 }) {
   const queryClient = useQueryClient();
-  const targets = useAutoPushTargets();
   const destinations = useDestinationKinds();
-  const on = targets.data?.some((t) => t.kind === kind && t.id === id) ?? false;
   // The switch follows the click at once; the mark the API answers replaces it.
   const [optimistic, setOptimistic] = useState<boolean | null>(null);
   const set = useMutation({
@@ -62,11 +51,7 @@ export function AutoPushSwitch({
         `/${kind === 'search' ? 'saved-searches' : 'lists'}/${id}/auto-push`,
         { on: next },
       ),
-    onSuccess: (r) => {
-      queryClient.setQueryData<AutoPushTarget[]>(['usage', 'auto-push'], (old) => [
-        ...(old ?? []).filter((t) => !(t.kind === r.kind && t.id === r.id)),
-        ...(r.autoPush ? [{ kind: r.kind, id: r.id, name: r.name }] : []),
-      ]);
+    onSuccess: async (r) => {
       notifications.show({
         closeButtonProps: { 'aria-label': 'Dismiss' },
         message: r.autoPush
@@ -74,12 +59,14 @@ export function AutoPushSwitch({
           : `"${r.name}" is no longer pushed automatically`,
       });
       void queryClient.invalidateQueries({ queryKey: ['usage'] });
+      // The switch shows the mark once the saved search or list answers it.
+      await queryClient.invalidateQueries({ queryKey: kind === 'search' ? ['saved-searches'] : ['lists'] });
     },
     onSettled: () => setOptimistic(null),
   });
   const kindOf = entityKindOf[entity];
   const noDestination = destinations.data !== undefined && !destinations.data.has(kindOf);
-  const checked = optimistic ?? on;
+  const checked = optimistic ?? marked;
   return (
     <Stack gap={4}>
       <Switch
@@ -87,7 +74,7 @@ export function AutoPushSwitch({
         label="Auto-push"
         aria-label={`Auto-push ${name}`}
         checked={checked}
-        disabled={set.isPending || targets.isPending}
+        disabled={set.isPending}
         onChange={(e) => {
           setOptimistic(e.currentTarget.checked);
           set.mutate(e.currentTarget.checked);

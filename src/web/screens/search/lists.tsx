@@ -93,7 +93,7 @@ export function ListsPanel({
                     Push
                   </Button>
                 </Group>
-                <AutoPushSwitch kind="list" id={l.id} name={l.name} entity={l.entity} />
+                <AutoPushSwitch kind="list" id={l.id} name={l.name} entity={l.entity} marked={l.autoPush} />
               </Group>
             </Stack>
           </Card>

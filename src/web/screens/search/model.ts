@@ -41,6 +41,7 @@ export interface SavedSearch {
     sort?: string;
   };
   lastCheckedAt: string | null;
+  autoPush: boolean;
   createdAt: string;
 }
 
@@ -49,6 +50,7 @@ export interface UserList {
   name: string;
   entity: SearchEntity;
   size: number;
+  autoPush: boolean;
   createdAt: string;
 }
 

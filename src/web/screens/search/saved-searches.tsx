@@ -126,7 +126,7 @@ export function SavedSearchesPanel({
                     Push
                   </Button>
                 </Group>
-                <AutoPushSwitch kind="search" id={s.id} name={s.name} entity={s.entity} />
+                <AutoPushSwitch kind="search" id={s.id} name={s.name} entity={s.entity} marked={s.autoPush} />
               </Group>
             </Stack>
           </Card>
