@@ -74,7 +74,8 @@ export function CrmScreen() {
   };
 
   const data = crm.data;
-  const total = data?.counts.records ?? 0;
+  // `matching` counts the records on the filtered list (`records` counts every pulled one).
+  const total = data?.counts.matching ?? 0;
   const pages = Math.max(1, Math.ceil(total / CRM_PAGE_SIZE));
   const nothingPulled = data !== undefined && data.counts.lists === 0 && !list;
 
@@ -241,12 +242,12 @@ function Stat({ label, value, note }: { label: string; value: string; note?: Rea
 function Stats({ data }: { data: CrmResult }) {
   const c = data.counts;
   const toReview = c.ambiguous + c.unmatched;
-  const share = c.records > 0 ? Math.round((c.matched / c.records) * 100) : 0;
+  const share = c.matching > 0 ? Math.round((c.matched / c.matching) * 100) : 0;
   return (
     <SimpleGrid cols={{ base: 2, sm: 4 }} spacing="sm">
       <Stat
         label="Records"
-        value={formatCount(c.records)}
+        value={formatCount(c.matching)}
         note={data.list ? `on ${data.list.name}` : 'from Affinity'}
       />
       <Stat
