@@ -37,6 +37,15 @@ export const theme = createTheme({
       styles: { description: { color: 'var(--mantine-color-gray-8)' } },
     },
     Modal: { defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } },
+    // Page buttons named for screen readers: "Previous page", "Page 3", "Next page"…
+    Pagination: {
+      defaultProps: {
+        getControlProps: (control: string) => ({
+          'aria-label': `${control.charAt(0).toUpperCase()}${control.slice(1)} page`,
+        }),
+        getItemProps: (page: number) => ({ 'aria-label': `Page ${page}` }),
+      },
+    },
     Drawer: { defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } },
   },
 });

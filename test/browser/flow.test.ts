@@ -310,6 +310,24 @@ describe("the seed's flow in a browser, against serve --demo", () => {
     await member.close();
   });
 
+  it('Settings: schedules, webhooks, usage and account, each its own address', async () => {
+    const tabs: Array<[string, string, RegExp]> = [
+      ['schedules', '21-settings-schedules', /schedule/i],
+      ['webhooks', '22-settings-webhooks', /webhook/i],
+      ['usage', '23-settings-usage', /quota|calls/i],
+      ['account', '24-settings-account', /password/i],
+    ];
+    for (const [tab, name, text] of tabs) {
+      await page.goto(`/settings/${tab}`);
+      await expect
+        .poll(() => page.getByRole('tab', { selected: true }).textContent())
+        .toMatch(new RegExp(tab, 'i'));
+      await page.getByText(text).first().waitFor();
+      await shot(page, name);
+      await expectAccessible(page, `Settings → ${tab}`);
+    }
+  });
+
   it('fits a phone: My CRM and the hub', async () => {
     const phone = await newContext(browser, start.url, viewports.phone);
     const ppage = await phone.newPage();

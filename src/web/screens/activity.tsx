@@ -10,13 +10,14 @@ import {
   VisuallyHidden,
 } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import type { RunList } from '../../app/activity.js';
 import { api } from '../api.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { Page } from '../components/page.js';
 import { StatusBadge } from '../components/run-progress.js';
 import { SetupSteps } from '../components/setup-steps.js';
+import { useUrlState } from '../url-state.js';
 import {
   countsText,
   durationOf,
@@ -50,7 +51,7 @@ const triggers = [
  * refresh by themselves.
  */
 export function ActivityScreen() {
-  const [params, setParams] = useSearchParams();
+  const { params, update } = useUrlState();
   const kind = params.get('kind');
   const status = params.get('status');
   const trigger = params.get('trigger');
@@ -70,19 +71,9 @@ export function ActivityScreen() {
     refetchInterval: (query) => (query.state.data?.runs.some((r) => isActive(r.status)) ? 2000 : false),
   });
 
-  const setFilter = (key: string, value: string | null) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    next.delete('page');
-    setParams(next, { replace: true });
-  };
-  const setPage = (p: number) => {
-    const next = new URLSearchParams(params);
-    if (p > 1) next.set('page', String(p));
-    else next.delete('page');
-    setParams(next);
-  };
+  const setFilter = (key: string, value: string | null) =>
+    update({ [key]: value, page: null }, { replace: true });
+  const setPage = (p: number) => update({ page: p > 1 ? String(p) : null });
   const total = runs.data?.total ?? 0;
   const filtered = Boolean(kind || status || trigger);
 
@@ -121,7 +112,10 @@ export function ActivityScreen() {
           w={170}
         />
         {filtered && (
-          <Button variant="subtle" onClick={() => setParams(new URLSearchParams(), { replace: true })}>
+          <Button
+            variant="subtle"
+            onClick={() => update({ kind: null, status: null, trigger: null, page: null }, { replace: true })}
+          >
             Clear filters
           </Button>
         )}
@@ -179,13 +173,7 @@ export function ActivityScreen() {
           <Text size="sm" c="dimmed">
             {formatCount(total)} runs
           </Text>
-          <Pagination
-            total={Math.ceil(total / PAGE_SIZE)}
-            value={page}
-            onChange={setPage}
-            getControlProps={(control) => ({ 'aria-label': `${control} page` })}
-            getItemProps={(p) => ({ 'aria-label': `Page ${p}` })}
-          />
+          <Pagination total={Math.ceil(total / PAGE_SIZE)} value={page} onChange={setPage} />
         </Group>
       )}
       <Group justify="flex-end">

@@ -17,12 +17,13 @@ import {
 import { useMediaQuery } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import type { CrmRecord, CrmResult } from '../../app/crm.js';
 import { api } from '../api.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { Page } from '../components/page.js';
 import { SignalChart } from '../components/signal-chart.js';
+import { useUrlState } from '../url-state.js';
 import { affinityTypeLabel, formatCount, formatUsd, growthTier, matchedByLabel } from './crm/format.js';
 import { usePulledLists } from './crm/pulled-lists.js';
 import { Tag } from './crm/tag.js';
@@ -44,7 +45,7 @@ const isSort = (s: string | null): s is Sort => sorts.some((x) => x.value === s)
  * the page live in the address, so a view can be shared and survives a reload.
  */
 export function CrmScreen() {
-  const [params, setParams] = useSearchParams();
+  const { params, update } = useUrlState();
   const list = params.get('list') || null;
   const sortParam = params.get('sort');
   const sort: Sort = isSort(sortParam) ? sortParam : 'growth';
@@ -63,15 +64,6 @@ export function CrmScreen() {
     placeholderData: keepPreviousData,
   });
   const lists = usePulledLists(list ? [list] : []);
-
-  const update = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) {
-      if (v === null || v === '') next.delete(k);
-      else next.set(k, v);
-    }
-    setParams(next);
-  };
 
   const data = crm.data;
   // `matching` counts the records on the filtered list (`records` counts every pulled one).
@@ -171,14 +163,6 @@ export function CrmScreen() {
                 siblings={phone ? 0 : 1}
                 boundaries={1}
                 aria-label="My CRM pages"
-                getControlProps={(control) =>
-                  control === 'previous'
-                    ? { 'aria-label': 'Previous page' }
-                    : control === 'next'
-                      ? { 'aria-label': 'Next page' }
-                      : {}
-                }
-                getItemProps={(p) => ({ 'aria-label': `Page ${p}` })}
               />
             </Group>
           )}

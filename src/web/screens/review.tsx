@@ -16,11 +16,12 @@ import {
 import { notifications } from '@mantine/notifications';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import type { ReviewResult } from '../../app/review.js';
 import { api } from '../api.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { Page } from '../components/page.js';
+import { useUrlState } from '../url-state.js';
 import { affinityTypeLabel, entityKindLabel, formatCount } from './crm/format.js';
 import { usePulledLists } from './crm/pulled-lists.js';
 import { Tag } from './crm/tag.js';
@@ -55,7 +56,7 @@ interface Decided {
  * keep it.
  */
 export function ReviewScreen() {
-  const [params, setParams] = useSearchParams();
+  const { params, update } = useUrlState();
   const list = params.get('list') || null;
   const page = Math.max(1, Number.parseInt(params.get('page') ?? '1', 10) || 1);
   const review = useQuery({
@@ -69,14 +70,6 @@ export function ReviewScreen() {
     placeholderData: keepPreviousData,
   });
   const lists = usePulledLists(list ? [list] : []);
-  const update = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) {
-      if (v === null || v === '') next.delete(k);
-      else next.set(k, v);
-    }
-    setParams(next);
-  };
 
   const data = review.data;
   const total = data?.counts.toSettle ?? 0;
@@ -185,14 +178,6 @@ export function ReviewScreen() {
                 onChange={(p) => update({ page: p === 1 ? null : String(p) })}
                 siblings={1}
                 boundaries={1}
-                getControlProps={(control) =>
-                  control === 'previous'
-                    ? { 'aria-label': 'Previous page' }
-                    : control === 'next'
-                      ? { 'aria-label': 'Next page' }
-                      : {}
-                }
-                getItemProps={(p) => ({ 'aria-label': `Page ${p}` })}
               />
             </Group>
           )}

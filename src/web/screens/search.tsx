@@ -315,8 +315,6 @@ export function SearchScreen() {
                       size="sm"
                       siblings={1}
                       boundaries={1}
-                      getControlProps={(control) => ({ 'aria-label': `${control} page` })}
-                      getItemProps={(p) => ({ 'aria-label': `Page ${p}` })}
                     />
                     <Select
                       label="Per page"
