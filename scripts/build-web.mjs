@@ -4,6 +4,7 @@
 // build it once and then start at once. `--force` builds anyway.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -57,6 +58,16 @@ export async function buildWeb({ force = false, quiet = false } = {}) {
     if (nodeEnv === undefined) delete process.env.NODE_ENV;
     else process.env.NODE_ENV = nodeEnv;
   });
+  // Compressed copies beside each asset, which the server sends to browsers that accept them.
+  for (const f of readdirSync(`${tmp}/assets`)) {
+    if (!/\.(js|css|svg)$/.test(f)) continue;
+    const body = readFileSync(`${tmp}/assets/${f}`);
+    writeFileSync(`${tmp}/assets/${f}.gz`, gzipSync(body, { level: 9 }));
+    writeFileSync(
+      `${tmp}/assets/${f}.br`,
+      brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 10 } }),
+    );
+  }
   writeFileSync(`${tmp}/.source-hash`, `${hash}\n`);
   const old = `${root}dist/web.old-${process.pid}`;
   try {

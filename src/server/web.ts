@@ -51,6 +51,8 @@ export async function installWebUi(app: FastifyInstance, root: string | null): P
       wildcard: true,
       maxAge: '365d',
       immutable: true,
+      // The build writes .br and .gz copies of each asset: a third of the bytes or less.
+      preCompressed: true,
       // Only the hashed bundle is served as files; the page itself goes through `webFallback`.
       allowedPath: (path) => path.startsWith('/assets/') || path === '/favicon.svg',
     });
