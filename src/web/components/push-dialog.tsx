@@ -264,7 +264,8 @@ function PlanView({ plan }: { plan: Plan }) {
                   <Badge
                     variant="light"
                     color={actionColor[rec.action] ?? 'gray'}
-                    styles={{ label: { color: 'var(--mantine-color-dark-9)' } }}
+                    // A short word, shown whole: a table column never squeezes it to an ellipsis.
+                    styles={{ label: { color: 'var(--mantine-color-dark-9)', overflow: 'visible' } }}
                   >
                     {rec.action}
                   </Badge>

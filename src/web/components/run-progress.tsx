@@ -47,7 +47,15 @@ export function StatusBadge({
 }: { status: string } & Omit<BadgeProps, 'color' | 'variant' | 'c'>) {
   const color = statusColor(status);
   return (
-    <Badge {...props} component="span" variant="light" color={color} c={darkShade[color] ?? '#3d4249'}>
+    <Badge
+      {...props}
+      component="span"
+      variant="light"
+      color={color}
+      c={darkShade[color] ?? '#3d4249'}
+      // A status is one short word, shown whole: a table column never squeezes it to an ellipsis.
+      styles={{ label: { overflow: 'visible' } }}
+    >
       {status}
     </Badge>
   );
